@@ -1,0 +1,263 @@
+/**
+ * The semantics of every verb on every served kind: validation, defaulting, metadata rules,
+ * optimistic concurrency, patches and server-side apply. HTTP-free, so it is testable directly.
+ */
+import { applyDefaults } from '../../shared/api/defaults.js';
+import { ApiError } from '../../shared/api/errors.js';
+import { apiVersionOf, resourceName, SERVED_KINDS, type KindInfo } from '../../shared/api/kinds.js';
+import type { KubeList, KubeObject } from '../../shared/api/meta.js';
+import { validateObject, validateUpdate } from '../../shared/api/validation/index.js';
+import { applyJsonPatch, jsonMergePatch, serverSideApply, strategicMergePatch } from '../../shared/patch/index.js';
+import { rfc3339, type Clock } from '../../shared/util/clock.js';
+import { isRecord } from '../../shared/util/guards.js';
+import type { ObjectStore } from '../store/object-store.js';
+import { objectKey } from '../store/keys.js';
+import type { PatchType } from './body.js';
+import { encodeContinue, type ListOptions } from './list-options.js';
+import { asObjectOf, carryMetadata, checkPrecondition, initMetadata, sameObject } from './object-meta.js';
+import type { ResourcePath } from './request-path.js';
+
+/** Namespaces that exist from the start and cannot be deleted, as in Kubernetes. */
+export const SYSTEM_NAMESPACES = ['default', 'kube-system', 'kube-public', 'kube-node-lease'] as const;
+
+/** Kinds whose incoming status is dropped on create: their status is the system's report, not the user's. */
+const STATUS_RESET_ON_CREATE = new Set(['Pod', 'DaemonSet']);
+
+export interface DeleteOptions {
+  preconditionUid?: string;
+  preconditionRv?: string;
+}
+
+export interface ApplyOptions {
+  fieldManager?: string;
+  force: boolean;
+}
+
+export class ResourceService {
+  constructor(
+    private readonly store: ObjectStore,
+    private readonly clock: Clock,
+  ) {}
+
+  async ensureSystemNamespaces(): Promise<void> {
+    const info = kindInfo('Namespace');
+    for (const name of SYSTEM_NAMESPACES) {
+      if (await this.store.get(resourceName(info), undefined, name)) continue;
+      await this.create({ info }, { apiVersion: 'v1', kind: 'Namespace', metadata: { name } });
+    }
+  }
+
+  async get(path: ResourcePath): Promise<KubeObject> {
+    const name = requireName(path);
+    const obj = await this.store.get(resourceName(path.info), path.namespace, name);
+    if (!obj) throw notFound(path.info, name);
+    return obj;
+  }
+
+  async list(path: ResourcePath, opts: ListOptions): Promise<KubeList> {
+    const { items, rv } = await this.store.list(resourceName(path.info), opts.query);
+    let matched = items.filter(opts.matches);
+    const { continueKey } = opts;
+    if (continueKey !== undefined) {
+      matched = matched.filter((o) => objectKey(o.metadata.namespace, o.metadata.name ?? '') > continueKey);
+    }
+    const list: KubeList = {
+      apiVersion: apiVersionOf(path.info),
+      kind: path.info.listKind,
+      metadata: { resourceVersion: String(rv) },
+      items: matched,
+    };
+    if (opts.limit !== undefined && matched.length > opts.limit) {
+      list.items = matched.slice(0, opts.limit);
+      const last = list.items[list.items.length - 1];
+      if (last) list.metadata.continue = encodeContinue(objectKey(last.metadata.namespace, last.metadata.name ?? ''));
+      list.metadata.remainingItemCount = matched.length - opts.limit;
+    }
+    return list;
+  }
+
+  async create(path: ResourcePath, body: unknown, dryRun = false): Promise<KubeObject> {
+    const { info } = path;
+    if (path.name !== undefined || path.subresource) {
+      throw new ApiError(405, 'MethodNotAllowed', `POST is not allowed on a single ${info.kind}: send it to the collection`);
+    }
+    if (info.namespaced && !path.namespace) {
+      throw new ApiError(405, 'MethodNotAllowed', `${info.kind} is namespaced: POST it to /namespaces/NAME/${info.plural}`);
+    }
+    const obj = asObjectOf(body, info);
+    initMetadata(obj, info, path.namespace, rfc3339(this.clock.now()));
+    if (STATUS_RESET_ON_CREATE.has(info.kind)) delete obj['status'];
+    this.validateAndDefault(obj, info);
+    if (info.namespaced) await this.requireNamespace(path.namespace ?? '');
+    if (dryRun) return obj;
+    return this.store.create(resourceName(info), obj);
+  }
+
+  /** PUT: replaces the object (or only its status on the status subresource). */
+  update(path: ResourcePath, body: unknown, dryRun = false): Promise<KubeObject> {
+    const name = requireName(path);
+    const incoming = asObjectOf(body, path.info);
+    if (incoming.metadata.name && incoming.metadata.name !== name) {
+      throw ApiError.badRequest(
+        `the name of the object (${incoming.metadata.name}) does not match the name on the URL (${name})`,
+        'metadata.name',
+      );
+    }
+    return this.write(path, name, dryRun, (current) => {
+      checkPrecondition(current, incoming.metadata.resourceVersion, path.info);
+      return incoming;
+    });
+  }
+
+  patch(path: ResourcePath, type: PatchType, patch: unknown, opts: ApplyOptions, dryRun = false): Promise<KubeObject> {
+    const name = requireName(path);
+    const { info } = path;
+    if (type === 'apply') return this.apply(path, name, patch, opts, dryRun);
+    return this.write(path, name, dryRun, (current) => {
+      let patched: unknown;
+      if (type === 'json') patched = applyJsonPatch(current, patch);
+      else if (!isRecord(patch)) throw ApiError.badRequest('a merge patch must be a JSON object');
+      else if (type === 'merge') patched = jsonMergePatch(current, patch);
+      else patched = strategicMergePatch(current, patch, info.kind);
+      const next = asObjectOf(patched, info);
+      // A resourceVersion the patch itself sets is a precondition.
+      const wanted = next.metadata.resourceVersion;
+      checkPrecondition(current, wanted === current.metadata.resourceVersion ? undefined : wanted, info);
+      return next;
+    });
+  }
+
+  async delete(path: ResourcePath, opts: DeleteOptions, dryRun = false): Promise<KubeObject> {
+    const name = requireName(path);
+    const { info } = path;
+    if (info.kind === 'Namespace') await this.deleteNamespaceContents(name, dryRun);
+    return this.store.mutate(resourceName(info), path.namespace, name, (current) => {
+      if (opts.preconditionUid && opts.preconditionUid !== current.metadata.uid) {
+        throw ApiError.conflict(resourceName(info), name, `Precondition failed: UID in precondition: ${opts.preconditionUid}, UID in object meta: ${current.metadata.uid ?? ''}`);
+      }
+      checkPrecondition(current, opts.preconditionRv, info);
+      if (dryRun) return undefined;
+      // Finalizers hold the object until whoever owns them removes them.
+      if (current.metadata.finalizers?.length) {
+        if (current.metadata.deletionTimestamp) return undefined;
+        current.metadata.deletionTimestamp = rfc3339(this.clock.now());
+        return { next: current };
+      }
+      return { remove: true };
+    });
+  }
+
+  async deleteCollection(path: ResourcePath, opts: ListOptions, dryRun = false): Promise<KubeList> {
+    const list = await this.list(path, opts);
+    const deleted: KubeObject[] = [];
+    for (const obj of list.items) {
+      const target: ResourcePath = { info: path.info, name: obj.metadata.name ?? '' };
+      if (obj.metadata.namespace) target.namespace = obj.metadata.namespace;
+      deleted.push(await this.delete(target, {}, dryRun));
+    }
+    return { ...list, items: deleted };
+  }
+
+  private async apply(path: ResourcePath, name: string, body: unknown, opts: ApplyOptions, dryRun: boolean): Promise<KubeObject> {
+    const { info } = path;
+    if (!opts.fieldManager) {
+      throw ApiError.badRequest('PATCH requests with apply-patch content type must include fieldManager', 'fieldManager');
+    }
+    const applied = asObjectOf(body, info);
+    if (applied.metadata.name !== undefined && applied.metadata.name !== name) {
+      throw ApiError.badRequest(`the name of the object (${String(applied.metadata.name)}) does not match the name on the URL (${name})`, 'metadata.name');
+    }
+    applied.metadata.name = name;
+    const settings = { manager: opts.fieldManager, force: opts.force, now: rfc3339(this.clock.now()), kind: info.kind };
+    const existing = await this.store.get(resourceName(info), path.namespace, name);
+    if (!existing) {
+      const created = serverSideApply(undefined, applied, settings);
+      return this.create({ info, ...(path.namespace ? { namespace: path.namespace } : {}) }, created, dryRun);
+    }
+    return this.write(path, name, dryRun, (current) => {
+      checkPrecondition(current, applied.metadata.resourceVersion, info);
+      return serverSideApply(current, applied, settings);
+    });
+  }
+
+  /** Shared tail of update, patch and apply: merge rules, validation, no-op detection, finalizers. */
+  private write(path: ResourcePath, name: string, dryRun: boolean, decide: (current: KubeObject) => KubeObject): Promise<KubeObject> {
+    const { info } = path;
+    let result: KubeObject | undefined;
+    return this.store
+      .mutate(resourceName(info), path.namespace, name, (current) => {
+        const proposed = decide(structuredClone(current));
+        const next = path.subresource === 'status' ? withStatusOnly(current, proposed) : proposed;
+        if (path.subresource !== 'status' && info.hasStatus) {
+          if (current['status'] === undefined) delete next['status'];
+          else next['status'] = current['status'];
+        }
+        carryMetadata(current, next, info);
+        this.validateAndDefault(next, info);
+        const errors = validateUpdate(current, next, info);
+        if (errors.length > 0) throw ApiError.invalid(info.kind, name, errors);
+        if (dryRun || sameObject(current, next)) {
+          result = next;
+          return undefined;
+        }
+        if (next.metadata.deletionTimestamp && !next.metadata.finalizers?.length) return { remove: true };
+        return { next };
+      })
+      .then((stored) => (result && dryRun ? result : stored));
+  }
+
+  private validateAndDefault(obj: KubeObject, info: KindInfo): void {
+    const before = validateObject(obj, info);
+    if (before.length > 0) throw ApiError.invalid(info.kind, obj.metadata.name ?? '', before);
+    applyDefaults(obj);
+  }
+
+  private async requireNamespace(namespace: string): Promise<void> {
+    const ns = await this.store.get(resourceName(kindInfo('Namespace')), undefined, namespace);
+    if (!ns) throw ApiError.notFound('namespaces', namespace);
+    if (ns.metadata.deletionTimestamp) {
+      throw new ApiError(403, 'Forbidden', `unable to create new content in namespace ${namespace} because it is being terminated`);
+    }
+  }
+
+  private async deleteNamespaceContents(namespace: string, dryRun: boolean): Promise<void> {
+    if ((SYSTEM_NAMESPACES as readonly string[]).includes(namespace)) {
+      throw new ApiError(403, 'Forbidden', `namespace ${namespace} is a system namespace and may not be deleted`);
+    }
+    if (!(await this.store.get(resourceName(kindInfo('Namespace')), undefined, namespace))) throw notFound(kindInfo('Namespace'), namespace);
+    if (dryRun) return;
+    for (const info of SERVED_KINDS.filter((k) => k.namespaced)) {
+      const { items } = await this.store.list(resourceName(info), { namespace });
+      for (const obj of items) {
+        await this.store.mutate(resourceName(info), namespace, obj.metadata.name ?? '', () => ({ remove: true })).catch(ignoreNotFound);
+      }
+    }
+  }
+}
+
+function withStatusOnly(current: KubeObject, proposed: KubeObject): KubeObject {
+  const next = structuredClone(current);
+  if (proposed['status'] === undefined) delete next['status'];
+  else next['status'] = proposed['status'];
+  return next;
+}
+
+function requireName(path: ResourcePath): string {
+  if (path.name === undefined || path.name === '') throw ApiError.badRequest('a resource name is required', 'metadata.name');
+  return path.name;
+}
+
+function notFound(info: KindInfo, name: string): ApiError {
+  return ApiError.notFound(resourceName(info), name);
+}
+
+export function kindInfo(kind: string): KindInfo {
+  const info = SERVED_KINDS.find((k) => k.kind === kind);
+  if (!info) throw new Error(`unknown kind ${kind}`);
+  return info;
+}
+
+function ignoreNotFound(e: unknown): void {
+  if (e instanceof ApiError && e.code === 404) return;
+  throw e;
+}

@@ -1,0 +1,186 @@
+/** The hub's HTTP API: routing, authentication, content negotiation and Status errors. */
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { ApiError, isApiError } from '../../shared/api/errors.js';
+import type { KindInfo } from '../../shared/api/kinds.js';
+import type { KubeObject } from '../../shared/api/meta.js';
+import { toTable } from '../../shared/api/table.js';
+import type { Clock } from '../../shared/util/clock.js';
+import { errorMessage, isRecord } from '../../shared/util/guards.js';
+import type { Logger } from '../../shared/util/logger.js';
+import type { ObjectStore } from '../store/object-store.js';
+import { isPublicPath, makeTokenCheck } from './auth.js';
+import { decodeBody, mediaType, patchTypeOf, readBody } from './body.js';
+import { apiGroup, coreVersions, groupList, resourceList, versionInfo } from './discovery.js';
+import { parseListOptions } from './list-options.js';
+import { parseResourcePath, type ResourcePath } from './request-path.js';
+import { ResourceService, type DeleteOptions } from './resource-service.js';
+import { serveWatch, type WatchLimits } from './watch-stream.js';
+
+export interface ApiServerDeps {
+  store: ObjectStore;
+  service: ResourceService;
+  adminToken: string;
+  clock: Clock;
+  logger: Logger;
+  version: string;
+  maxBodyBytes: number;
+  watch: WatchLimits;
+}
+
+type IncludeObject = 'None' | 'Object' | 'Metadata';
+
+/** `Accept: application/json;as=Table;v=v1;g=meta.k8s.io` asks for server-side printing. */
+function wantsTable(req: IncomingMessage): boolean {
+  const accept = req.headers.accept ?? '';
+  return accept.split(',').some((part) => {
+    const p = part.replace(/\s/g, '');
+    return p.includes('as=Table') && p.includes('g=meta.k8s.io');
+  });
+}
+
+function includeObject(params: URLSearchParams): IncludeObject {
+  const v = params.get('includeObject');
+  return v === 'None' || v === 'Object' ? v : 'Metadata';
+}
+
+function sendJson(res: ServerResponse, code: number, body: unknown): void {
+  const text = JSON.stringify(body);
+  res.writeHead(code, { 'Content-Type': 'application/json', 'Content-Length': Buffer.byteLength(text) });
+  res.end(text);
+}
+
+function sendText(res: ServerResponse, code: number, text: string): void {
+  res.writeHead(code, { 'Content-Type': 'text/plain; charset=utf-8', 'Content-Length': Buffer.byteLength(text) });
+  res.end(text);
+}
+
+function deleteOptions(body: unknown): DeleteOptions {
+  const out: DeleteOptions = {};
+  if (!isRecord(body)) return out;
+  const pre = body['preconditions'];
+  if (isRecord(pre)) {
+    if (typeof pre['uid'] === 'string') out.preconditionUid = pre['uid'];
+    if (typeof pre['resourceVersion'] === 'string') out.preconditionRv = pre['resourceVersion'];
+  }
+  return out;
+}
+
+export function createApiServer(deps: ApiServerDeps): Server {
+  const authorized = makeTokenCheck(deps.adminToken);
+  const log = deps.logger.child({ component: 'apiserver' });
+
+  const render = (req: IncomingMessage, params: URLSearchParams, info: KindInfo, objs: KubeObject[], rv: string): unknown => {
+    const table = toTable(info, objs, { now: deps.clock.now(), includeObject: includeObject(params) });
+    table.metadata = { resourceVersion: rv };
+    return table;
+  };
+
+  async function handleResource(req: IncomingMessage, res: ServerResponse, url: URL, path: ResourcePath): Promise<void> {
+    const params = url.searchParams;
+    const method = req.method ?? 'GET';
+    const dryRun = params.getAll('dryRun').includes('All');
+    const table = wantsTable(req);
+    const { service } = deps;
+    const { info } = path;
+    const body = async (): Promise<unknown> => decodeBody(await readBody(req, deps.maxBodyBytes), mediaType(req));
+
+    if (method === 'GET' && path.name === undefined) {
+      const opts = parseListOptions(params, info, path.namespace);
+      if (params.get('watch') === 'true' || params.get('watch') === '1') {
+        const toWire = table
+          ? (o: KubeObject): unknown => render(req, params, info, [o], o.metadata.resourceVersion ?? '')
+          : (o: KubeObject): unknown => o;
+        await serveWatch(res, deps, path, opts, deps.watch, toWire);
+        return;
+      }
+      const list = await service.list(path, opts);
+      if (table) {
+        const t = render(req, params, info, list.items, list.metadata.resourceVersion) as { metadata: Record<string, unknown> };
+        t.metadata = list.metadata as unknown as Record<string, unknown>;
+        sendJson(res, 200, t);
+      } else sendJson(res, 200, list);
+      return;
+    }
+    switch (method) {
+      case 'GET': {
+        const obj = await service.get(path);
+        sendJson(res, 200, table ? render(req, params, info, [obj], obj.metadata.resourceVersion ?? '') : obj);
+        return;
+      }
+      case 'POST':
+        sendJson(res, 201, await service.create(path, await body(), dryRun));
+        return;
+      case 'PUT':
+        sendJson(res, 200, await service.update(path, await body(), dryRun));
+        return;
+      case 'PATCH': {
+        const type = patchTypeOf(req);
+        const raw = await readBody(req, deps.maxBodyBytes);
+        const patch = decodeBody(raw, type === 'apply' ? 'yaml' : 'json');
+        const force = params.get('force') === 'true';
+        const fieldManager = params.get('fieldManager') ?? undefined;
+        sendJson(res, 200, await service.patch(path, type, patch, { force, ...(fieldManager ? { fieldManager } : {}) }, dryRun));
+        return;
+      }
+      case 'DELETE': {
+        const raw = await readBody(req, deps.maxBodyBytes);
+        const opts = raw.length > 0 ? deleteOptions(decodeBody(raw, mediaType(req))) : {};
+        if (path.name === undefined) {
+          sendJson(res, 200, await service.deleteCollection(path, parseListOptions(params, info, path.namespace), dryRun));
+        } else {
+          sendJson(res, 200, await service.delete(path, opts, dryRun));
+        }
+        return;
+      }
+      default:
+        throw new ApiError(405, 'MethodNotAllowed', `method ${method} is not supported`);
+    }
+  }
+
+  function handleDiscovery(res: ServerResponse, pathname: string): boolean {
+    const p = pathname.replace(/\/+$/, '') || '/';
+    let doc: unknown;
+    if (p === '/api') doc = coreVersions();
+    else if (p === '/apis') doc = groupList();
+    else if (p === '/api/v1') doc = resourceList('v1');
+    else if (/^\/apis\/[^/]+$/.test(p)) doc = apiGroup(p.split('/')[2] ?? '');
+    else if (/^\/apis\/[^/]+\/[^/]+$/.test(p)) doc = resourceList(p.slice('/apis/'.length));
+    else return false;
+    if (doc === undefined) throw new ApiError(404, 'NotFound', `the server could not find the requested resource: ${p} is not served`);
+    sendJson(res, 200, doc);
+    return true;
+  }
+
+  async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const url = new URL(req.url ?? '/', 'http://hub');
+    const pathname = url.pathname;
+    if (pathname === '/readyz' || pathname === '/livez' || pathname === '/healthz') return sendText(res, 200, 'ok');
+    if (pathname === '/version') return sendJson(res, 200, versionInfo(deps.version));
+    if (!isPublicPath(pathname) && !authorized(req)) {
+      throw new ApiError(401, 'Unauthorized', 'Unauthorized: a valid bearer token is required');
+    }
+    if (handleDiscovery(res, pathname)) return;
+    const path = parseResourcePath(pathname);
+    if (!path) throw new ApiError(404, 'NotFound', `the server could not find the requested resource: ${pathname}`);
+    await handleResource(req, res, url, path);
+  }
+
+  return createServer((req, res) => {
+    const started = Date.now();
+    handle(req, res)
+      .catch((e: unknown) => {
+        const err = isApiError(e) ? e : new ApiError(500, 'InternalError', `Internal error occurred: ${errorMessage(e)}`);
+        if (err.code >= 500) log.error('request failed', { method: req.method, url: req.url, error: errorMessage(e) });
+        if (res.headersSent) {
+          res.destroy();
+          return;
+        }
+        // Drain what the client is still sending so it reads our answer instead of a reset.
+        req.resume();
+        sendJson(res, err.code, err.toStatus());
+      })
+      .finally(() => {
+        log.debug('request', { method: req.method, url: req.url, status: res.statusCode, ms: Date.now() - started });
+      });
+  });
+}

@@ -1,0 +1,39 @@
+/** The admin bearer token (kept across restarts) and the kubeconfig that carries it. */
+import { randomBytes } from 'node:crypto';
+import { readFile, rename, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { stringify } from 'yaml';
+import { errnoCode } from '../shared/util/guards.js';
+
+/** Writes through a temp file and rename, so readers never see half a file. */
+export async function writeFileAtomic(path: string, data: string, mode: number): Promise<void> {
+  const tmp = `${path}.${process.pid}.tmp`;
+  await writeFile(tmp, data, { mode });
+  await rename(tmp, path);
+}
+
+export async function loadOrCreateAdminToken(dataDir: string): Promise<string> {
+  const path = join(dataDir, 'admin-token');
+  try {
+    const token = (await readFile(path, 'utf8')).trim();
+    if (/^[A-Za-z0-9_-]{32,}$/.test(token)) return token;
+    throw new Error(`${path}: the admin token is malformed; delete the file to have a new one made`);
+  } catch (e: unknown) {
+    if (errnoCode(e) !== 'ENOENT') throw e;
+  }
+  const token = randomBytes(32).toString('base64url');
+  await writeFileAtomic(path, token + '\n', 0o600);
+  return token;
+}
+
+export function kubeconfigYaml(server: string, token: string, name = 'flotilla'): string {
+  return stringify({
+    apiVersion: 'v1',
+    kind: 'Config',
+    clusters: [{ name, cluster: { server } }],
+    users: [{ name: `${name}-admin`, user: { token } }],
+    contexts: [{ name, context: { cluster: name, user: `${name}-admin`, namespace: 'default' } }],
+    'current-context': name,
+    preferences: {},
+  });
+}

@@ -1,0 +1,219 @@
+/**
+ * The hub's only source of truth: every served object, one nedb datafile per resource,
+ * a global monotonic resourceVersion, and in-process watch fan-out.
+ *
+ * Objects are stored serialized (nedb refuses field names with dots, which label keys have),
+ * beside the scalar columns the hub queries on, each of which has an nedb index.
+ */
+import { mkdir } from 'node:fs/promises';
+import { join } from 'node:path';
+import Datastore from 'nedb-promises';
+import { ApiError } from '../../shared/api/errors.js';
+import type { KubeObject } from '../../shared/api/meta.js';
+import type { Clock } from '../../shared/util/clock.js';
+import type { Logger } from '../../shared/util/logger.js';
+import { errorMessage } from '../../shared/util/guards.js';
+import { INDEXED_FIELDS, indexedColumns, objectKey, type IndexedColumns } from './keys.js';
+import { Mutex } from './mutex.js';
+import { WatchHub, type Listener, type StoreEvent } from './watch-hub.js';
+
+interface StoredDoc extends IndexedColumns {
+  _id: string;
+  rv: number;
+  json: string;
+}
+
+interface CounterDoc {
+  _id: 'rv';
+  value: number;
+}
+
+/** nedb's promise-returning compaction; nedb-promises forwards it but does not declare it. */
+interface Compactable {
+  compactDatafileAsync(): Promise<void>;
+}
+
+function isCompactable(v: unknown): v is Compactable {
+  return typeof v === 'object' && v !== null && typeof (v as Partial<Compactable>).compactDatafileAsync === 'function';
+}
+
+export interface StoreOptions {
+  dir: string;
+  resources: readonly string[];
+  clock: Clock;
+  logger: Logger;
+  /** How often datafiles are compacted (nedb's files are append-only). */
+  compactionIntervalMs: number;
+  /** How many events a watch can resume across. */
+  watchHistory: number;
+}
+
+export interface ListQuery {
+  namespace?: string;
+  /** An equality on one indexed column, to narrow the scan. */
+  index?: { column: keyof IndexedColumns; value: string };
+}
+
+/** Decides the next state of one object under the write lock: return undefined to write nothing. */
+export type Mutation = (current: KubeObject) => { next: KubeObject } | { remove: true } | undefined;
+
+export class ObjectStore {
+  private readonly lock = new Mutex();
+  private stopCompaction: () => void = () => undefined;
+  private closed = false;
+
+  private constructor(
+    private readonly tables: Map<string, Datastore<StoredDoc>>,
+    private readonly meta: Datastore<CounterDoc>,
+    private rv: number,
+    private readonly hub: WatchHub,
+    private readonly opts: StoreOptions,
+  ) {}
+
+  static async open(opts: StoreOptions): Promise<ObjectStore> {
+    await mkdir(opts.dir, { recursive: true, mode: 0o700 });
+    const tables = new Map<string, Datastore<StoredDoc>>();
+    let maxRv = 0;
+    for (const resource of opts.resources) {
+      const ds = Datastore.create({ filename: join(opts.dir, `${resource}.db`), autoload: false }) as Datastore<StoredDoc>;
+      await ds.load();
+      for (const fieldName of INDEXED_FIELDS) await ds.ensureIndex({ fieldName });
+      const newest = await ds.findOne({}).sort({ rv: -1 });
+      if (newest) maxRv = Math.max(maxRv, newest.rv);
+      tables.set(resource, ds);
+    }
+    const meta = Datastore.create({ filename: join(opts.dir, 'meta.db'), autoload: false }) as Datastore<CounterDoc>;
+    await meta.load();
+    const counter = await meta.findOne({ _id: 'rv' });
+    // A crash between the object write and the counter write leaves the object ahead: take the max.
+    const rv = Math.max(counter?.value ?? 0, maxRv);
+    const store = new ObjectStore(tables, meta, rv, new WatchHub(rv, opts.watchHistory), opts);
+    store.scheduleCompaction();
+    opts.logger.info('store opened', { dir: opts.dir, resourceVersion: rv });
+    return store;
+  }
+
+  currentRv(): number {
+    return this.rv;
+  }
+
+  async get(resource: string, namespace: string | undefined, name: string): Promise<KubeObject | undefined> {
+    const doc = await this.table(resource).findOne({ _id: objectKey(namespace, name) });
+    return doc ? parse(doc) : undefined;
+  }
+
+  /** Objects sorted by key, and the resourceVersion the list is consistent with. */
+  async list(resource: string, q: ListQuery = {}): Promise<{ items: KubeObject[]; rv: number }> {
+    const query: Partial<IndexedColumns> = {};
+    if (q.namespace) query.ns = q.namespace;
+    if (q.index) query[q.index.column] = q.index.value;
+    // Read the counter first and under the lock, so no write is half-visible in the result.
+    return this.lock.run(async () => {
+      const rv = this.rv;
+      const docs = await this.table(resource).find(query).sort({ _id: 1 });
+      return { items: docs.map(parse), rv };
+    });
+  }
+
+  /** Inserts a new object; 409 AlreadyExists when the key is taken. */
+  create(resource: string, obj: KubeObject): Promise<KubeObject> {
+    return this.lock.run(async () => {
+      const key = objectKey(obj.metadata.namespace, obj.metadata.name ?? '');
+      const table = this.table(resource);
+      if (await table.findOne({ _id: key })) throw ApiError.alreadyExists(resource, obj.metadata.name ?? '');
+      const stored = this.stamp(obj);
+      await Promise.all([table.insert(toDoc(key, stored)), this.saveCounter()]);
+      this.emit({ rv: this.rv, resource, type: 'ADDED', object: stored });
+      return stored;
+    });
+  }
+
+  /**
+   * Reads the current object, lets `mutate` decide, and writes the result, all under the write
+   * lock, so read-modify-write cycles (updates, patches, deletes) never interleave.
+   */
+  mutate(resource: string, namespace: string | undefined, name: string, mutate: Mutation): Promise<KubeObject> {
+    return this.lock.run(async () => {
+      const key = objectKey(namespace, name);
+      const table = this.table(resource);
+      const doc = await table.findOne({ _id: key });
+      if (!doc) throw ApiError.notFound(resource, name);
+      const current = parse(doc);
+      const decision = mutate(structuredClone(current));
+      if (!decision) return current;
+      if ('remove' in decision) {
+        this.rv += 1;
+        await Promise.all([table.remove({ _id: key }, {}), this.saveCounter()]);
+        const gone = structuredClone(current);
+        gone.metadata.resourceVersion = String(this.rv);
+        this.emit({ rv: this.rv, resource, type: 'DELETED', object: gone });
+        return gone;
+      }
+      const stored = this.stamp(decision.next);
+      await Promise.all([table.update({ _id: key }, toDoc(key, stored), {}), this.saveCounter()]);
+      this.emit({ rv: this.rv, resource, type: 'MODIFIED', object: stored, prev: current });
+      return stored;
+    });
+  }
+
+  /** Events after `fromRv` (410 when too old), then live events until cancelled. */
+  watch(fromRv: number | undefined, listener: Listener): { backlog: StoreEvent[]; cancel: () => void } {
+    return this.hub.subscribe(fromRv, listener);
+  }
+
+  /** Rewrites every datafile to one line per live document. */
+  async compact(): Promise<void> {
+    for (const ds of [...this.tables.values(), this.meta]) {
+      if (isCompactable(ds)) await ds.compactDatafileAsync();
+    }
+  }
+
+  async close(): Promise<void> {
+    this.closed = true;
+    this.stopCompaction();
+    await this.lock.run(() => this.compact());
+  }
+
+  private stamp(obj: KubeObject): KubeObject {
+    this.rv += 1;
+    const stored = structuredClone(obj);
+    stored.metadata.resourceVersion = String(this.rv);
+    return stored;
+  }
+
+  private saveCounter(): Promise<unknown> {
+    return this.meta.update({ _id: 'rv' }, { _id: 'rv', value: this.rv }, { upsert: true });
+  }
+
+  private emit(e: StoreEvent): void {
+    this.hub.publish(e);
+  }
+
+  private table(resource: string): Datastore<StoredDoc> {
+    const t = this.tables.get(resource);
+    if (!t) throw new Error(`store has no table for resource ${resource}`);
+    return t;
+  }
+
+  private scheduleCompaction(): void {
+    const { clock, compactionIntervalMs, logger } = this.opts;
+    const tick = (): void => {
+      this.lock
+        .run(() => this.compact())
+        .then(() => logger.debug('store compacted', {}))
+        .catch((e: unknown) => logger.error('store compaction failed', { error: errorMessage(e) }))
+        .finally(() => {
+          if (!this.closed) this.stopCompaction = clock.setTimer(tick, compactionIntervalMs);
+        });
+    };
+    this.stopCompaction = clock.setTimer(tick, compactionIntervalMs);
+  }
+}
+
+function toDoc(key: string, obj: KubeObject): StoredDoc {
+  return { _id: key, ...indexedColumns(obj), rv: Number(obj.metadata.resourceVersion), json: JSON.stringify(obj) };
+}
+
+function parse(doc: StoredDoc): KubeObject {
+  return JSON.parse(doc.json) as KubeObject;
+}

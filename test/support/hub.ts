@@ -1,0 +1,112 @@
+/** Runs a real hub process on 127.0.0.1 with a temp data dir, for integration tests. */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { createInterface } from 'node:readline';
+
+export const REPO_ROOT = resolve(import.meta.dirname, '..', '..');
+
+export interface HubHandle {
+  apiUrl: string;
+  dataDir: string;
+  kubeconfig: string;
+  token: string;
+  /** stderr lines (JSON logs) seen so far. */
+  logs: string[];
+  stop(): Promise<void>;
+  kill9(): Promise<void>;
+  /** Stops (SIGKILL when `hard`) and starts again on the same data dir; the API URL may change. */
+  restart(opts?: { hard?: boolean }): Promise<void>;
+  /** Stops and removes the data dir. */
+  dispose(): Promise<void>;
+}
+
+export interface StartHubOptions {
+  dataDir?: string;
+  extraArgs?: string[];
+  startTimeoutMs?: number;
+}
+
+/** The command line for a TypeScript entry point of this repository, run through tsx. */
+export function tsEntry(relPath: string): { cmd: string; args: string[] } {
+  return { cmd: process.execPath, args: ['--import', 'tsx', join(REPO_ROOT, relPath)] };
+}
+
+interface Launched {
+  proc: ChildProcess;
+  apiUrl: string;
+}
+
+function launch(dataDir: string, extraArgs: string[], logs: string[], timeoutMs: number): Promise<Launched> {
+  const { cmd, args } = tsEntry('server/main.ts');
+  const proc = spawn(
+    cmd,
+    [...args, '--data-dir', dataDir, '--api-listen', '127.0.0.1:0', '--mqtt-listen', '127.0.0.1:0', ...extraArgs],
+    { cwd: REPO_ROOT, stdio: ['ignore', 'ignore', 'pipe'] },
+  );
+  return new Promise((resolvePromise, reject) => {
+    const timer = setTimeout(() => {
+      proc.kill('SIGKILL');
+      reject(new Error(`hub did not become ready in ${timeoutMs} ms; logs:\n${logs.slice(-20).join('\n')}`));
+    }, timeoutMs);
+    const lines = createInterface({ input: proc.stderr! });
+    lines.on('line', (line) => {
+      logs.push(line);
+      try {
+        const entry = JSON.parse(line) as { msg?: string; api?: string };
+        if (entry.msg === 'hub ready' && entry.api) {
+          clearTimeout(timer);
+          resolvePromise({ proc, apiUrl: entry.api });
+        }
+      } catch {
+        // not a JSON log line (e.g. a crash trace); kept in logs
+      }
+    });
+    proc.once('exit', (code, signal) => {
+      clearTimeout(timer);
+      reject(new Error(`hub exited before ready (code ${code}, signal ${signal}); logs:\n${logs.slice(-20).join('\n')}`));
+    });
+  });
+}
+
+function waitExit(proc: ChildProcess): Promise<void> {
+  if (proc.exitCode !== null || proc.signalCode !== null) return Promise.resolve();
+  return new Promise((r) => proc.once('exit', () => r()));
+}
+
+export async function startHub(opts: StartHubOptions = {}): Promise<HubHandle> {
+  const dataDir = opts.dataDir ?? (await mkdtemp(join(tmpdir(), 'flotilla-hub-')));
+  const extra = opts.extraArgs ?? [];
+  const timeout = opts.startTimeoutMs ?? 20_000;
+  const logs: string[] = [];
+  let current = await launch(dataDir, extra, logs, timeout);
+  const token = (await readFile(join(dataDir, 'admin-token'), 'utf8')).trim();
+
+  const handle: HubHandle = {
+    apiUrl: current.apiUrl,
+    dataDir,
+    kubeconfig: join(dataDir, 'kubeconfig'),
+    token,
+    logs,
+    async stop() {
+      current.proc.kill('SIGTERM');
+      await waitExit(current.proc);
+    },
+    async kill9() {
+      current.proc.kill('SIGKILL');
+      await waitExit(current.proc);
+    },
+    async restart(r = {}) {
+      if (r.hard) await handle.kill9();
+      else await handle.stop();
+      current = await launch(dataDir, extra, logs, timeout);
+      handle.apiUrl = current.apiUrl;
+    },
+    async dispose() {
+      await handle.kill9();
+      await rm(dataDir, { recursive: true, force: true });
+    },
+  };
+  return handle;
+}
