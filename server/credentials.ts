@@ -26,11 +26,11 @@ export async function loadOrCreateAdminToken(dataDir: string): Promise<string> {
   return token;
 }
 
-export function kubeconfigYaml(server: string, token: string, name = 'flotilla'): string {
+export function kubeconfigYaml(server: string, token: string, caPem: string, name = 'flotilla'): string {
   return stringify({
     apiVersion: 'v1',
     kind: 'Config',
-    clusters: [{ name, cluster: { server } }],
+    clusters: [{ name, cluster: { server, 'certificate-authority-data': Buffer.from(caPem).toString('base64') } }],
     users: [{ name: `${name}-admin`, user: { token } }],
     contexts: [{ name, context: { cluster: name, user: `${name}-admin`, namespace: 'default' } }],
     'current-context': name,

@@ -1,7 +1,8 @@
 /** Assembles the hub from its parts; main.ts supplies config, logger and clock. */
 import type { AddressInfo } from 'node:net';
+import { hostname } from 'node:os';
 import { join } from 'node:path';
-import type { Server } from 'node:http';
+import type { Server } from 'node:https';
 import { resourceName, SERVED_KINDS } from '../shared/api/kinds.js';
 import type { Clock } from '../shared/util/clock.js';
 import type { Logger } from '../shared/util/logger.js';
@@ -10,6 +11,7 @@ import { createApiServer } from './apiserver/server.js';
 import { kubeconfigYaml, loadOrCreateAdminToken, writeFileAtomic } from './credentials.js';
 import { formatHostPort, type ListenAddress } from './listen-address.js';
 import { ObjectStore } from './store/object-store.js';
+import { loadOrCreatePki } from './tls/hub-pki.js';
 
 export interface HubConfig {
   dataDir: string;
@@ -19,11 +21,14 @@ export interface HubConfig {
   watchHistory: number;
   maxBodyBytes: number;
   version: string;
+  /** Extra names and addresses the serving certificate must cover (as k3s' --tls-san). */
+  tlsSans: string[];
 }
 
 export interface RunningHub {
   apiUrl: string;
   kubeconfigPath: string;
+  caPem: string;
   store: ObjectStore;
   close(): Promise<void>;
 }
@@ -41,6 +46,7 @@ export async function startHub(cfg: HubConfig, deps: { clock: Clock; logger: Log
   const service = new ResourceService(store, clock);
   await service.ensureSystemNamespaces();
   const adminToken = await loadOrCreateAdminToken(cfg.dataDir);
+  const pki = await loadOrCreatePki(cfg.dataDir, certificateHosts(cfg), clock.now());
 
   const api = createApiServer({
     store,
@@ -51,16 +57,18 @@ export async function startHub(cfg: HubConfig, deps: { clock: Clock; logger: Log
     version: cfg.version,
     maxBodyBytes: cfg.maxBodyBytes,
     watch: { defaultTimeoutSeconds: 1800, maxBufferedBytes: 16 * 1024 * 1024, bookmarkIntervalMs: 60_000 },
+    tls: pki.serving,
   });
   const port = await listen(api, cfg.apiListen);
   const host = cfg.apiListen.host === '0.0.0.0' || cfg.apiListen.host === '::' ? '127.0.0.1' : cfg.apiListen.host;
-  const apiUrl = `http://${formatHostPort(host, port)}`;
+  const apiUrl = `https://${formatHostPort(host, port)}`;
   const kubeconfigPath = join(cfg.dataDir, 'kubeconfig');
-  await writeFileAtomic(kubeconfigPath, kubeconfigYaml(apiUrl, adminToken), 0o600);
+  await writeFileAtomic(kubeconfigPath, kubeconfigYaml(apiUrl, adminToken, pki.ca.certPem), 0o600);
 
   return {
     apiUrl,
     kubeconfigPath,
+    caPem: pki.ca.certPem,
     store,
     async close() {
       await new Promise<void>((resolve) => {
@@ -70,6 +78,14 @@ export async function startHub(cfg: HubConfig, deps: { clock: Clock; logger: Log
       await store.close();
     },
   };
+}
+
+/** Loopback, this machine's name, the listen address and any --tls-san. */
+function certificateHosts(cfg: HubConfig): string[] {
+  const hosts = new Set(['localhost', '127.0.0.1', '::1', hostname(), ...cfg.tlsSans]);
+  const h = cfg.apiListen.host;
+  if (h !== '0.0.0.0' && h !== '::') hosts.add(h);
+  return [...hosts];
 }
 
 function listen(server: Server, addr: ListenAddress): Promise<number> {

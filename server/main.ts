@@ -40,6 +40,7 @@ const program = new Command()
   .option('--mqtt-listen <host:port>', 'MQTT broker address for agents', option('--mqtt-listen', parseListenAddress), parseListenAddress('--mqtt-listen', '0.0.0.0:1883'))
   .option('--compaction-interval <duration>', 'how often the store compacts its datafiles', option('--compaction-interval', parseDuration), parseDuration('default', '10m'))
   .option('--watch-history <n>', 'events a watch can resume across', option('--watch-history', positiveInt), 10_000)
+  .option('--tls-san <name>', 'extra DNS name or IP the API certificate covers (repeatable)', (v: string, prev: string[]) => [...prev, v], [] as string[])
   .option('--log-level <level>', 'debug, info, warn or error', option('--log-level', logLevel), 'info' as LogLevel)
   .showHelpAfterError();
 
@@ -52,6 +53,7 @@ async function main(): Promise<void> {
     compactionInterval: number;
     watchHistory: number;
     logLevel: LogLevel;
+    tlsSan: string[];
   }>();
   const logger = createJsonLogger((l) => process.stderr.write(l), { level: o.logLevel, now: () => systemClock.now() });
   const cfg: HubConfig = {
@@ -62,6 +64,7 @@ async function main(): Promise<void> {
     watchHistory: o.watchHistory,
     maxBodyBytes: 3 * 1024 * 1024,
     version: FLOTILLA_VERSION,
+    tlsSans: o.tlsSan,
   };
   const hub = await startHub(cfg, { clock: systemClock, logger });
   logger.info('hub ready', { api: hub.apiUrl, kubeconfig: hub.kubeconfigPath, dataDir: cfg.dataDir });

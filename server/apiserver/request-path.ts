@@ -1,6 +1,6 @@
 /** Maps Kubernetes REST paths onto (kind, namespace, name, subresource). */
 import { ApiError } from '../../shared/api/errors.js';
-import { kindByName, kindByPlural, unservedKindMessage, type KindInfo } from '../../shared/api/kinds.js';
+import { kindByPlural, kindByUserName, unservedKindMessage, type KindInfo } from '../../shared/api/kinds.js';
 
 export interface ResourcePath {
   info: KindInfo;
@@ -26,9 +26,8 @@ const UNSERVED_PLURALS: Record<string, { apiVersion: string; kind: string }> = {
 };
 
 function notServed(groupVersion: string, plural: string): ApiError {
-  const known = UNSERVED_PLURALS[plural];
-  const singular = plural.replace(/s$/, '');
-  const kind = known?.kind ?? kindByName(singular.charAt(0).toUpperCase() + singular.slice(1))?.kind;
+  // A served kind asked for under another group version (e.g. extensions/v1beta1 daemonsets).
+  const kind = UNSERVED_PLURALS[plural]?.kind ?? kindByUserName(plural)?.kind;
   const message =
     (kind && unservedKindMessage(groupVersion, kind)) ??
     `the server could not find the requested resource: ${groupVersion} ${plural} is not served`;

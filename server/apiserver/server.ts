@@ -1,5 +1,6 @@
 /** The hub's HTTP API: routing, authentication, content negotiation and Status errors. */
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { createServer, type Server } from 'node:https';
 import { ApiError, isApiError } from '../../shared/api/errors.js';
 import type { KindInfo } from '../../shared/api/kinds.js';
 import type { KubeObject } from '../../shared/api/meta.js';
@@ -12,8 +13,10 @@ import { isPublicPath, makeTokenCheck } from './auth.js';
 import { decodeBody, mediaType, patchTypeOf, readBody } from './body.js';
 import { apiGroup, coreVersions, groupList, resourceList, versionInfo } from './discovery.js';
 import { parseListOptions } from './list-options.js';
+import { openApiGroupVersion, openApiIndex } from './openapi.js';
 import { parseResourcePath, type ResourcePath } from './request-path.js';
-import { ResourceService, type DeleteOptions } from './resource-service.js';
+import type { ResourceService} from './resource-service.js';
+import { type DeleteOptions } from './resource-service.js';
 import { serveWatch, type WatchLimits } from './watch-stream.js';
 
 export interface ApiServerDeps {
@@ -25,6 +28,7 @@ export interface ApiServerDeps {
   version: string;
   maxBodyBytes: number;
   watch: WatchLimits;
+  tls: { keyPem: string; certPem: string };
 }
 
 type IncludeObject = 'None' | 'Object' | 'Metadata';
@@ -145,6 +149,8 @@ export function createApiServer(deps: ApiServerDeps): Server {
     else if (p === '/api/v1') doc = resourceList('v1');
     else if (/^\/apis\/[^/]+$/.test(p)) doc = apiGroup(p.split('/')[2] ?? '');
     else if (/^\/apis\/[^/]+\/[^/]+$/.test(p)) doc = resourceList(p.slice('/apis/'.length));
+    else if (p === '/openapi/v3') doc = openApiIndex();
+    else if (p.startsWith('/openapi/v3/')) doc = openApiGroupVersion(p.slice('/openapi/v3/'.length));
     else return false;
     if (doc === undefined) throw new ApiError(404, 'NotFound', `the server could not find the requested resource: ${p} is not served`);
     sendJson(res, 200, doc);
@@ -165,7 +171,7 @@ export function createApiServer(deps: ApiServerDeps): Server {
     await handleResource(req, res, url, path);
   }
 
-  return createServer((req, res) => {
+  return createServer({ key: deps.tls.keyPem, cert: deps.tls.certPem }, (req, res) => {
     const started = Date.now();
     handle(req, res)
       .catch((e: unknown) => {

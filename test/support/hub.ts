@@ -4,6 +4,7 @@ import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { createInterface } from 'node:readline';
+import type { Endpoint } from './http.js';
 
 export const REPO_ROOT = resolve(import.meta.dirname, '..', '..');
 
@@ -12,6 +13,8 @@ export interface HubHandle {
   dataDir: string;
   kubeconfig: string;
   token: string;
+  /** The hub's CA certificate (PEM), to trust its API. */
+  ca: string;
   /** stderr lines (JSON logs) seen so far. */
   logs: string[];
   stop(): Promise<void>;
@@ -50,7 +53,7 @@ function launch(dataDir: string, extraArgs: string[], logs: string[], timeoutMs:
       proc.kill('SIGKILL');
       reject(new Error(`hub did not become ready in ${timeoutMs} ms; logs:\n${logs.slice(-20).join('\n')}`));
     }, timeoutMs);
-    const lines = createInterface({ input: proc.stderr! });
+    const lines = createInterface({ input: proc.stderr });
     lines.on('line', (line) => {
       logs.push(line);
       try {
@@ -82,12 +85,14 @@ export async function startHub(opts: StartHubOptions = {}): Promise<HubHandle> {
   const logs: string[] = [];
   let current = await launch(dataDir, extra, logs, timeout);
   const token = (await readFile(join(dataDir, 'admin-token'), 'utf8')).trim();
+  const ca = await readFile(join(dataDir, 'pki', 'ca.crt'), 'utf8');
 
   const handle: HubHandle = {
     apiUrl: current.apiUrl,
     dataDir,
     kubeconfig: join(dataDir, 'kubeconfig'),
     token,
+    ca,
     logs,
     async stop() {
       current.proc.kill('SIGTERM');
@@ -109,4 +114,9 @@ export async function startHub(opts: StartHubOptions = {}): Promise<HubHandle> {
     },
   };
   return handle;
+}
+
+/** How API test clients reach this hub (follows restarts, which may change the port). */
+export function endpoint(hub: HubHandle): Endpoint {
+  return { url: () => hub.apiUrl, token: hub.token, ca: hub.ca };
 }

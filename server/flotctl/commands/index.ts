@@ -1,0 +1,22 @@
+/**
+ * Every verb group flotctl has, one file each. A new group (token, node,
+ * taint, cordon/uncordon, drain, logs) adds its file here.
+ */
+import type { Command } from 'commander';
+import type { CliIO } from '../io.js';
+import { registerApply } from './apply.js';
+import { registerDelete } from './delete.js';
+import { registerDescribe } from './describe.js';
+import { registerGet } from './get.js';
+import { registerAnnotate, registerLabel } from './label.js';
+
+export type RegisterCommand = (program: Command, io: CliIO) => void;
+
+export const COMMANDS: readonly RegisterCommand[] = [
+  registerGet,
+  registerDescribe,
+  registerApply,
+  registerDelete,
+  registerLabel,
+  registerAnnotate,
+];

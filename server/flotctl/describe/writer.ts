@@ -1,0 +1,136 @@
+/**
+ * kubectl describe's PrefixWriter: lines at indentation levels (two spaces
+ * each), tab-separated cells aligned by a tabwriter per section, plus the
+ * shared formatting of labels, annotations, tolerations and timestamps.
+ */
+import { isRecord } from '../../../shared/util/guards.js';
+import { tabwrite } from './tabwriter.js';
+
+export type Rec = Record<string, unknown>;
+
+export function rec(v: unknown): Rec {
+  return isRecord(v) ? v : {};
+}
+
+export function recs(v: unknown): Rec[] {
+  return Array.isArray(v) ? v.filter(isRecord) : [];
+}
+
+export function str(v: unknown): string {
+  return typeof v === 'string' ? v : '';
+}
+
+export function strs(v: unknown): string[] {
+  return Array.isArray(v) ? v.filter((x): x is string => typeof x === 'string') : [];
+}
+
+export function num(v: unknown): number {
+  return typeof v === 'number' && Number.isFinite(v) ? v : 0;
+}
+
+/** Scalar map values (quantities, labels) as strings. */
+export function scalarMap(v: unknown): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [k, val] of Object.entries(rec(v))) {
+    if (typeof val === 'string' || typeof val === 'number' || typeof val === 'boolean') out[k] = String(val);
+  }
+  return out;
+}
+
+const DAYS = ['Sun', 'Mon', 'Tue', 'Wed', 'Thu', 'Fri', 'Sat'];
+const MONTHS = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'];
+
+/** Go's time.RFC1123Z in UTC: `Mon, 02 Jan 2006 15:04:05 +0000`; `<unset>` when absent. */
+export function rfc1123z(ts: unknown): string {
+  if (typeof ts !== 'string' || ts === '') return '<unset>';
+  const d = new Date(ts);
+  if (Number.isNaN(d.getTime())) return ts;
+  const p = (n: number): string => String(n).padStart(2, '0');
+  return `${DAYS[d.getUTCDay()] ?? ''}, ${p(d.getUTCDate())} ${MONTHS[d.getUTCMonth()] ?? ''} ${d.getUTCFullYear()} ${p(d.getUTCHours())}:${p(d.getUTCMinutes())}:${p(d.getUTCSeconds())} +0000`;
+}
+
+export class DescribeWriter {
+  private readonly done: string[] = [];
+  private pending = '';
+
+  /** Writes `text` after `level` indents (two spaces each); tabs separate aligned cells. */
+  write(level: number, text: string): void {
+    this.pending += '  '.repeat(level) + text;
+  }
+
+  line(level: number, text: string): void {
+    this.write(level, text + '\n');
+  }
+
+  /** Ends the current alignment section (kubectl flushes before the Events table). */
+  flush(): void {
+    if (this.pending) this.done.push(tabwrite(this.pending));
+    this.pending = '';
+  }
+
+  /** Text written as is, outside any alignment (ConfigMap values may hold tabs). */
+  raw(text: string): void {
+    this.flush();
+    this.done.push(text);
+  }
+
+  toString(): string {
+    this.flush();
+    return this.done.join('');
+  }
+
+  /** `Title:\tk=v` with further labels on continuation lines, sorted; `<none>` when empty. */
+  labels(title: string, labels: Record<string, string> | undefined, indent = ''): void {
+    const keys = Object.keys(labels ?? {}).sort();
+    this.write(0, `${indent}${title}:\t`);
+    if (keys.length === 0) {
+      this.write(0, '<none>\n');
+      return;
+    }
+    keys.forEach((k, i) => {
+      if (i > 0) this.write(0, `${indent}\t`);
+      this.write(0, `${k}=${labels?.[k] ?? ''}\n`);
+    });
+  }
+
+  /** `Title:\tkey: value` per annotation (kubectl's last-applied-configuration skipped). */
+  annotations(title: string, annotations: Record<string, string> | undefined, indent = ''): void {
+    const keys = Object.keys(annotations ?? {})
+      .filter((k) => k !== 'kubectl.kubernetes.io/last-applied-configuration')
+      .sort();
+    this.write(0, `${indent}${title}:\t`);
+    if (keys.length === 0) {
+      this.write(0, '<none>\n');
+      return;
+    }
+    keys.forEach((k, i) => {
+      if (i > 0) this.write(0, `${indent}\t`);
+      const value = (annotations?.[k] ?? '').replace(/\n$/, '');
+      if (value.includes('\n') || value.length + k.length + 2 > 140) {
+        this.write(0, `${k}:\n`);
+        for (const l of value.split('\n')) this.write(0, `${indent}  ${l.length > 138 ? `${l.slice(0, 135)}...` : l}\n`);
+      } else {
+        this.write(0, `${k}: ${value}\n`);
+      }
+    });
+  }
+
+  /** Tolerations as kubectl prints them: `key=value:Effect op=Exists for 300s`. */
+  tolerations(title: string, tolerations: Rec[], indent = ''): void {
+    this.write(0, `${indent}${title}:\t`);
+    if (tolerations.length === 0) {
+      this.write(0, '<none>\n');
+      return;
+    }
+    const sorted = [...tolerations].sort((a, b) => (str(a.key) < str(b.key) ? -1 : str(a.key) > str(b.key) ? 1 : 0));
+    sorted.forEach((t, i) => {
+      if (i > 0) this.write(0, `${indent}\t`);
+      let text = str(t.key);
+      if (str(t.value)) text += `=${str(t.value)}`;
+      if (str(t.effect)) text += `:${str(t.effect)}`;
+      if (t.operator === 'Exists' && !str(t.value)) text += str(t.key) || str(t.effect) ? ' op=Exists' : 'op=Exists';
+      if (typeof t.tolerationSeconds === 'number') text += ` for ${t.tolerationSeconds}s`;
+      this.write(0, `${text}\n`);
+    });
+  }
+}
