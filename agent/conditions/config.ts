@@ -45,6 +45,12 @@ export interface ConditionsConfig {
   /** At or above this CPU temperature CPUTemperatureHigh is True. Default 80 °C. */
   cpuTemperatureHighCelsius: number;
   /**
+   * How long a pressure-like condition stays True after its signal clears (kubelet's
+   * --eviction-pressure-transition-period), so a reading that hovers at a threshold does not
+   * flap the condition. Default 5 minutes; 0 turns it off.
+   */
+  pressureTransitionPeriodMs: number;
+  /**
    * Interfaces whose addresses are not node addresses (container bridges and veths). A trailing
    * `*` matches any suffix.
    */
@@ -65,6 +71,7 @@ export const DEFAULT_CONDITIONS_CONFIG: Readonly<ConditionsConfig> = Object.free
     pidAvailableFraction: 0.05,
   }),
   cpuTemperatureHighCelsius: 80,
+  pressureTransitionPeriodMs: 5 * 60 * 1000,
   excludeInterfaces: Object.freeze(['docker*', 'veth*', 'br-*', 'cni*', 'flannel*', 'virbr*', 'vxlan*']) as string[],
 });
 
@@ -84,10 +91,14 @@ export function conditionsConfig(input: ConditionsConfigInput = {}): ConditionsC
     systemReserved: { ...d.systemReserved, ...input.systemReserved },
     eviction: { ...d.eviction, ...input.eviction },
     cpuTemperatureHighCelsius: input.cpuTemperatureHighCelsius ?? d.cpuTemperatureHighCelsius,
+    pressureTransitionPeriodMs: input.pressureTransitionPeriodMs ?? d.pressureTransitionPeriodMs,
     excludeInterfaces: [...(input.excludeInterfaces ?? d.excludeInterfaces)],
   };
   if (input.nodeName !== undefined) cfg.nodeName = input.nodeName;
   if (!Number.isInteger(cfg.maxPods) || cfg.maxPods < 0) throw new Error(`maxPods must be a non-negative integer, got ${cfg.maxPods}`);
+  if (!Number.isFinite(cfg.pressureTransitionPeriodMs) || cfg.pressureTransitionPeriodMs < 0) {
+    throw new Error(`pressureTransitionPeriodMs must be a non-negative number, got ${cfg.pressureTransitionPeriodMs}`);
+  }
   for (const [k, v] of Object.entries(cfg.systemReserved)) {
     if (!Number.isFinite(v) || v < 0) throw new Error(`systemReserved.${k} must be a non-negative number, got ${v}`);
   }

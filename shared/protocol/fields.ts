@@ -39,6 +39,13 @@ export function checkInt(v: unknown, field: string, min: number, max: number = I
   return v;
 }
 
+const RFC3339_RE = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,9})?(Z|[+-]\d{2}:\d{2})$/;
+
+/** A `check` for timestamps: RFC 3339, as Kubernetes writes them. */
+export function rfc3339Problems(s: string): string[] {
+  return RFC3339_RE.test(s) && !Number.isNaN(Date.parse(s)) ? [] : ['expected an RFC 3339 timestamp'];
+}
+
 export function checkRecord(v: unknown, field: string): Fields {
   if (!isRecord(v)) fail(field, `expected object, got ${typeName(v)}`);
   return new Fields(v, field);
@@ -49,6 +56,11 @@ export class Fields {
     readonly obj: JsonObject,
     readonly path: string,
   ) {}
+
+  /** The same object reported under another path ('' for a message's top level). */
+  withPath(path: string): Fields {
+    return new Fields(this.obj, path);
+  }
 
   at(k: string): string {
     return child(this.path, k);
@@ -119,7 +131,7 @@ export class Fields {
     const map = this.record(k);
     const out: [string, string][] = [];
     for (const [name, v] of Object.entries(map.obj)) {
-      const path = key(map.path, name);
+      const path = key(map.path, name.length > 64 ? `${name.slice(0, 61)}...` : name);
       checkString(name, path, keyRules);
       out.push([name, checkString(v, path, valueRules)]);
     }
