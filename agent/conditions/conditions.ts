@@ -63,12 +63,21 @@ export const THROTTLED_BITS = {
   softTempLimitOccurred: 1 << 19,
 } as const;
 
-export type ThrottledFlags = { [K in keyof typeof THROTTLED_BITS]: boolean };
+export type ThrottledFlags = { -readonly [K in keyof typeof THROTTLED_BITS]: boolean };
 
 export function decodeThrottled(bits: number): ThrottledFlags {
-  const out = {} as ThrottledFlags;
-  for (const [k, mask] of Object.entries(THROTTLED_BITS) as [keyof ThrottledFlags, number][]) out[k] = (bits & mask) !== 0;
-  return out;
+  const b = THROTTLED_BITS;
+  const on = (mask: number): boolean => (bits & mask) !== 0;
+  return {
+    underVoltageNow: on(b.underVoltageNow),
+    armFreqCappedNow: on(b.armFreqCappedNow),
+    throttledNow: on(b.throttledNow),
+    softTempLimitNow: on(b.softTempLimitNow),
+    underVoltageOccurred: on(b.underVoltageOccurred),
+    armFreqCappedOccurred: on(b.armFreqCappedOccurred),
+    throttledOccurred: on(b.throttledOccurred),
+    softTempLimitOccurred: on(b.softTempLimitOccurred),
+  };
 }
 
 function underVoltage(bits: number): Observed {

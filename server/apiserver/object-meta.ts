@@ -6,15 +6,17 @@ import { apiVersionOf, resourceName, unservedKindMessage, type KindInfo } from '
 import type { KubeObject } from '../../shared/api/meta.js';
 import { isRecord } from '../../shared/util/guards.js';
 
-/** Checks the envelope of a request body: a map whose apiVersion and kind match the URL. */
+/**
+ * Checks the envelope of a request body: a map whose apiVersion and kind, when present, match
+ * the URL. Missing ones are taken from the URL, as Kubernetes does (client libraries omit them).
+ */
 export function asObjectOf(body: unknown, info: KindInfo): KubeObject {
   if (!isRecord(body)) throw ApiError.badRequest('the object provided is not a map (expected a JSON/YAML object)');
-  const { apiVersion, kind } = body;
-  if (typeof kind !== 'string' || kind === '') throw ApiError.badRequest('Object \'Kind\' is missing', 'kind');
-  if (typeof apiVersion !== 'string' || apiVersion === '') {
-    throw ApiError.badRequest('Object \'apiVersion\' is missing', 'apiVersion');
-  }
   const expected = apiVersionOf(info);
+  const kind = body['kind'] ?? info.kind;
+  const apiVersion = body['apiVersion'] ?? expected;
+  if (typeof kind !== 'string') throw ApiError.badRequest(`expected a string, got ${typeof kind}`, 'kind');
+  if (typeof apiVersion !== 'string') throw ApiError.badRequest(`expected a string, got ${typeof apiVersion}`, 'apiVersion');
   if (apiVersion !== expected || kind !== info.kind) {
     const unserved = unservedKindMessage(apiVersion, kind);
     if (unserved) throw ApiError.badRequest(unserved, 'apiVersion');
@@ -25,7 +27,7 @@ export function asObjectOf(body: unknown, info: KindInfo): KubeObject {
   }
   const metadata = body['metadata'] ?? {};
   if (!isRecord(metadata)) throw ApiError.badRequest('expected an object', 'metadata');
-  return { ...body, apiVersion, kind, metadata };
+  return { ...body, apiVersion, kind, metadata } as KubeObject;
 }
 
 const NAME_SUFFIX_ALPHABET = 'bcdfghjklmnpqrstvwxz2456789';

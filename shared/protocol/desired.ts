@@ -7,7 +7,7 @@
  * The agent opens it with the hub key it got at enrollment. The signature covers the node name
  * and seq, so a document cannot be moved to another node or replayed over a newer one.
  */
-import type { KubeObject } from '../api/meta.js';
+import type { KubeObject, ObjectMeta } from '../api/meta.js';
 import { isDNS1123Subdomain } from '../api/validation/names.js';
 import { fromBase64Url, toBase64Url } from '../crypto/base64.js';
 import type { Sign, Verify } from '../crypto/sign.js';
@@ -78,17 +78,28 @@ export function sealDesired(state: DesiredState, sign: Sign, opts: { kid?: strin
 function readObjects(f: Fields, k: string, kind: string): KubeObject[] {
   return f.array(k, Number.MAX_SAFE_INTEGER).map(({ item, path }) => {
     const o = checkRecord(item, path);
-    o.string('apiVersion');
-    const actual = o.string('kind');
-    if (actual !== kind) fail(o.at('kind'), `expected "${kind}"`);
-    const meta = o.record('metadata');
-    meta.string('name');
-    meta.optString('namespace');
-    meta.optString('uid');
-    const { apiVersion, kind: k2 } = o.obj;
-    if (typeof apiVersion !== 'string' || typeof k2 !== 'string') fail(path, 'unreachable');
-    return { ...o.obj, apiVersion, kind: k2, metadata: meta.obj };
+    const apiVersion = o.string('apiVersion');
+    if (o.string('kind') !== kind) fail(o.at('kind'), `expected "${kind}"`);
+    return { ...o.obj, apiVersion, kind, metadata: readMeta(o.record('metadata')) };
   });
+}
+
+/** The metadata fields an agent relies on; the hub validated them, this checks their types. */
+function readMeta(m: Fields): ObjectMeta {
+  const meta: ObjectMeta = { ...m.obj, name: m.string('name') };
+  const namespace = m.optString('namespace');
+  const uid = m.optString('uid');
+  const resourceVersion = m.optString('resourceVersion');
+  const generation = m.optInt('generation', 0);
+  const labels = m.optStringMap('labels', {}, { empty: true });
+  const annotations = m.optStringMap('annotations', {}, { empty: true });
+  if (namespace !== undefined) meta.namespace = namespace;
+  if (uid !== undefined) meta.uid = uid;
+  if (resourceVersion !== undefined) meta.resourceVersion = resourceVersion;
+  if (generation !== undefined) meta.generation = generation;
+  if (labels !== undefined) meta.labels = labels;
+  if (annotations !== undefined) meta.annotations = annotations;
+  return meta;
 }
 
 function readDesiredState(f: Fields): DesiredState {
