@@ -27,7 +27,7 @@ export function asObjectOf(body: unknown, info: KindInfo): KubeObject {
   }
   const metadata = body['metadata'] ?? {};
   if (!isRecord(metadata)) throw ApiError.badRequest('expected an object', 'metadata');
-  return { ...body, apiVersion, kind, metadata } as KubeObject;
+  return { ...body, apiVersion, kind, metadata };
 }
 
 const NAME_SUFFIX_ALPHABET = 'bcdfghjklmnpqrstvwxz2456789';
