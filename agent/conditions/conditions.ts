@@ -88,6 +88,7 @@ function underVoltage(bits: number): Observed {
       status: 'True',
       reason: REASON.UnderVoltageDetected,
       message: 'under-voltage detected now: the power supply cannot hold the board at 5V; use a stronger supply or a shorter, thicker cable',
+      severity: 2,
     };
   }
   if (f.underVoltageOccurred) {
@@ -269,14 +270,19 @@ export function mergeConditions(previous: readonly NodeCondition[] | undefined, 
   });
 }
 
-/** Conditions that hold True for the transition period after their signal clears. */
+/** Conditions that hold their worst observation for the transition period after it clears. */
 export const HELD_CONDITIONS: readonly string[] = [
   CONDITION.MemoryPressure,
   CONDITION.DiskPressure,
   CONDITION.PIDPressure,
   CONDITION.CPUThrottled,
   CONDITION.CPUTemperatureHigh,
+  CONDITION.UnderVoltage,
 ];
+
+function severity(o: Observed): number {
+  return o.severity ?? (o.status === 'True' ? 1 : 0);
+}
 
 export interface HeldTrue {
   /** ms since the epoch when the condition was last observed True. */
@@ -285,10 +291,11 @@ export interface HeldTrue {
 }
 
 /**
- * kubelet's eviction-pressure-transition-period: a held condition observed False within
- * `periodMs` of its last True observation is reported True (with that observation's reason and
- * message) until the period has passed. A clock that went backwards releases the hold. Pure:
- * returns the new hold table.
+ * kubelet's eviction-pressure-transition-period, so that a signal hovering at its threshold does
+ * not flap the condition (and with it the status digest): a held condition observed less severe
+ * (False, or UnderVoltage "since boot" after "now") within `periodMs` of its last worse
+ * observation is reported as that observation until the period has passed. A clock that went
+ * backwards releases the hold. Pure: returns the new hold table.
  */
 export function holdPressure(
   observed: readonly Observed[],
@@ -298,16 +305,13 @@ export function holdPressure(
 ): { observed: Observed[]; held: Map<string, HeldTrue> } {
   const next = new Map<string, HeldTrue>();
   const out = observed.map((o) => {
-    if (!HELD_CONDITIONS.includes(o.type)) return o;
-    if (o.status === 'True') {
-      next.set(o.type, { at: nowMs, observed: o });
-      return o;
-    }
+    if (!HELD_CONDITIONS.includes(o.type) || o.status === 'Unknown') return o;
     const h = held.get(o.type);
-    if (h && o.status === 'False' && nowMs - h.at >= 0 && nowMs - h.at < periodMs) {
+    if (h && nowMs - h.at >= 0 && nowMs - h.at < periodMs && severity(h.observed) > severity(o)) {
       next.set(o.type, h);
       return h.observed;
     }
+    if (severity(o) > 0) next.set(o.type, { at: nowMs, observed: o });
     return o;
   });
   return { observed: out, held: next };

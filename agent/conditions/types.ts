@@ -22,6 +22,11 @@ export interface Observed {
   status: ConditionStatus;
   reason: string;
   message: string;
+  /**
+   * How bad this observation is, for holding it through the transition period: default 1 when
+   * True, 0 otherwise. Not reported.
+   */
+  severity?: number;
 }
 
 export type NodeAddressType = 'InternalIP' | 'ExternalIP' | 'Hostname' | 'InternalDNS' | 'ExternalDNS';

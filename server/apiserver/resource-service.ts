@@ -4,6 +4,7 @@
  */
 import { applyDefaults } from '../../shared/api/defaults.js';
 import { ApiError } from '../../shared/api/errors.js';
+import { IGNORE_FIELDS, type FieldValidator } from '../../shared/api/schema/index.js';
 import { apiVersionOf, resourceName, SERVED_KINDS, type KindInfo } from '../../shared/api/kinds.js';
 import type { KubeList, KubeObject } from '../../shared/api/meta.js';
 import { validateObject, validateUpdate } from '../../shared/api/validation/index.js';
@@ -76,7 +77,8 @@ export class ResourceService {
     return list;
   }
 
-  async create(path: ResourcePath, body: unknown, dryRun = false): Promise<KubeObject> {
+  /** `fields` applies the request's fieldValidation to the body; writes the hub makes itself skip it. */
+  async create(path: ResourcePath, body: unknown, dryRun = false, fields: FieldValidator = IGNORE_FIELDS): Promise<KubeObject> {
     const { info } = path;
     if (path.name !== undefined || path.subresource) {
       throw new ApiError(405, 'MethodNotAllowed', `POST is not allowed on a single ${info.kind}: send it to the collection`);
@@ -85,6 +87,7 @@ export class ResourceService {
       throw new ApiError(405, 'MethodNotAllowed', `${info.kind} is namespaced: POST it to /namespaces/NAME/${info.plural}`);
     }
     const obj = asObjectOf(body, info);
+    fields.check(body, info.kind);
     initMetadata(obj, info, path.namespace, rfc3339(this.clock.now()));
     if (STATUS_RESET_ON_CREATE.has(info.kind)) delete obj['status'];
     this.validateAndDefault(obj, info);
@@ -94,9 +97,10 @@ export class ResourceService {
   }
 
   /** PUT: replaces the object (or only its status on the status subresource). */
-  update(path: ResourcePath, body: unknown, dryRun = false): Promise<KubeObject> {
+  update(path: ResourcePath, body: unknown, dryRun = false, fields: FieldValidator = IGNORE_FIELDS): Promise<KubeObject> {
     const name = requireName(path);
     const incoming = asObjectOf(body, path.info);
+    fields.check(body, path.info.kind);
     if (incoming.metadata.name && incoming.metadata.name !== name) {
       throw ApiError.badRequest(
         `the name of the object (${incoming.metadata.name}) does not match the name on the URL (${name})`,
@@ -109,10 +113,12 @@ export class ResourceService {
     });
   }
 
-  patch(path: ResourcePath, type: PatchType, patch: unknown, opts: ApplyOptions, dryRun = false): Promise<KubeObject> {
+  /** Merge and strategic patches are checked as sent, apply configurations as objects; JSON patches are not. */
+  patch(path: ResourcePath, type: PatchType, patch: unknown, opts: ApplyOptions, dryRun = false, fields: FieldValidator = IGNORE_FIELDS): Promise<KubeObject> {
     const name = requireName(path);
     const { info } = path;
-    if (type === 'apply') return this.apply(path, name, patch, opts, dryRun);
+    if (type === 'apply') return this.apply(path, name, patch, opts, dryRun, fields);
+    if (type !== 'json') fields.check(patch, info.kind, { patch: true });
     return this.write(path, name, dryRun, (current) => {
       let patched: unknown;
       if (type === 'json') patched = applyJsonPatch(current, patch);
@@ -158,12 +164,13 @@ export class ResourceService {
     return { ...list, items: deleted };
   }
 
-  private async apply(path: ResourcePath, name: string, body: unknown, opts: ApplyOptions, dryRun: boolean): Promise<KubeObject> {
+  private async apply(path: ResourcePath, name: string, body: unknown, opts: ApplyOptions, dryRun: boolean, fields: FieldValidator): Promise<KubeObject> {
     const { info } = path;
     if (!opts.fieldManager) {
       throw ApiError.badRequest('PATCH requests with apply-patch content type must include fieldManager', 'fieldManager');
     }
     const applied = asObjectOf(body, info);
+    fields.check(body, info.kind);
     if (applied.metadata.name !== undefined && applied.metadata.name !== name) {
       throw ApiError.badRequest(`the name of the object (${String(applied.metadata.name)}) does not match the name on the URL (${name})`, 'metadata.name');
     }

@@ -4,6 +4,7 @@ import { createServer, type Server } from 'node:https';
 import { ApiError, isApiError } from '../../shared/api/errors.js';
 import type { KindInfo } from '../../shared/api/kinds.js';
 import type { KubeObject } from '../../shared/api/meta.js';
+import { FieldValidator, IGNORE_FIELDS, parseFieldValidation } from '../../shared/api/schema/index.js';
 import { toTable } from '../../shared/api/table.js';
 import type { Clock } from '../../shared/util/clock.js';
 import { errorMessage, isRecord } from '../../shared/util/guards.js';
@@ -47,9 +48,15 @@ function includeObject(params: URLSearchParams): IncludeObject {
   return v === 'None' || v === 'Object' ? v : 'Metadata';
 }
 
-function sendJson(res: ServerResponse, code: number, body: unknown): void {
+/** `fields` adds one `Warning` header per unknown field it found in Warn mode. */
+function sendJson(res: ServerResponse, code: number, body: unknown, fields: FieldValidator = IGNORE_FIELDS): void {
   const text = JSON.stringify(body);
-  res.writeHead(code, { 'Content-Type': 'application/json', 'Content-Length': Buffer.byteLength(text) });
+  const warnings = fields.warningHeaders();
+  res.writeHead(code, {
+    'Content-Type': 'application/json',
+    'Content-Length': Buffer.byteLength(text),
+    ...(warnings.length > 0 ? { Warning: warnings } : {}),
+  });
   res.end(text);
 }
 
@@ -87,6 +94,8 @@ export function createApiServer(deps: ApiServerDeps): Server {
     const { service } = deps;
     const { info } = path;
     const body = async (): Promise<unknown> => decodeBody(await readBody(req, deps.maxBodyBytes), mediaType(req));
+    const writes = method === 'POST' || method === 'PUT' || method === 'PATCH';
+    const fields = writes ? new FieldValidator(parseFieldValidation(params.get('fieldValidation'))) : IGNORE_FIELDS;
 
     if (method === 'GET' && path.name === undefined) {
       const opts = parseListOptions(params, info, path.namespace);
@@ -112,10 +121,10 @@ export function createApiServer(deps: ApiServerDeps): Server {
         return;
       }
       case 'POST':
-        sendJson(res, 201, await service.create(path, await body(), dryRun));
+        sendJson(res, 201, await service.create(path, await body(), dryRun, fields), fields);
         return;
       case 'PUT':
-        sendJson(res, 200, await service.update(path, await body(), dryRun));
+        sendJson(res, 200, await service.update(path, await body(), dryRun, fields), fields);
         return;
       case 'PATCH': {
         const type = patchTypeOf(req);
@@ -123,7 +132,8 @@ export function createApiServer(deps: ApiServerDeps): Server {
         const patch = decodeBody(raw, type === 'apply' ? 'yaml' : 'json');
         const force = params.get('force') === 'true';
         const fieldManager = params.get('fieldManager') ?? undefined;
-        sendJson(res, 200, await service.patch(path, type, patch, { force, ...(fieldManager ? { fieldManager } : {}) }, dryRun));
+        const opts = { force, ...(fieldManager ? { fieldManager } : {}) };
+        sendJson(res, 200, await service.patch(path, type, patch, opts, dryRun, fields), fields);
         return;
       }
       case 'DELETE': {

@@ -132,4 +132,20 @@ describe('kubectl against the hub', function () {
     assert.notEqual(r.code, 0);
     assert.match(r.stderr, /services|Service/);
   });
+
+  it('refuses a misspelt field under --validate=strict (the default) and warns under --validate=warn', async function () {
+    const file = join(dir, 'ds-typo.yaml');
+    await writeFile(file, dsYaml('typo', TEST_IMAGE, '        imagePullPolcy: IfNotPresent\n'));
+    const refused = await kubectl(['apply', '-f', file]);
+    assert.notEqual(refused.code, 0, 'a misspelt field is refused');
+    assert.match(refused.stderr, /unknown field "spec\.template\.spec\.containers\[0\]\.imagePullPolcy"/);
+    const missing = await api('/apis/apps/v1/namespaces/default/daemonsets/typo');
+    assert.equal(missing.status, 404, 'nothing was created');
+
+    const warned = await kubectl(['apply', '--validate=warn', '-f', file]);
+    assert.equal(warned.code, 0, `kubectl apply --validate=warn failed:\n${warned.stderr}`);
+    assert.match(warned.stdout, /daemonset.apps\/typo created/);
+    assert.match(warned.stderr, /Warning: unknown field "spec\.template\.spec\.containers\[0\]\.imagePullPolcy"/);
+    assert.equal(containerOf(await getDs('typo')).image, TEST_IMAGE);
+  });
 });
