@@ -6,8 +6,22 @@ import type { Server } from 'node:https';
 import { resourceName, SERVED_KINDS } from '../shared/api/kinds.js';
 import type { Clock } from '../shared/util/clock.js';
 import type { Logger } from '../shared/util/logger.js';
+import { InternalClient } from './apiserver/internal-client.js';
 import { ResourceService } from './apiserver/resource-service.js';
 import { createApiServer } from './apiserver/server.js';
+import { DEFAULT_BROKER_LIMITS, startBroker, type BrokerLimits, type RunningBroker } from './broker/broker.js';
+import { EventRecorder } from './events/recorder.js';
+import { FleetAuthenticator } from './fleet/authenticator.js';
+import { BootstrapTokens } from './fleet/bootstrap-tokens.js';
+import { Enrollment } from './fleet/enrollment.js';
+import { loadOrCreateHubSigningKey } from './fleet/hub-signing-key.js';
+import { LeaseTracker } from './fleet/leases.js';
+import { NodeIdentities } from './fleet/node-identities.js';
+import { watchRevocations } from './fleet/revocation.js';
+import { fleetTopicPolicy } from './fleet/topic-policy.js';
+import { AgentIntake } from './link/agent-intake.js';
+import { DesiredPublisher, type Publish } from './link/desired-publisher.js';
+import { DEFAULT_DECODE_LIMITS } from '../shared/protocol/index.js';
 import { kubeconfigYaml, loadOrCreateAdminToken, writeFileAtomic } from './credentials.js';
 import { formatHostPort, type ListenAddress } from './listen-address.js';
 import { ObjectStore } from './store/object-store.js';
@@ -23,12 +37,25 @@ export interface HubConfig {
   version: string;
   /** Extra names and addresses the serving certificate must cover (as k3s' --tls-san). */
   tlsSans: string[];
+  brokerLimits: BrokerLimits;
+  /** No heartbeat for this long: the node's conditions go Unknown (Kubernetes' default 40 s). */
+  nodeMonitorGracePeriodMs: number;
+  /** How often node health is re-evaluated at most (Kubernetes' default 5 s). */
+  nodeMonitorPeriodMs: number;
 }
+
+export const DEFAULT_FLEET_CONFIG = {
+  brokerLimits: DEFAULT_BROKER_LIMITS,
+  nodeMonitorGracePeriodMs: 40_000,
+  nodeMonitorPeriodMs: 5_000,
+};
 
 export interface RunningHub {
   apiUrl: string;
+  mqttUrl: string;
   kubeconfigPath: string;
   caPem: string;
+  hubKeyFingerprint: string;
   store: ObjectStore;
   close(): Promise<void>;
 }
@@ -59,23 +86,89 @@ export async function startHub(cfg: HubConfig, deps: { clock: Clock; logger: Log
     watch: { defaultTimeoutSeconds: 1800, maxBufferedBytes: 16 * 1024 * 1024, bookmarkIntervalMs: 60_000 },
     tls: pki.serving,
   });
+  const fleet = await startFleet(cfg, { clock, logger, store, service });
+
   const port = await listen(api, cfg.apiListen);
   const host = cfg.apiListen.host === '0.0.0.0' || cfg.apiListen.host === '::' ? '127.0.0.1' : cfg.apiListen.host;
   const apiUrl = `https://${formatHostPort(host, port)}`;
   const kubeconfigPath = join(cfg.dataDir, 'kubeconfig');
   await writeFileAtomic(kubeconfigPath, kubeconfigYaml(apiUrl, adminToken, pki.ca.certPem), 0o600);
 
+  const mqttHost = cfg.mqttListen.host === '0.0.0.0' || cfg.mqttListen.host === '::' ? '127.0.0.1' : cfg.mqttListen.host;
   return {
     apiUrl,
+    mqttUrl: `mqtt://${formatHostPort(mqttHost, fleet.broker.port)}`,
     kubeconfigPath,
     caPem: pki.ca.certPem,
+    hubKeyFingerprint: fleet.hubKeyFingerprint,
     store,
     async close() {
       await new Promise<void>((resolve) => {
         api.close(() => resolve());
         api.closeAllConnections();
       });
+      await fleet.close();
       await store.close();
+    },
+  };
+}
+
+interface Fleet {
+  broker: RunningBroker;
+  hubKeyFingerprint: string;
+  close(): Promise<void>;
+}
+
+/** The MQTT side: broker, identities and enrollment, agent intake, desired documents. */
+async function startFleet(
+  cfg: HubConfig,
+  deps: { clock: Clock; logger: Logger; store: ObjectStore; service: ResourceService },
+): Promise<Fleet> {
+  const { clock, logger, store } = deps;
+  const client = new InternalClient(deps.service, store);
+  const events = new EventRecorder(client, clock, logger.child({ component: 'events' }));
+  const leases = new LeaseTracker(clock);
+  const tokens = new BootstrapTokens(client, clock);
+  const identities = new NodeIdentities(client, clock);
+  const hubKey = await loadOrCreateHubSigningKey(cfg.dataDir);
+  const enrollment = new Enrollment({ tokens, identities, client, events, hubPublicKey: hubKey.publicKey, logger });
+
+  // Called only once the broker below is up (agents' messages and the publisher start after it).
+  const publish: Publish = (topic, payload, opts) => broker.publish(topic, payload, opts);
+  const intake = new AgentIntake({
+    client,
+    leases,
+    events,
+    enrollment,
+    publish,
+    clock,
+    logger,
+    limits: DEFAULT_DECODE_LIMITS,
+    graceMs: cfg.nodeMonitorGracePeriodMs,
+    statusRequestIntervalMs: 30_000,
+  });
+  const broker = await startBroker({
+    host: cfg.mqttListen.host,
+    port: cfg.mqttListen.port,
+    limits: cfg.brokerLimits,
+    auth: new FleetAuthenticator(tokens, identities),
+    policy: fleetTopicPolicy,
+    logger,
+    onMessage: (p, topic, payload) => intake.onMessage(p, topic, payload),
+  });
+  const stopRevocations = watchRevocations(client, broker, logger);
+  const publisher = new DesiredPublisher({ client, currentRv: () => store.currentRv(), key: hubKey, publish, clock, logger });
+  await publisher.start();
+
+  return {
+    broker,
+    hubKeyFingerprint: hubKey.fingerprint,
+    async close() {
+      publisher.stop();
+      stopRevocations();
+      await broker.close();
+      await intake.drain();
+      await events.flush();
     },
   };
 }

@@ -8,7 +8,7 @@ import { parseDuration } from '../shared/util/duration.js';
 import { errorMessage } from '../shared/util/guards.js';
 import { createJsonLogger, isLogLevel, type LogLevel } from '../shared/util/logger.js';
 import { FLOTILLA_VERSION } from '../shared/version.js';
-import { startHub, type HubConfig } from './hub.js';
+import { DEFAULT_FLEET_CONFIG, startHub, type HubConfig } from './hub.js';
 import { parseListenAddress } from './listen-address.js';
 
 function option<T>(flag: string, parse: (flag: string, v: string) => T): (v: string) => T {
@@ -40,6 +40,8 @@ const program = new Command()
   .option('--mqtt-listen <host:port>', 'MQTT broker address for agents', option('--mqtt-listen', parseListenAddress), parseListenAddress('--mqtt-listen', '0.0.0.0:1883'))
   .option('--compaction-interval <duration>', 'how often the store compacts its datafiles', option('--compaction-interval', parseDuration), parseDuration('default', '10m'))
   .option('--watch-history <n>', 'events a watch can resume across', option('--watch-history', positiveInt), 10_000)
+  .option('--node-monitor-grace-period <duration>', 'silence after which a node is Unknown and tainted unreachable', option('--node-monitor-grace-period', parseDuration), DEFAULT_FLEET_CONFIG.nodeMonitorGracePeriodMs)
+  .option('--node-monitor-period <duration>', 'how often node health is re-evaluated', option('--node-monitor-period', parseDuration), DEFAULT_FLEET_CONFIG.nodeMonitorPeriodMs)
   .option('--tls-san <name>', 'extra DNS name or IP the API certificate covers (repeatable)', (v: string, prev: string[]) => [...prev, v], [] as string[])
   .option('--log-level <level>', 'debug, info, warn or error', option('--log-level', logLevel), 'info' as LogLevel)
   .showHelpAfterError();
@@ -54,6 +56,8 @@ async function main(): Promise<void> {
     watchHistory: number;
     logLevel: LogLevel;
     tlsSan: string[];
+    nodeMonitorGracePeriod: number;
+    nodeMonitorPeriod: number;
   }>();
   const logger = createJsonLogger((l) => process.stderr.write(l), { level: o.logLevel, now: () => systemClock.now() });
   const cfg: HubConfig = {
@@ -65,10 +69,15 @@ async function main(): Promise<void> {
     maxBodyBytes: 3 * 1024 * 1024,
     version: FLOTILLA_VERSION,
     tlsSans: o.tlsSan,
+    brokerLimits: DEFAULT_FLEET_CONFIG.brokerLimits,
+    nodeMonitorGracePeriodMs: o.nodeMonitorGracePeriod,
+    nodeMonitorPeriodMs: o.nodeMonitorPeriod,
   };
   const hub = await startHub(cfg, { clock: systemClock, logger });
-  logger.info('hub ready', { api: hub.apiUrl, kubeconfig: hub.kubeconfigPath, dataDir: cfg.dataDir });
-  process.stdout.write(`Flotilla hub ${FLOTILLA_VERSION}\n  API:        ${hub.apiUrl}\n  kubeconfig: ${hub.kubeconfigPath}\n  data dir:   ${cfg.dataDir}\n`);
+  logger.info('hub ready', { api: hub.apiUrl, mqtt: hub.mqttUrl, kubeconfig: hub.kubeconfigPath, dataDir: cfg.dataDir, hubKey: hub.hubKeyFingerprint });
+  process.stdout.write(
+    `Flotilla hub ${FLOTILLA_VERSION}\n  API:        ${hub.apiUrl}\n  MQTT:       ${hub.mqttUrl}\n  kubeconfig: ${hub.kubeconfigPath}\n  hub key:    ${hub.hubKeyFingerprint}\n  data dir:   ${cfg.dataDir}\n`,
+  );
 
   let stopping = false;
   const stop = (signal: string): void => {

@@ -10,6 +10,7 @@ export const REPO_ROOT = resolve(import.meta.dirname, '..', '..');
 
 export interface HubHandle {
   apiUrl: string;
+  mqttUrl: string;
   dataDir: string;
   kubeconfig: string;
   token: string;
@@ -39,6 +40,7 @@ export function tsEntry(relPath: string): { cmd: string; args: string[] } {
 interface Launched {
   proc: ChildProcess;
   apiUrl: string;
+  mqttUrl: string;
 }
 
 function launch(dataDir: string, extraArgs: string[], logs: string[], timeoutMs: number): Promise<Launched> {
@@ -57,10 +59,10 @@ function launch(dataDir: string, extraArgs: string[], logs: string[], timeoutMs:
     lines.on('line', (line) => {
       logs.push(line);
       try {
-        const entry = JSON.parse(line) as { msg?: string; api?: string };
-        if (entry.msg === 'hub ready' && entry.api) {
+        const entry = JSON.parse(line) as { msg?: string; api?: string; mqtt?: string };
+        if (entry.msg === 'hub ready' && entry.api && entry.mqtt) {
           clearTimeout(timer);
-          resolvePromise({ proc, apiUrl: entry.api });
+          resolvePromise({ proc, apiUrl: entry.api, mqttUrl: entry.mqtt });
         }
       } catch {
         // not a JSON log line (e.g. a crash trace); kept in logs
@@ -89,6 +91,7 @@ export async function startHub(opts: StartHubOptions = {}): Promise<HubHandle> {
 
   const handle: HubHandle = {
     apiUrl: current.apiUrl,
+    mqttUrl: current.mqttUrl,
     dataDir,
     kubeconfig: join(dataDir, 'kubeconfig'),
     token,
@@ -107,6 +110,7 @@ export async function startHub(opts: StartHubOptions = {}): Promise<HubHandle> {
       else await handle.stop();
       current = await launch(dataDir, extra, logs, timeout);
       handle.apiUrl = current.apiUrl;
+      handle.mqttUrl = current.mqttUrl;
     },
     async dispose() {
       await handle.kill9();

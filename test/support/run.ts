@@ -23,6 +23,8 @@ export function run(cmd: string, args: string[], opts: { env?: NodeJS.ProcessEnv
       clearTimeout(timer);
       resolve({ code, stdout, stderr });
     });
+    // A program that exits without reading its input must not fail the caller with EPIPE.
+    p.stdin.on('error', () => undefined);
     p.stdin.end(opts.input ?? '');
   });
 }

@@ -9,6 +9,8 @@ import { registerDelete } from './delete.js';
 import { registerDescribe } from './describe.js';
 import { registerGet } from './get.js';
 import { registerAnnotate, registerLabel } from './label.js';
+import { registerNode } from './node.js';
+import { registerToken } from './token.js';
 
 export type RegisterCommand = (program: Command, io: CliIO) => void;
 
@@ -19,4 +21,6 @@ export const COMMANDS: readonly RegisterCommand[] = [
   registerDelete,
   registerLabel,
   registerAnnotate,
+  registerToken,
+  registerNode,
 ];

@@ -1,0 +1,210 @@
+/**
+ * The hub's embedded MQTT 3.1.1 broker (aedes) with explicit limits, authentication and a
+ * per-principal topic policy. A misbehaving client is disconnected and logged; the broker is a
+ * delivery mechanism, never state.
+ */
+import { createServer, type AddressInfo, type Server, type Socket } from 'node:net';
+import { Duplex } from 'node:stream';
+import { Aedes, type AedesOptions, type Client } from 'aedes';
+import { errorMessage } from '../../shared/util/guards.js';
+import type { Logger } from '../../shared/util/logger.js';
+import { PacketGuard } from './packet-guard.js';
+import { describePrincipal, type ConnectAuthenticator, type Principal, type TopicPolicy } from './principal.js';
+
+export interface BrokerLimits {
+  maxPacketBytes: number;
+  keepaliveMinSeconds: number;
+  keepaliveMaxSeconds: number;
+  maxClientIdLength: number;
+  /** Messages queued per client before it has finished connecting. */
+  queueLimit: number;
+  /** A client that does not drain its socket for this long is cut off. */
+  drainTimeoutMs: number;
+  connectTimeoutMs: number;
+}
+
+export const DEFAULT_BROKER_LIMITS: BrokerLimits = {
+  maxPacketBytes: 1024 * 1024,
+  keepaliveMinSeconds: 5,
+  keepaliveMaxSeconds: 600,
+  maxClientIdLength: 128,
+  queueLimit: 64,
+  drainTimeoutMs: 30_000,
+  connectTimeoutMs: 15_000,
+};
+
+export interface BrokerDeps {
+  host: string;
+  port: number;
+  limits: BrokerLimits;
+  auth: ConnectAuthenticator;
+  policy: TopicPolicy;
+  logger: Logger;
+  /** An aedes persistence; the default keeps sessions in memory. */
+  persistence?: unknown;
+  /** Called for every message a client published (after the policy allowed it). */
+  onMessage: (p: Principal, topic: string, payload: Buffer) => void;
+  onConnected?: (p: Principal) => void;
+  onDisconnected?: (p: Principal) => void;
+}
+
+export interface RunningBroker {
+  port: number;
+  publish(topic: string, payload: Buffer, opts: { qos: 0 | 1; retain: boolean }): Promise<void>;
+  /** Cuts off every connection of a principal at once (revocation). */
+  disconnect(match: (p: Principal) => boolean): number;
+  connectedPrincipals(): Principal[];
+  close(): Promise<void>;
+}
+
+class Refusal extends Error {
+  constructor(
+    message: string,
+    readonly returnCode: 2 | 4 | 5,
+  ) {
+    super(message);
+  }
+}
+
+export async function startBroker(deps: BrokerDeps): Promise<RunningBroker> {
+  const { limits, logger } = deps;
+  const log = logger.child({ component: 'broker' });
+  const principals = new WeakMap<Client, Principal>();
+  const remotes = new WeakMap<object, string>();
+  const clients = new Set<Client>();
+
+  const opts: AedesOptions = {
+    concurrency: 100,
+    queueLimit: limits.queueLimit,
+    maxClientsIdLength: limits.maxClientIdLength,
+    keepaliveLimit: limits.keepaliveMaxSeconds,
+    drainTimeout: limits.drainTimeoutMs,
+    connectTimeout: limits.connectTimeoutMs,
+    heartbeatInterval: 60_000,
+    preConnect: (client, packet, done) => {
+      // keepalive 0 disables liveness checks; too short floods the hub with PINGs.
+      const ka = packet.keepalive ?? 0;
+      if (ka < limits.keepaliveMinSeconds || ka > limits.keepaliveMaxSeconds) {
+        log.warn('connect refused', { clientId: packet.clientId, reason: 'keepalive out of bounds', keepalive: ka });
+        done(null, false);
+        return;
+      }
+      done(null, true);
+    },
+    authenticate: (client, username, password, done) => {
+      const remote = remotes.get(client.conn);
+      deps.auth
+        .authenticate({ clientId: client.id, username, password, remoteAddress: remote })
+        .then((d) => {
+          if (!d.ok) throw new Refusal(d.reason, 5);
+          principals.set(client, d.principal);
+          log.info('client authenticated', { clientId: client.id, ...describePrincipal(d.principal), remote });
+          done(null, true);
+        })
+        .catch((e: unknown) => {
+          const code = e instanceof Refusal ? e.returnCode : 3;
+          log.warn('connect refused', { clientId: client.id, remote, reason: errorMessage(e) });
+          done(Object.assign(new Error(errorMessage(e)), { returnCode: code }), null);
+        });
+    },
+    authorizePublish: (client, packet, done) => {
+      if (!client) return done(null); // the hub's own publishes
+      const p = principals.get(client);
+      if (p && deps.policy.mayPublish(p, packet.topic, packet.retain)) return done(null);
+      log.warn('publish refused', { clientId: client.id, topic: packet.topic, retain: packet.retain, ...(p ? describePrincipal(p) : {}) });
+      done(new Error(`not allowed to publish to ${packet.topic}`));
+    },
+    authorizeSubscribe: (client, sub, done) => {
+      const p = principals.get(client);
+      if (p && deps.policy.maySubscribe(p, sub.topic)) return done(null, sub);
+      log.warn('subscribe refused', { clientId: client.id, topic: sub.topic, ...(p ? describePrincipal(p) : {}) });
+      done(null, null);
+    },
+  };
+  if (deps.persistence !== undefined) (opts as { persistence?: unknown }).persistence = deps.persistence;
+  const aedes = await Aedes.createBroker(opts);
+
+  aedes.on('client', (client) => {
+    clients.add(client);
+    const p = principals.get(client);
+    if (p) deps.onConnected?.(p);
+  });
+  aedes.on('clientDisconnect', (client) => {
+    clients.delete(client);
+    const p = principals.get(client);
+    if (p) deps.onDisconnected?.(p);
+  });
+  aedes.on('clientError', (client, err) => {
+    log.warn('client error', { clientId: client.id, error: err.message });
+  });
+  aedes.on('connectionError', (client, err) => {
+    log.warn('connection error', { clientId: client.id, error: err.message });
+  });
+  aedes.on('keepaliveTimeout', (client) => log.info('client keepalive timeout', { clientId: client.id }));
+  aedes.on('publish', (packet, client) => {
+    if (!client) return;
+    const p = principals.get(client);
+    if (!p) return;
+    try {
+      deps.onMessage(p, packet.topic, Buffer.isBuffer(packet.payload) ? packet.payload : Buffer.from(packet.payload));
+    } catch (e: unknown) {
+      log.error('message handler failed', { clientId: client.id, topic: packet.topic, error: errorMessage(e) });
+    }
+  });
+
+  const server = createServer((socket) => handleSocket(socket));
+  function handleSocket(socket: Socket): void {
+    const guard = new PacketGuard(limits.maxPacketBytes);
+    const remote = socket.remoteAddress;
+    socket.pipe(guard);
+    guard.on('error', (e) => {
+      log.warn('client cut off', { remote, reason: e.message });
+      socket.destroy();
+    });
+    socket.on('error', (e) => log.debug('socket error', { remote, error: e.message }));
+    const conn = Duplex.from({ readable: guard, writable: socket });
+    if (remote) remotes.set(conn, remote);
+    aedes.handle(conn);
+  }
+  const port = await listen(server, deps.host, deps.port);
+  log.info('broker listening', { host: deps.host, port });
+
+  return {
+    port,
+    publish: (topic, payload, o) =>
+      new Promise((resolve, reject) => {
+        aedes.publish({ cmd: 'publish', topic, payload, qos: o.qos, retain: o.retain, dup: false }, (err) => (err ? reject(err) : resolve()));
+      }),
+    disconnect(match) {
+      let n = 0;
+      for (const c of clients) {
+        const p = principals.get(c);
+        if (p && match(p)) {
+          c.close();
+          n += 1;
+        }
+      }
+      return n;
+    },
+    connectedPrincipals() {
+      return [...clients].map((c) => principals.get(c)).filter((p): p is Principal => p !== undefined);
+    },
+    async close() {
+      await new Promise<void>((r) => {
+        server.close(() => r());
+        for (const c of clients) c.close();
+      });
+      await new Promise<void>((r) => aedes.close(() => r()));
+    },
+  };
+}
+
+function listen(server: Server, host: string, port: number): Promise<number> {
+  return new Promise((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, host, () => {
+      server.off('error', reject);
+      resolve((server.address() as AddressInfo).port);
+    });
+  });
+}

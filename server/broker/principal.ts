@@ -1,0 +1,26 @@
+/** Who is on the other end of an MQTT connection, once authenticated. */
+export type Principal = { kind: 'node'; node: string } | { kind: 'bootstrap'; clientId: string };
+
+export interface ConnectAttempt {
+  clientId: string;
+  username: string | undefined;
+  password: Buffer | undefined;
+  remoteAddress: string | undefined;
+}
+
+export type AuthDecision = { ok: true; principal: Principal } | { ok: false; reason: string };
+
+/** Decides CONNECTs; implemented by the fleet (tokens, node identities). */
+export interface ConnectAuthenticator {
+  authenticate(attempt: ConnectAttempt): Promise<AuthDecision>;
+}
+
+/** Topic permissions per principal; implemented with the shared ACL rules. */
+export interface TopicPolicy {
+  mayPublish(p: Principal, topic: string, retain: boolean): boolean;
+  maySubscribe(p: Principal, filter: string): boolean;
+}
+
+export function describePrincipal(p: Principal): Record<string, string> {
+  return p.kind === 'node' ? { node: p.node } : { bootstrapClient: p.clientId };
+}

@@ -1,0 +1,45 @@
+/**
+ * Who may connect: bootstrap clients with a valid token (they can only enroll), and enrolled
+ * nodes proving their key with a signed, strictly increasing counter (no clock, no replay).
+ */
+import { createVerifier, decodeBase64Key } from '../../shared/crypto/index.js';
+import { BOOTSTRAP_USERNAME, parseClientId, verifyConnectPassword } from '../../shared/protocol/index.js';
+import type { AuthDecision, ConnectAttempt, ConnectAuthenticator } from '../broker/principal.js';
+import type { BootstrapTokens } from './bootstrap-tokens.js';
+import type { NodeIdentities } from './node-identities.js';
+
+export class FleetAuthenticator implements ConnectAuthenticator {
+  constructor(
+    private readonly tokens: BootstrapTokens,
+    private readonly identities: NodeIdentities,
+  ) {}
+
+  async authenticate(a: ConnectAttempt): Promise<AuthDecision> {
+    const client = parseClientId(a.clientId);
+    if (!client) return { ok: false, reason: `client id "${a.clientId}" is neither node:NAME nor enroll:ID` };
+    if (a.username === BOOTSTRAP_USERNAME) {
+      if (client.kind !== 'enroll') return { ok: false, reason: 'bootstrap credentials need an enroll:ID client id' };
+      const check = await this.tokens.check(a.password?.toString('latin1') ?? '');
+      return check.ok ? { ok: true, principal: { kind: 'bootstrap', clientId: a.clientId } } : { ok: false, reason: check.reason };
+    }
+    if (client.kind !== 'node' || client.node !== a.username) {
+      return { ok: false, reason: 'node credentials need client id node:NAME matching the username' };
+    }
+    const identity = await this.identities.get(client.node);
+    if (!identity) return { ok: false, reason: `node ${client.node} is not enrolled` };
+    if (identity.revoked) return { ok: false, reason: `node ${client.node} is revoked` };
+    const verify = createVerifier(decodeBase64Key(identity.signingKey, 32, 'signing-key'));
+    const check = verifyConnectPassword(verify, {
+      clientId: a.clientId,
+      username: client.node,
+      password: a.password,
+      lastCounter: identity.connectCounter,
+    });
+    if (!check.ok) return { ok: false, reason: `${check.reason}: ${check.message}` };
+    // Persist the counter before accepting, so a captured CONNECT can never be replayed.
+    if (!(await this.identities.advanceCounter(client.node, check.counter))) {
+      return { ok: false, reason: `replayed: counter ${check.counter} was already used` };
+    }
+    return { ok: true, principal: { kind: 'node', node: client.node } };
+  }
+}

@@ -1,0 +1,88 @@
+/** `flotctl token create|list|delete`: bootstrap tokens for enrolling devices, made as kubeadm makes them. */
+import type { Command } from 'commander';
+import { bootstrapTokenSecret, FLEET_NAMESPACE, tokenInfo, tokenSecretName, TOKEN_SECRET_TYPE } from '../../../shared/api/fleet-secrets.js';
+import { formatAge, renderTable, type Table } from '../../../shared/api/table.js';
+import { rfc3339 } from '../../../shared/util/clock.js';
+import { parseDuration } from '../../../shared/util/duration.js';
+import { generateBootstrapToken, isBootstrapToken } from '../../../shared/protocol/index.js';
+import { isRecord } from '../../../shared/util/guards.js';
+import type { KubeObject } from '../../../shared/api/meta.js';
+import { CliError } from '../errors.js';
+import type { CliIO } from '../io.js';
+import { sessionFor } from '../session.js';
+
+const SECRETS = `/api/v1/namespaces/${FLEET_NAMESPACE}/secrets`;
+
+function positiveInt(flag: string, v: string): number {
+  if (!/^[1-9]\d*$/.test(v)) throw new CliError(`invalid ${flag} "${v}": must be a positive whole number`);
+  return Number(v);
+}
+
+export function registerToken(program: Command, io: CliIO): void {
+  const token = program.command('token').description('Manage bootstrap tokens that enroll new devices');
+
+  token
+    .command('create')
+    .description('Create a bootstrap token and print it (the only time its secret is shown)')
+    .option('--ttl <duration>', 'how long the token may be used; 0 means it never expires', '24h')
+    .option('--max-uses <n>', 'how many devices may enroll with it')
+    .option('--description <text>', 'a note shown by `token list`')
+    .action(async (opts: { ttl: string; maxUses?: string; description?: string }, cmd: Command) => {
+      const s = sessionFor(cmd, io);
+      let ttlMs: number;
+      try {
+        ttlMs = parseDuration('--ttl', opts.ttl);
+      } catch (e: unknown) {
+        throw new CliError(e instanceof Error ? e.message : String(e));
+      }
+      const maxUses = opts.maxUses === undefined ? undefined : positiveInt('--max-uses', opts.maxUses);
+      const value = generateBootstrapToken();
+      const body = bootstrapTokenSecret(value, {
+        ...(ttlMs > 0 ? { expiration: rfc3339(new Date(s.now().getTime() + ttlMs)) } : {}),
+        ...(maxUses !== undefined ? { maxUses } : {}),
+        ...(opts.description ? { description: opts.description } : {}),
+      });
+      await (await s.client()).request({ method: 'POST', path: SECRETS, body });
+      s.out(`${value}\n`);
+    });
+
+  token
+    .command('list')
+    .description('List bootstrap tokens (ids, expiry and uses; never their secrets)')
+    .action(async (_opts: unknown, cmd: Command) => {
+      const s = sessionFor(cmd, io);
+      const list = await (await s.client()).requestObject({ method: 'GET', path: SECRETS, query: { fieldSelector: `type=${TOKEN_SECRET_TYPE}` } });
+      const items = (Array.isArray(list['items']) ? list['items'] : []).filter(isRecord) as KubeObject[];
+      const now = s.now();
+      const rows = items.flatMap((secret) => {
+        const info = tokenInfo(secret);
+        if (!info) return [];
+        const expired = info.expiration !== undefined && Date.parse(info.expiration) <= now.getTime();
+        const ttl = info.expiration === undefined ? '<forever>' : expired ? '<expired>' : formatAge(rfc3339(now), new Date(Date.parse(info.expiration)));
+        const uses = info.maxUses === undefined ? String(info.uses) : `${info.uses}/${info.maxUses}`;
+        return [{ cells: [info.id, ttl, info.expiration ?? '<never>', uses, info.description ?? '<none>'] }];
+      });
+      if (rows.length === 0) {
+        s.err('No bootstrap tokens found.\n');
+        return;
+      }
+      const columns = ['TOKEN ID', 'TTL', 'EXPIRES', 'USES', 'DESCRIPTION'].map((name) => ({ name, type: 'string' as const, format: '', description: '', priority: 0 }));
+      const table: Table = { kind: 'Table', apiVersion: 'meta.k8s.io/v1', metadata: { resourceVersion: '' }, columnDefinitions: columns, rows };
+      s.out(renderTable(table, { wide: false }));
+    });
+
+  token
+    .command('delete')
+    .description('Delete bootstrap tokens by id (or full token); devices already enrolled are not affected')
+    .argument('<token...>', 'token ids (abcdef) or tokens (abcdef.0123456789abcdef)')
+    .action(async (ids: string[], _opts: unknown, cmd: Command) => {
+      const s = sessionFor(cmd, io);
+      const client = await s.client();
+      for (const raw of ids) {
+        const id = isBootstrapToken(raw) ? raw.slice(0, 6) : raw;
+        if (!/^[a-z0-9]{6}$/.test(id)) throw new CliError(`"${raw}" is not a token id (6 characters of [a-z0-9]) or a token`);
+        await client.request({ method: 'DELETE', path: `${SECRETS}/${tokenSecretName(id)}` });
+        s.out(`bootstrap token "${id}" deleted\n`);
+      }
+    });
+}

@@ -1,0 +1,163 @@
+/**
+ * Everything agents and bootstrap clients publish arrives here, already authorized by topic.
+ * Each payload is decoded in one place; a malformed, oversized or wrong-schema one is dropped,
+ * logged and recorded as an Event on the node, and the hub goes on serving everyone else.
+ * Heartbeats only touch the in-memory lease; the store is written on status changes.
+ */
+import { ApiError } from '../../shared/api/errors.js';
+import type { KubeObject } from '../../shared/api/meta.js';
+import {
+  decodeAgentMessage,
+  encode,
+  enrollTopic,
+  nodeTopic,
+  parseTopic,
+  ProtocolError,
+  type DecodeLimits,
+  type EventsMessage,
+  type StatusMessage,
+} from '../../shared/protocol/index.js';
+import { rfc3339, type Clock } from '../../shared/util/clock.js';
+import { errorMessage } from '../../shared/util/guards.js';
+import type { Logger } from '../../shared/util/logger.js';
+import type { InternalClient } from '../apiserver/internal-client.js';
+import type { Principal } from '../broker/principal.js';
+import type { EventSink } from '../events/recorder.js';
+import type { Enrollment } from '../fleet/enrollment.js';
+import type { LeaseTracker } from '../fleet/leases.js';
+import type { Publish } from './desired-publisher.js';
+import { mergedMetadata, nodeStatusFromReport } from './node-status.js';
+
+export interface AgentIntakeDeps {
+  client: InternalClient;
+  leases: LeaseTracker;
+  events: EventSink;
+  enrollment: Enrollment;
+  publish: Publish;
+  clock: Clock;
+  logger: Logger;
+  limits: DecodeLimits;
+  /** Heartbeat grace period: a heartbeat after longer silence wakes the lifecycle controller. */
+  graceMs: number;
+  /** How often at most the hub asks one node for its full status. */
+  statusRequestIntervalMs: number;
+}
+
+export class AgentIntake {
+  /** The status hash the hub last stored per node: heartbeats carry the agent's. */
+  private readonly knownHash = new Map<string, string>();
+  private readonly lastAsked = new Map<string, number>();
+  /** Writes per node are serialized so reports apply in order. */
+  private readonly chains = new Map<string, Promise<void>>();
+  private readonly log: Logger;
+
+  constructor(private readonly deps: AgentIntakeDeps) {
+    this.log = deps.logger.child({ component: 'agent-intake' });
+  }
+
+  onMessage(p: Principal, topic: string, payload: Buffer): void {
+    const parsed = parseTopic(topic);
+    if (!parsed) return; // the policy only lets known topics through
+    if (p.kind === 'bootstrap') {
+      if (parsed.kind === 'enroll' && parsed.dir === 'req') this.serial(`enroll:${p.clientId}`, () => this.enroll(p.clientId, payload));
+      return;
+    }
+    if (parsed.kind !== 'node') return;
+    const node = p.node;
+    this.serial(node, async () => {
+      try {
+        switch (parsed.channel) {
+          case 'hb': {
+            const hb = decodeAgentMessage('hb', payload, this.deps.limits);
+            this.deps.leases.renew(node, this.deps.graceMs);
+            if (this.knownHash.get(node) !== hb.h) await this.askForStatus(node);
+            return;
+          }
+          case 'status':
+            await this.writeStatus(node, decodeAgentMessage('status', payload, this.deps.limits));
+            this.deps.leases.renew(node, this.deps.graceMs);
+            return;
+          case 'presence': {
+            const m = decodeAgentMessage('presence', payload, this.deps.limits);
+            this.log.info('agent presence', { node, state: m.state, agentVersion: m.agentVersion });
+            if (m.state === 'online') this.deps.leases.renew(node, this.deps.graceMs);
+            return;
+          }
+          case 'events':
+            this.recordEvents(node, decodeAgentMessage('events', payload, this.deps.limits));
+            return;
+          default:
+            // pods and logs: handled by the workload link
+            return;
+        }
+      } catch (e: unknown) {
+        this.rejectPayload(node, parsed.channel, payload.length, e);
+      }
+    });
+  }
+
+  /** For tests: resolves when everything received so far has been processed. */
+  async drain(): Promise<void> {
+    await Promise.all([...this.chains.values()]);
+  }
+
+  private serial(key: string, fn: () => Promise<void>): void {
+    const next = (this.chains.get(key) ?? Promise.resolve()).then(fn).catch((e: unknown) => {
+      this.log.error('agent message handling failed', { key, error: errorMessage(e) });
+    });
+    this.chains.set(key, next);
+    void next.finally(() => {
+      if (this.chains.get(key) === next) this.chains.delete(key);
+    });
+  }
+
+  private rejectPayload(node: string, channel: string, bytes: number, e: unknown): void {
+    if (!(e instanceof ProtocolError) && !(e instanceof ApiError)) throw e;
+    const why = e instanceof ProtocolError ? `field ${e.field}: ${e.message}` : e.message;
+    this.log.warn('agent payload dropped', { node, channel, bytes, reason: why });
+    this.deps.events.record({ kind: 'Node', name: node }, 'Warning', 'MalformedMessage', `dropped a ${channel} message of ${bytes} bytes: ${why}`);
+  }
+
+  private async enroll(clientId: string, payload: Buffer): Promise<void> {
+    let answer;
+    try {
+      answer = await this.deps.enrollment.handle(clientId, decodeAgentMessage('enroll-req', payload, this.deps.limits));
+    } catch (e: unknown) {
+      if (!(e instanceof ProtocolError)) throw e;
+      this.log.warn('enrollment request dropped', { clientId, reason: e.message });
+      answer = { v: 1 as const, t: 'enrollRes' as const, ok: false as const, reason: 'invalid-request', message: e.message };
+    }
+    await this.deps.publish(enrollTopic(clientId, 'res'), encode(answer), { qos: 1, retain: false });
+  }
+
+  private async askForStatus(node: string): Promise<void> {
+    const now = this.deps.clock.now().getTime();
+    if (now - (this.lastAsked.get(node) ?? -Infinity) < this.deps.statusRequestIntervalMs) return;
+    this.lastAsked.set(node, now);
+    await this.deps.publish(nodeTopic(node, 'cmd'), encode({ v: 1, t: 'cmd', cmd: 'sendStatus' }), { qos: 1, retain: false });
+  }
+
+  private async writeStatus(node: string, report: StatusMessage): Promise<void> {
+    const { client } = this.deps;
+    const now = rfc3339(this.deps.clock.now());
+    let current = await client.get('Node', undefined, node);
+    if (!current) {
+      // Deleted by an admin while the device kept running: it registers again, as a kubelet does.
+      const fresh: KubeObject = { apiVersion: 'v1', kind: 'Node', metadata: { name: node }, spec: {} };
+      current = await client.create('Node', fresh);
+    }
+    const meta = mergedMetadata(current, report);
+    const relabelled = await client.patch('Node', undefined, node, 'merge', { metadata: meta });
+    await client.updateStatus('Node', { ...relabelled, status: nodeStatusFromReport(relabelled, report, now) });
+    this.knownHash.set(node, report.hash);
+  }
+
+  private recordEvents(node: string, msg: EventsMessage): void {
+    for (const e of msg.events) {
+      // A node may only speak about itself and its own pods (checked where pods are handled).
+      const involved = e.involved.kind === 'Node' ? { kind: 'Node', name: node } : undefined;
+      if (!involved) continue;
+      this.deps.events.record(involved, e.type, e.reason, e.message);
+    }
+  }
+}
