@@ -10,6 +10,8 @@ import { InternalClient } from './apiserver/internal-client.js';
 import { ResourceService } from './apiserver/resource-service.js';
 import { createApiServer } from './apiserver/server.js';
 import { DEFAULT_BROKER_LIMITS, startBroker, type BrokerLimits, type RunningBroker } from './broker/broker.js';
+import { startNodeLifecycleController } from './controllers/node-lifecycle/index.js';
+import { startTaintEvictionController } from './controllers/taint-eviction/index.js';
 import { EventRecorder } from './events/recorder.js';
 import { FleetAuthenticator } from './fleet/authenticator.js';
 import { BootstrapTokens } from './fleet/bootstrap-tokens.js';
@@ -21,9 +23,10 @@ import { watchRevocations } from './fleet/revocation.js';
 import { fleetTopicPolicy } from './fleet/topic-policy.js';
 import { AgentIntake } from './link/agent-intake.js';
 import { DesiredPublisher, type Publish } from './link/desired-publisher.js';
-import { DEFAULT_DECODE_LIMITS } from '../shared/protocol/index.js';
+import { DEFAULT_DECODE_LIMITS, parseTopic } from '../shared/protocol/index.js';
 import { kubeconfigYaml, loadOrCreateAdminToken, writeFileAtomic } from './credentials.js';
 import { formatHostPort, type ListenAddress } from './listen-address.js';
+import { createMqttSessionStore } from './store/mqtt-sessions.js';
 import { ObjectStore } from './store/object-store.js';
 import { loadOrCreatePki } from './tls/hub-pki.js';
 
@@ -31,6 +34,8 @@ export interface HubConfig {
   dataDir: string;
   apiListen: ListenAddress;
   mqttListen: ListenAddress;
+  /** MQTT over TLS (the API's certificate); undefined: off. */
+  mqttsListen?: ListenAddress;
   compactionIntervalMs: number;
   watchHistory: number;
   maxBodyBytes: number;
@@ -53,6 +58,7 @@ export const DEFAULT_FLEET_CONFIG = {
 export interface RunningHub {
   apiUrl: string;
   mqttUrl: string;
+  mqttsUrl?: string;
   kubeconfigPath: string;
   caPem: string;
   hubKeyFingerprint: string;
@@ -86,18 +92,19 @@ export async function startHub(cfg: HubConfig, deps: { clock: Clock; logger: Log
     watch: { defaultTimeoutSeconds: 1800, maxBufferedBytes: 16 * 1024 * 1024, bookmarkIntervalMs: 60_000 },
     tls: pki.serving,
   });
-  const fleet = await startFleet(cfg, { clock, logger, store, service });
+  const fleet = await startFleet(cfg, { clock, logger, store, service, tls: pki.serving });
 
   const port = await listen(api, cfg.apiListen);
-  const host = cfg.apiListen.host === '0.0.0.0' || cfg.apiListen.host === '::' ? '127.0.0.1' : cfg.apiListen.host;
+  const host = reachable(cfg.apiListen.host);
   const apiUrl = `https://${formatHostPort(host, port)}`;
   const kubeconfigPath = join(cfg.dataDir, 'kubeconfig');
   await writeFileAtomic(kubeconfigPath, kubeconfigYaml(apiUrl, adminToken, pki.ca.certPem), 0o600);
 
-  const mqttHost = cfg.mqttListen.host === '0.0.0.0' || cfg.mqttListen.host === '::' ? '127.0.0.1' : cfg.mqttListen.host;
+  const mqttHost = reachable(cfg.mqttListen.host);
   return {
     apiUrl,
     mqttUrl: `mqtt://${formatHostPort(mqttHost, fleet.broker.port)}`,
+    ...(cfg.mqttsListen && fleet.broker.tlsPort !== undefined ? { mqttsUrl: `mqtts://${formatHostPort(reachable(cfg.mqttsListen.host), fleet.broker.tlsPort)}` } : {}),
     kubeconfigPath,
     caPem: pki.ca.certPem,
     hubKeyFingerprint: fleet.hubKeyFingerprint,
@@ -122,7 +129,7 @@ interface Fleet {
 /** The MQTT side: broker, identities and enrollment, agent intake, desired documents. */
 async function startFleet(
   cfg: HubConfig,
-  deps: { clock: Clock; logger: Logger; store: ObjectStore; service: ResourceService },
+  deps: { clock: Clock; logger: Logger; store: ObjectStore; service: ResourceService; tls: { keyPem: string; certPem: string } },
 ): Promise<Fleet> {
   const { clock, logger, store } = deps;
   const client = new InternalClient(deps.service, store);
@@ -147,9 +154,23 @@ async function startFleet(
     graceMs: cfg.nodeMonitorGracePeriodMs,
     statusRequestIntervalMs: 30_000,
   });
+  // Agents' sessions and queued QoS 1 messages survive a hub restart; queued desired documents
+  // coalesce to the latest, and each client's queue is bounded.
+  const sessions = await createMqttSessionStore({
+    dir: join(cfg.dataDir, 'mqtt'),
+    clock,
+    logger: logger.child({ component: 'mqtt-sessions' }),
+    maxQueuedPerClient: 100,
+    coalesceTopic: (topic) => {
+      const p = parseTopic(topic);
+      return p?.kind === 'node' && p.channel === 'desired';
+    },
+  });
   const broker = await startBroker({
+    persistence: sessions,
     host: cfg.mqttListen.host,
     port: cfg.mqttListen.port,
+    ...(cfg.mqttsListen ? { tls: { ...cfg.mqttsListen, ...deps.tls } } : {}),
     limits: cfg.brokerLimits,
     auth: new FleetAuthenticator(tokens, identities),
     policy: fleetTopicPolicy,
@@ -159,18 +180,35 @@ async function startFleet(
   const stopRevocations = watchRevocations(client, broker, logger);
   const publisher = new DesiredPublisher({ client, currentRv: () => store.currentRv(), key: hubKey, publish, clock, logger });
   await publisher.start();
+  const lifecycle = await startNodeLifecycleController({
+    client,
+    leases,
+    clock,
+    logger,
+    events,
+    config: { nodeMonitorGracePeriodMs: cfg.nodeMonitorGracePeriodMs, nodeMonitorPeriodMs: cfg.nodeMonitorPeriodMs },
+  });
+  const eviction = await startTaintEvictionController({ client, clock, logger, events });
 
   return {
     broker,
     hubKeyFingerprint: hubKey.fingerprint,
     async close() {
+      lifecycle.stop();
+      eviction.stop();
       publisher.stop();
       stopRevocations();
       await broker.close();
+      await sessions.destroy();
       await intake.drain();
       await events.flush();
     },
   };
+}
+
+/** An address a local client can dial for a listen address (wildcards become loopback). */
+function reachable(host: string): string {
+  return host === '0.0.0.0' || host === '::' ? '127.0.0.1' : host;
 }
 
 /** Loopback, this machine's name, the listen address and any --tls-san. */

@@ -38,6 +38,7 @@ const program = new Command()
   .option('--data-dir <dir>', 'where the store, admin token and kubeconfig live', join(homedir(), '.flotilla', 'hub'))
   .option('--api-listen <host:port>', 'API server address (port 0 picks a free one)', option('--api-listen', parseListenAddress), parseListenAddress('--api-listen', '127.0.0.1:6443'))
   .option('--mqtt-listen <host:port>', 'MQTT broker address for agents', option('--mqtt-listen', parseListenAddress), parseListenAddress('--mqtt-listen', '0.0.0.0:1883'))
+  .option('--mqtts-listen <host:port>', 'MQTT over TLS for agents, with the API certificate (e.g. 0.0.0.0:8883)', option('--mqtts-listen', parseListenAddress))
   .option('--compaction-interval <duration>', 'how often the store compacts its datafiles', option('--compaction-interval', parseDuration), parseDuration('default', '10m'))
   .option('--watch-history <n>', 'events a watch can resume across', option('--watch-history', positiveInt), 10_000)
   .option('--node-monitor-grace-period <duration>', 'silence after which a node is Unknown and tainted unreachable', option('--node-monitor-grace-period', parseDuration), DEFAULT_FLEET_CONFIG.nodeMonitorGracePeriodMs)
@@ -52,6 +53,7 @@ async function main(): Promise<void> {
     dataDir: string;
     apiListen: HubConfig['apiListen'];
     mqttListen: HubConfig['mqttListen'];
+    mqttsListen?: HubConfig['mqttListen'];
     compactionInterval: number;
     watchHistory: number;
     logLevel: LogLevel;
@@ -64,6 +66,7 @@ async function main(): Promise<void> {
     dataDir: resolve(o.dataDir),
     apiListen: o.apiListen,
     mqttListen: o.mqttListen,
+    ...(o.mqttsListen ? { mqttsListen: o.mqttsListen } : {}),
     compactionIntervalMs: Math.max(5000, o.compactionInterval),
     watchHistory: o.watchHistory,
     maxBodyBytes: 3 * 1024 * 1024,
@@ -74,9 +77,9 @@ async function main(): Promise<void> {
     nodeMonitorPeriodMs: o.nodeMonitorPeriod,
   };
   const hub = await startHub(cfg, { clock: systemClock, logger });
-  logger.info('hub ready', { api: hub.apiUrl, mqtt: hub.mqttUrl, kubeconfig: hub.kubeconfigPath, dataDir: cfg.dataDir, hubKey: hub.hubKeyFingerprint });
+  logger.info('hub ready', { api: hub.apiUrl, mqtt: hub.mqttUrl, ...(hub.mqttsUrl ? { mqtts: hub.mqttsUrl } : {}), kubeconfig: hub.kubeconfigPath, dataDir: cfg.dataDir, hubKey: hub.hubKeyFingerprint });
   process.stdout.write(
-    `Flotilla hub ${FLOTILLA_VERSION}\n  API:        ${hub.apiUrl}\n  MQTT:       ${hub.mqttUrl}\n  kubeconfig: ${hub.kubeconfigPath}\n  hub key:    ${hub.hubKeyFingerprint}\n  data dir:   ${cfg.dataDir}\n`,
+    `Flotilla hub ${FLOTILLA_VERSION}\n  API:        ${hub.apiUrl}\n  MQTT:       ${hub.mqttUrl}${hub.mqttsUrl ? `, ${hub.mqttsUrl}` : ''}\n  kubeconfig: ${hub.kubeconfigPath}\n  hub key:    ${hub.hubKeyFingerprint}\n  data dir:   ${cfg.dataDir}\n`,
   );
 
   let stopping = false;

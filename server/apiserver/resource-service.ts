@@ -16,6 +16,7 @@ import { objectKey } from '../store/keys.js';
 import type { PatchType } from './body.js';
 import { encodeContinue, type ListOptions } from './list-options.js';
 import { asObjectOf, carryMetadata, checkPrecondition, initMetadata, sameObject } from './object-meta.js';
+import { admitOnCreate, carryDeletionGracePeriod, planDelete, shouldDeleteDuringUpdate, type GracefulDeleteOptions } from '../controllers/admission/index.js';
 import type { ResourcePath } from './request-path.js';
 
 /** Namespaces that exist from the start and cannot be deleted, as in Kubernetes. */
@@ -24,7 +25,7 @@ export const SYSTEM_NAMESPACES = ['default', 'kube-system', 'kube-public', 'kube
 /** Kinds whose incoming status is dropped on create: their status is the system's report, not the user's. */
 const STATUS_RESET_ON_CREATE = new Set(['Pod', 'DaemonSet']);
 
-export interface DeleteOptions {
+export interface DeleteOptions extends GracefulDeleteOptions {
   preconditionUid?: string;
   preconditionRv?: string;
 }
@@ -86,7 +87,7 @@ export class ResourceService {
     if (info.namespaced && !path.namespace) {
       throw new ApiError(405, 'MethodNotAllowed', `${info.kind} is namespaced: POST it to /namespaces/NAME/${info.plural}`);
     }
-    const obj = asObjectOf(body, info);
+    const obj = admitOnCreate(asObjectOf(body, info));
     fields.check(body, info.kind);
     initMetadata(obj, info, path.namespace, rfc3339(this.clock.now()));
     if (STATUS_RESET_ON_CREATE.has(info.kind)) delete obj['status'];
@@ -143,13 +144,8 @@ export class ResourceService {
       }
       checkPrecondition(current, opts.preconditionRv, info);
       if (dryRun) return undefined;
-      // Finalizers hold the object until whoever owns them removes them.
-      if (current.metadata.finalizers?.length) {
-        if (current.metadata.deletionTimestamp) return undefined;
-        current.metadata.deletionTimestamp = rfc3339(this.clock.now());
-        return { next: current };
-      }
-      return { remove: true };
+      // Graceful deletion (bound Pods) and finalizers hold the object; see controllers/admission.
+      return planDelete(current, info.kind, opts, this.clock.now());
     });
   }
 
@@ -200,6 +196,7 @@ export class ResourceService {
           else next['status'] = current['status'];
         }
         carryMetadata(current, next, info);
+        carryDeletionGracePeriod(current, next);
         this.validateAndDefault(next, info);
         const errors = validateUpdate(current, next, info);
         if (errors.length > 0) throw ApiError.invalid(info.kind, name, errors);
@@ -207,7 +204,7 @@ export class ResourceService {
           result = next;
           return undefined;
         }
-        if (next.metadata.deletionTimestamp && !next.metadata.finalizers?.length) return { remove: true };
+        if (shouldDeleteDuringUpdate(current, next)) return { remove: true };
         return { next };
       })
       .then((stored) => (result && dryRun ? result : stored));

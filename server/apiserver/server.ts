@@ -19,6 +19,7 @@ import { parseResourcePath, type ResourcePath } from './request-path.js';
 import type { ResourceService} from './resource-service.js';
 import { type DeleteOptions } from './resource-service.js';
 import { serveWatch, type WatchLimits } from './watch-stream.js';
+import { gracePeriodOption } from '../controllers/admission/index.js';
 
 export interface ApiServerDeps {
   store: ObjectStore;
@@ -138,7 +139,8 @@ export function createApiServer(deps: ApiServerDeps): Server {
       }
       case 'DELETE': {
         const raw = await readBody(req, deps.maxBodyBytes);
-        const opts = raw.length > 0 ? deleteOptions(decodeBody(raw, mediaType(req))) : {};
+        const decoded = raw.length > 0 ? decodeBody(raw, mediaType(req)) : undefined;
+        const opts: DeleteOptions = { ...deleteOptions(decoded), ...gracePeriodOption(params, decoded) };
         if (path.name === undefined) {
           sendJson(res, 200, await service.deleteCollection(path, parseListOptions(params, info, path.namespace), dryRun));
         } else {

@@ -4,6 +4,7 @@
  * delivery mechanism, never state.
  */
 import { createServer, type AddressInfo, type Server, type Socket } from 'node:net';
+import { createServer as createTlsServer } from 'node:tls';
 import { Duplex } from 'node:stream';
 import { Aedes, type AedesOptions, type Client } from 'aedes';
 import { errorMessage } from '../../shared/util/guards.js';
@@ -36,6 +37,8 @@ export const DEFAULT_BROKER_LIMITS: BrokerLimits = {
 export interface BrokerDeps {
   host: string;
   port: number;
+  /** An MQTT-over-TLS listener as well, with the hub's serving certificate. */
+  tls?: { host: string; port: number; keyPem: string; certPem: string };
   limits: BrokerLimits;
   auth: ConnectAuthenticator;
   policy: TopicPolicy;
@@ -50,6 +53,7 @@ export interface BrokerDeps {
 
 export interface RunningBroker {
   port: number;
+  tlsPort?: number;
   publish(topic: string, payload: Buffer, opts: { qos: 0 | 1; retain: boolean }): Promise<void>;
   /** Cuts off every connection of a principal at once (revocation). */
   disconnect(match: (p: Principal) => boolean): number;
@@ -153,6 +157,8 @@ export async function startBroker(deps: BrokerDeps): Promise<RunningBroker> {
   });
 
   const server = createServer((socket) => handleSocket(socket));
+  const tlsServer = deps.tls ? createTlsServer({ key: deps.tls.keyPem, cert: deps.tls.certPem }, (socket) => handleSocket(socket)) : undefined;
+  tlsServer?.on('tlsClientError', (e, socket) => log.warn('TLS handshake failed', { remote: socket.remoteAddress, error: e.message }));
   function handleSocket(socket: Socket): void {
     const guard = new PacketGuard(limits.maxPacketBytes);
     const remote = socket.remoteAddress;
@@ -167,14 +173,25 @@ export async function startBroker(deps: BrokerDeps): Promise<RunningBroker> {
     aedes.handle(conn);
   }
   const port = await listen(server, deps.host, deps.port);
-  log.info('broker listening', { host: deps.host, port });
+  const tlsPort = tlsServer && deps.tls ? await listen(tlsServer, deps.tls.host, deps.tls.port) : undefined;
+  log.info('broker listening', { host: deps.host, port, ...(tlsPort !== undefined ? { tlsPort } : {}) });
+
+  // aedes can drop messages to live subscribers when the hub's own publishes overlap
+  // (retained and not), so they go out strictly one after another.
+  let publishing: Promise<unknown> = Promise.resolve();
+  const publishOne = (topic: string, payload: Buffer, o: { qos: 0 | 1; retain: boolean }): Promise<void> =>
+    new Promise((resolve, reject) => {
+      aedes.publish({ cmd: 'publish', topic, payload, qos: o.qos, retain: o.retain, dup: false }, (err) => (err ? reject(err) : resolve()));
+    });
 
   return {
     port,
-    publish: (topic, payload, o) =>
-      new Promise((resolve, reject) => {
-        aedes.publish({ cmd: 'publish', topic, payload, qos: o.qos, retain: o.retain, dup: false }, (err) => (err ? reject(err) : resolve()));
-      }),
+    ...(tlsPort !== undefined ? { tlsPort } : {}),
+    publish(topic, payload, o) {
+      const done = publishing.then(() => publishOne(topic, payload, o));
+      publishing = done.catch(() => undefined);
+      return done;
+    },
     disconnect(match) {
       let n = 0;
       for (const c of clients) {
@@ -190,10 +207,16 @@ export async function startBroker(deps: BrokerDeps): Promise<RunningBroker> {
       return [...clients].map((c) => principals.get(c)).filter((p): p is Principal => p !== undefined);
     },
     async close() {
-      await new Promise<void>((r) => {
-        server.close(() => r());
-        for (const c of clients) c.close();
-      });
+      await Promise.all(
+        [server, tlsServer].map(
+          (srv) =>
+            new Promise<void>((r) => {
+              if (!srv) return r();
+              srv.close(() => r());
+            }),
+        ),
+      );
+      for (const c of clients) c.close();
       await new Promise<void>((r) => aedes.close(() => r()));
     },
   };

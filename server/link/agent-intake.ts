@@ -53,6 +53,9 @@ export class AgentIntake {
 
   constructor(private readonly deps: AgentIntakeDeps) {
     this.log = deps.logger.child({ component: 'agent-intake' });
+    // After silence the hub may have overwritten the node's conditions (Unknown): whatever the
+    // agent's hash says, ask for its full status again.
+    deps.leases.onRenewedAfterSilence((node) => this.knownHash.delete(node));
   }
 
   onMessage(p: Principal, topic: string, payload: Buffer): void {
@@ -112,7 +115,9 @@ export class AgentIntake {
   }
 
   private rejectPayload(node: string, channel: string, bytes: number, e: unknown): void {
-    if (!(e instanceof ProtocolError) && !(e instanceof ApiError)) throw e;
+    // Only the device's fault is reported as its fault: bad payloads, or values the API refuses.
+    const invalid = e instanceof ApiError && (e.code === 400 || e.code === 422);
+    if (!(e instanceof ProtocolError) && !invalid) throw e;
     const why = e instanceof ProtocolError ? `field ${e.field}: ${e.message}` : e.message;
     this.log.warn('agent payload dropped', { node, channel, bytes, reason: why });
     this.deps.events.record({ kind: 'Node', name: node }, 'Warning', 'MalformedMessage', `dropped a ${channel} message of ${bytes} bytes: ${why}`);
@@ -137,7 +142,19 @@ export class AgentIntake {
     await this.deps.publish(nodeTopic(node, 'cmd'), encode({ v: 1, t: 'cmd', cmd: 'sendStatus' }), { qos: 1, retain: false });
   }
 
+  /** Retries when a controller wrote the Node in between (409): the report is still the truth. */
   private async writeStatus(node: string, report: StatusMessage): Promise<void> {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        await this.tryWriteStatus(node, report);
+        return;
+      } catch (e: unknown) {
+        if (!(e instanceof ApiError && e.code === 409) || attempt >= 5) throw e;
+      }
+    }
+  }
+
+  private async tryWriteStatus(node: string, report: StatusMessage): Promise<void> {
     const { client } = this.deps;
     const now = rfc3339(this.deps.clock.now());
     let current = await client.get('Node', undefined, node);

@@ -16,6 +16,8 @@ export interface HubHandle {
   token: string;
   /** The hub's CA certificate (PEM), to trust its API. */
   ca: string;
+  /** The running hub's process id (changes on restart). */
+  pid(): number;
   /** stderr lines (JSON logs) seen so far. */
   logs: string[];
   stop(): Promise<void>;
@@ -97,6 +99,7 @@ export async function startHub(opts: StartHubOptions = {}): Promise<HubHandle> {
     token,
     ca,
     logs,
+    pid: () => current.proc.pid ?? -1,
     async stop() {
       current.proc.kill('SIGTERM');
       await waitExit(current.proc);

@@ -1,0 +1,105 @@
+#!/usr/bin/env node
+/**
+ * `flotilla-agent`: builds config, logger, clock and adapters, starts the agent, and on
+ * SIGTERM/SIGINT says offline, disconnects and exits 0. Configuration problems exit 2 before
+ * anything is written.
+ */
+import { hostname } from 'node:os';
+import { join, resolve } from 'node:path';
+import { AgentAborted, AgentStartupError, startAgent, type RunningAgent } from './agent.js';
+import { systemHostProbe } from './conditions/index.js';
+import { agentProgram, CONFIG_FILE_NAME, DEFAULT_DATA_DIR, formatProblem, parseFlags, readConfigFile, resolveConfig, TOKEN_ENV_VAR } from './config.js';
+import { mqttJsConnector } from './link/index.js';
+import { dockerSocketProbe } from './status/index.js';
+import { systemClock, type Clock } from '../shared/util/clock.js';
+import { errorMessage } from '../shared/util/guards.js';
+import { createJsonLogger } from '../shared/util/logger.js';
+import { FLOTILLA_VERSION } from '../shared/version.js';
+
+function die(lines: string[], code: number): never {
+  for (const l of lines) process.stderr.write(`flotilla-agent: ${l}\n`);
+  process.exit(code);
+}
+
+async function main(): Promise<void> {
+  const flags = parseFlags(agentProgram(), process.argv.slice(2));
+  const dataDir = resolve(flags.dataDir ?? DEFAULT_DATA_DIR);
+  const read = await readConfigFile(join(dataDir, CONFIG_FILE_NAME));
+  if ('problem' in read) die([formatProblem(read.problem)], 2);
+  const token = process.env[TOKEN_ENV_VAR];
+  const resolved = resolveConfig(flags, read.file, { hostname: hostname(), cwd: process.cwd(), ...(token ? { token } : {}) });
+  if (!resolved.ok) die(resolved.problems.map(formatProblem), 2);
+  const cfg = resolved.config;
+
+  // systemClock's timers do not hold the process open; a daemon's must (in backoff nothing else does).
+  const clock: Clock = {
+    now: () => systemClock.now(),
+    setTimer: (fn, ms) => {
+      const t = setTimeout(fn, ms);
+      return () => clearTimeout(t);
+    },
+  };
+  const logger = createJsonLogger((l) => process.stderr.write(l), { level: cfg.logLevel, now: () => clock.now() });
+  logger.info('agent starting', {
+    version: FLOTILLA_VERSION,
+    hub: cfg.hubUrl,
+    dataDir: cfg.dataDir,
+    nodeName: cfg.nodeName,
+    heartbeatIntervalMs: cfg.heartbeatIntervalMs,
+    statusIntervalMs: cfg.statusIntervalMs,
+  });
+
+  const aborter = new AbortController();
+  let agent: RunningAgent | undefined;
+  let stopping = false;
+  const stop = (signal: string): void => {
+    if (stopping) return;
+    stopping = true;
+    logger.info('agent stopping', { signal });
+    aborter.abort();
+    const done = agent ? agent.stop() : Promise.resolve();
+    done.then(
+      () => {
+        logger.info('agent stopped');
+        process.exit(0);
+      },
+      (e: unknown) => {
+        logger.error('agent stop failed', { error: errorMessage(e) });
+        process.exit(1);
+      },
+    );
+  };
+  process.on('SIGINT', () => stop('SIGINT'));
+  process.on('SIGTERM', () => stop('SIGTERM'));
+
+  try {
+    agent = await startAgent(
+      cfg,
+      {
+        connector: mqttJsConnector,
+        clock,
+        logger,
+        hostProbe: systemHostProbe(),
+        runtime: dockerSocketProbe(cfg.dockerSocket),
+        onDesired: (state, source) => {
+          // The reconcile loop takes over here (next issue).
+          logger.info('desired state', { source, seq: state.seq, pods: state.pods.map((p) => `${p.metadata.namespace ?? 'default'}/${p.metadata.name ?? ''}`) });
+        },
+      },
+      { signal: aborter.signal },
+    );
+  } catch (e) {
+    if (e instanceof AgentAborted) return; // stop() exits
+    if (e instanceof AgentStartupError) {
+      logger.error('agent cannot start', { error: e.message });
+      die([e.message], e.exitCode);
+    }
+    throw e;
+  }
+  logger.info('agent running', { nodeName: agent.nodeName });
+}
+
+main().catch((e: unknown) => {
+  process.stderr.write(`flotilla-agent: ${errorMessage(e)}\n`);
+  process.exit(1);
+});

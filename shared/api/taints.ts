@@ -1,0 +1,154 @@
+/**
+ * Node taints and pod tolerations, with Kubernetes' matching rules (k8s.io/api core/v1
+ * `Toleration.ToleratesTaint`, component-helpers' `FindMatchingUntoleratedTaint`, and the
+ * taint-eviction controller's `GetMatchingTolerations` + `getMinTolerationTime`).
+ */
+import { isRecord } from '../util/guards.js';
+
+export type TaintEffect = 'NoSchedule' | 'PreferNoSchedule' | 'NoExecute';
+export type TolerationOperator = 'Exists' | 'Equal';
+
+export const TAINT_EFFECTS: readonly TaintEffect[] = ['NoSchedule', 'PreferNoSchedule', 'NoExecute'];
+
+export interface Taint {
+  key: string;
+  value?: string;
+  effect: TaintEffect;
+  /** RFC 3339; set for NoExecute taints, when the taint was added. */
+  timeAdded?: string;
+}
+
+export interface Toleration {
+  /** Empty with operator Exists: tolerates every taint. */
+  key?: string;
+  /** Default Equal. */
+  operator?: TolerationOperator;
+  value?: string;
+  /** Empty: every effect. */
+  effect?: TaintEffect;
+  /** NoExecute only: how long the pod may stay after the taint was added. */
+  tolerationSeconds?: number;
+}
+
+/** Well-known taint keys (k8s.io/api core/v1 well_known_taints.go). */
+export const TAINT_NODE_NOT_READY = 'node.kubernetes.io/not-ready';
+export const TAINT_NODE_UNREACHABLE = 'node.kubernetes.io/unreachable';
+export const TAINT_NODE_UNSCHEDULABLE = 'node.kubernetes.io/unschedulable';
+export const TAINT_NODE_MEMORY_PRESSURE = 'node.kubernetes.io/memory-pressure';
+export const TAINT_NODE_DISK_PRESSURE = 'node.kubernetes.io/disk-pressure';
+export const TAINT_NODE_PID_PRESSURE = 'node.kubernetes.io/pid-pressure';
+export const TAINT_NODE_NETWORK_UNAVAILABLE = 'node.kubernetes.io/network-unavailable';
+
+export function isTaintEffect(v: unknown): v is TaintEffect {
+  return typeof v === 'string' && (TAINT_EFFECTS as readonly string[]).includes(v);
+}
+
+/** Kubernetes' `Toleration.ToleratesTaint`. */
+export function tolerates(toleration: Toleration, taint: Taint): boolean {
+  if (toleration.effect && toleration.effect !== taint.effect) return false;
+  if (toleration.key && toleration.key !== taint.key) return false;
+  switch (toleration.operator ?? 'Equal') {
+    case 'Equal':
+      return (toleration.value ?? '') === (taint.value ?? '');
+    case 'Exists':
+      return true;
+    default:
+      return false;
+  }
+}
+
+export function tolerationsTolerateTaint(tolerations: readonly Toleration[], taint: Taint): boolean {
+  return tolerations.some((t) => tolerates(t, taint));
+}
+
+/**
+ * The first taint with one of `effects` (all effects when omitted) that no toleration
+ * tolerates, or undefined when every such taint is tolerated.
+ */
+export function findUntoleratedTaint(taints: readonly Taint[], tolerations: readonly Toleration[], effects?: readonly TaintEffect[]): Taint | undefined {
+  return taints.find((taint) => (effects === undefined || effects.includes(taint.effect)) && !tolerationsTolerateTaint(tolerations, taint));
+}
+
+/**
+ * For each taint, the first toleration that tolerates it (the taint-eviction controller's
+ * `GetMatchingTolerations`); undefined when some taint is not tolerated at all.
+ */
+export function matchingTolerations(taints: readonly Taint[], tolerations: readonly Toleration[]): Toleration[] | undefined {
+  const used: Toleration[] = [];
+  for (const taint of taints) {
+    const t = tolerations.find((x) => tolerates(x, taint));
+    if (!t) return undefined;
+    used.push(t);
+  }
+  return used;
+}
+
+/**
+ * How many seconds a pod with `tolerations` may stay on a node with the NoExecute `taints`:
+ * undefined = forever (every taint is tolerated without a time limit), 0 = evict now (some
+ * taint is not tolerated, or tolerated with tolerationSeconds <= 0), else the smallest
+ * tolerationSeconds among the tolerations used. Counted from when the taints were added.
+ */
+export function minTolerationSeconds(tolerations: readonly Toleration[], taints: readonly Taint[]): number | undefined {
+  const noExecute = taints.filter((t) => t.effect === 'NoExecute');
+  if (noExecute.length === 0) return undefined;
+  const used = matchingTolerations(noExecute, tolerations);
+  if (!used) return 0;
+  let min: number | undefined;
+  for (const t of used) {
+    if (t.tolerationSeconds === undefined) continue;
+    if (t.tolerationSeconds <= 0) return 0;
+    min = min === undefined ? t.tolerationSeconds : Math.min(min, t.tolerationSeconds);
+  }
+  return min;
+}
+
+/** Taints identify by (key, effect): a node has at most one of each. */
+export function sameTaintIdentity(a: Taint, b: Taint): boolean {
+  return a.key === b.key && a.effect === b.effect;
+}
+
+/** `key=value:Effect`, `key:Effect` or `key` (kubectl's Taint.ToString). */
+export function formatTaint(t: { key: string; value?: string; effect?: string }): string {
+  let s = t.key;
+  if (t.value) s += `=${t.value}`;
+  if (t.effect) s += `:${t.effect}`;
+  return s;
+}
+
+// ------------------------------------------------------------------ reading objects
+
+/** A node's `spec.taints`, skipping malformed entries (validation keeps them out of the store). */
+export function taintsOf(node: { [field: string]: unknown }): Taint[] {
+  const spec = node['spec'];
+  if (!isRecord(spec) || !Array.isArray(spec['taints'])) return [];
+  const out: Taint[] = [];
+  for (const raw of spec['taints'] as unknown[]) {
+    if (!isRecord(raw) || typeof raw['key'] !== 'string' || !isTaintEffect(raw['effect'])) continue;
+    const t: Taint = { key: raw['key'], effect: raw['effect'] };
+    if (typeof raw['value'] === 'string') t.value = raw['value'];
+    if (typeof raw['timeAdded'] === 'string') t.timeAdded = raw['timeAdded'];
+    out.push(t);
+  }
+  return out;
+}
+
+/** A pod's `spec.tolerations`, skipping malformed entries. */
+export function tolerationsOf(pod: { [field: string]: unknown }): Toleration[] {
+  const spec = pod['spec'];
+  if (!isRecord(spec) || !Array.isArray(spec['tolerations'])) return [];
+  const out: Toleration[] = [];
+  for (const raw of spec['tolerations'] as unknown[]) {
+    if (!isRecord(raw)) continue;
+    const t: Toleration = {};
+    if (typeof raw['key'] === 'string') t.key = raw['key'];
+    if (raw['operator'] === 'Exists' || raw['operator'] === 'Equal') t.operator = raw['operator'];
+    else if (typeof raw['operator'] === 'string' && raw['operator'] !== '') continue; // unknown operator: tolerates nothing
+    if (typeof raw['value'] === 'string') t.value = raw['value'];
+    if (isTaintEffect(raw['effect'])) t.effect = raw['effect'];
+    else if (typeof raw['effect'] === 'string' && raw['effect'] !== '') continue;
+    if (typeof raw['tolerationSeconds'] === 'number') t.tolerationSeconds = raw['tolerationSeconds'];
+    out.push(t);
+  }
+  return out;
+}

@@ -1,0 +1,22 @@
+/** `npm run bench`: prints Flotilla's speed and size figures. Never asserts timings. */
+import { benchSign } from '../../shared/crypto/bench.js';
+import { benchHeartbeatCpu } from './heartbeat-cpu.js';
+
+function line(name: string, value: string): void {
+  process.stdout.write(`${name.padEnd(52)} ${value}\n`);
+}
+
+async function main(): Promise<void> {
+  process.stdout.write('Flotilla benchmarks\n\n');
+  const sign = benchSign(500, 1024);
+  line('desired-document signing, node:crypto Ed25519', `${Math.round(sign.nodeCrypto)} signatures/s (1 KiB)`);
+  line('desired-document signing, tweetnacl', `${Math.round(sign.tweetnacl)} signatures/s (1 KiB)`);
+
+  const hb = await benchHeartbeatCpu();
+  line('hub CPU time per 1,000 heartbeats', `${hb.hubCpuMsPer1000.toFixed(1)} ms (${hb.heartbeats} heartbeats from ${hb.devices} devices, ${hb.hubCpuMs} ms CPU in ${hb.wallMs} ms wall)`);
+}
+
+main().catch((e: unknown) => {
+  process.stderr.write(`bench failed: ${e instanceof Error ? e.stack ?? e.message : String(e)}\n`);
+  process.exit(1);
+});

@@ -1,0 +1,197 @@
+import assert from 'node:assert/strict';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { agentProgram, formatProblem, parseFlags, readConfigFile, resolveConfig } from '../../agent/config.js';
+import type { AgentConfig, AgentEnv, AgentFlags, ConfigFile } from '../../agent/config.js';
+import { generateIdentity, keyFingerprint, toBase64 } from '../../shared/crypto/index.js';
+
+const FILE = '/data/config.json';
+const ENV: AgentEnv = { hostname: 'Pi-Kitchen', cwd: '/home/pi' };
+const TOKEN = 'abcdef.0123456789abcdef';
+const HUB_KEY = generateIdentity().signingPublicKey;
+const OTHER_KEY = generateIdentity().signingPublicKey;
+const HUB = { hub: 'mqtt://hub.example:1883' };
+
+interface Row {
+  name: string;
+  flags?: AgentFlags;
+  /** config.json contents; undefined: no file. */
+  file?: unknown;
+  env?: Partial<AgentEnv>;
+  /** Expected fields of the resolved config. */
+  want?: Partial<AgentConfig>;
+  /** Expected problems, each `where: message` matched by substring, in order. */
+  errors?: string[];
+}
+
+const ROWS: Row[] = [
+  {
+    name: 'defaults: only the hub given',
+    flags: { hub: 'mqtt://hub.example:1883' },
+    want: {
+      hubUrl: 'mqtt://hub.example:1883',
+      dataDir: '/var/lib/flotilla-agent',
+      nodeName: 'pi-kitchen',
+      nodeNameSource: 'hostname',
+      dockerSocket: '/var/run/docker.sock',
+      heartbeatIntervalMs: 10_000,
+      statusIntervalMs: 300_000,
+      logLevel: 'info',
+      labels: {},
+    },
+  },
+  {
+    name: 'everything from config.json',
+    file: {
+      hub: 'mqtts://hub.example:8883',
+      nodeName: 'pi-a',
+      token: TOKEN,
+      dockerSocket: '/run/docker.sock',
+      heartbeatInterval: '5s',
+      statusInterval: '1m',
+      logLevel: 'debug',
+      labels: { site: 'kitchen', 'node.kubernetes.io/role': 'edge' },
+    },
+    want: {
+      hubUrl: 'mqtts://hub.example:8883',
+      nodeName: 'pi-a',
+      nodeNameSource: 'file',
+      token: TOKEN,
+      dockerSocket: '/run/docker.sock',
+      heartbeatIntervalMs: 5000,
+      statusIntervalMs: 60_000,
+      logLevel: 'debug',
+      labels: { site: 'kitchen', 'node.kubernetes.io/role': 'edge' },
+    },
+  },
+  {
+    name: 'flags win over config.json',
+    flags: { hub: 'mqtt://flag:1883', nodeName: 'from-flag', heartbeatInterval: '2s', logLevel: 'warn' },
+    file: { hub: 'mqtt://file:1883', nodeName: 'from-file', heartbeatInterval: '30s', logLevel: 'debug' },
+    want: { hubUrl: 'mqtt://flag:1883', nodeName: 'from-flag', nodeNameSource: 'flag', heartbeatIntervalMs: 2000, logLevel: 'warn' },
+  },
+  {
+    name: 'relative --data-dir and --docker-socket resolve against the working directory',
+    flags: { ...HUB, dataDir: 'agent-data', dockerSocket: 'run/docker.sock' },
+    want: { dataDir: '/home/pi/agent-data', dockerSocket: '/home/pi/run/docker.sock' },
+  },
+  {
+    name: 'token from the environment wins over config.json',
+    flags: HUB,
+    file: { token: 'zzzzzz.zzzzzzzzzzzzzzzz' },
+    env: { token: TOKEN },
+    want: { token: TOKEN },
+  },
+  {
+    name: 'hubPublicKey pins its own fingerprint',
+    flags: HUB,
+    file: { hubPublicKey: toBase64(HUB_KEY) },
+    want: { hubPublicKey: HUB_KEY, hubKeyFingerprint: keyFingerprint(HUB_KEY) },
+  },
+  {
+    name: '--hub-key-fingerprint, upper-case hex normalised',
+    flags: { ...HUB, hubKeyFingerprint: keyFingerprint(HUB_KEY).toUpperCase().replace('SHA256', 'sha256') },
+    want: { hubKeyFingerprint: keyFingerprint(HUB_KEY) },
+  },
+  {
+    name: 'status interval defaults to at least the heartbeat interval',
+    flags: { ...HUB, heartbeatInterval: '10m' },
+    want: { heartbeatIntervalMs: 600_000, statusIntervalMs: 600_000 },
+  },
+  { name: 'missing hub', errors: ['--hub: required'] },
+  { name: 'hub with an unsupported scheme', flags: { hub: 'http://hub:80' }, errors: ['--hub: unsupported scheme "http:"'] },
+  { name: 'hub that is not a URL', flags: { hub: 'hub.example:1883' }, errors: ['--hub: unsupported scheme'] },
+  { name: 'hub URL with credentials', flags: { hub: 'mqtt://u:p@hub:1883' }, errors: ['--hub: must not carry credentials'] },
+  { name: 'hub URL with a path', flags: { hub: 'mqtt://hub:1883/x' }, errors: ['--hub: an mqtt:// URL has no path'] },
+  { name: 'hub of the wrong type in the file', file: { hub: 1883 }, errors: [`${FILE}: hub: expected a string`] },
+  {
+    name: 'unknown keys in config.json',
+    flags: HUB,
+    file: { hubUrl: 'mqtt://x', heartbeat: '10s' },
+    errors: [`${FILE}: hubUrl: unknown key`, `${FILE}: heartbeat: unknown key`],
+  },
+  { name: 'config.json that is not an object', flags: HUB, file: ['hub'], errors: [`${FILE}: expected a JSON object, got array`] },
+  { name: 'bad duration flag', flags: { ...HUB, heartbeatInterval: '10 seconds' }, errors: ['--heartbeat-interval: expected a duration'] },
+  { name: 'duration out of range', flags: { ...HUB, heartbeatInterval: '100ms' }, errors: ['--heartbeat-interval: must be between 1s and 10m'] },
+  { name: 'duration as a number in the file', flags: HUB, file: { heartbeatInterval: 10 }, errors: [`${FILE}: heartbeatInterval: expected a string such as "10s", got number`] },
+  {
+    name: 'status interval shorter than the heartbeat',
+    flags: { ...HUB, heartbeatInterval: '30s', statusInterval: '10s' },
+    errors: ['--status-interval: must not be shorter than the heartbeat interval (30s)'],
+  },
+  { name: 'bad node name flag', flags: { ...HUB, nodeName: 'Pi_Kitchen' }, errors: ['--node-name: "Pi_Kitchen" is not a valid node name'] },
+  { name: 'host name that is no node name', flags: HUB, env: { hostname: 'pi_kitchen' }, errors: ['--node-name: the host name "pi_kitchen" is not a valid node name'] },
+  { name: 'malformed token, not echoed', flags: { ...HUB, token: 'secret-value' }, errors: ['--token: not a bootstrap token'] },
+  { name: 'bad log level', flags: { ...HUB, logLevel: 'verbose' }, errors: ['--log-level: expected debug, info, warn or error, got "verbose"'] },
+  { name: 'hubPublicKey of the wrong length', flags: HUB, file: { hubPublicKey: 'AAAA' }, errors: [`${FILE}: hubPublicKey: expected padded base64 of a 32-byte Ed25519 key`] },
+  { name: 'malformed fingerprint', flags: { ...HUB, hubKeyFingerprint: 'md5:abc' }, errors: ['--hub-key-fingerprint: expected "sha256:" followed by 64 hex digits'] },
+  {
+    name: 'fingerprint that does not match hubPublicKey',
+    flags: HUB,
+    file: { hubPublicKey: toBase64(HUB_KEY), hubKeyFingerprint: keyFingerprint(OTHER_KEY) },
+    errors: [`${FILE}: hubKeyFingerprint: does not match hubPublicKey`],
+  },
+  {
+    name: 'bad labels: reserved domain, invalid key, non-string value',
+    flags: HUB,
+    file: { labels: { 'kubernetes.io/arch': 'arm64', 'bad key': 'x', count: 3, good: 'yes' } },
+    errors: [`${FILE}: labels["kubernetes.io/arch"]: labels under kubernetes.io`, `${FILE}: labels["bad key"]: invalid label key`, `${FILE}: labels["count"]: expected a string value`],
+  },
+  {
+    name: 'a bad file value is reported even when a flag overrides it',
+    flags: { ...HUB, heartbeatInterval: '5s' },
+    file: { heartbeatInterval: 'often' },
+    errors: [`${FILE}: heartbeatInterval: expected a duration`],
+  },
+  {
+    name: 'several problems at once',
+    flags: { hub: 'ftp://x', logLevel: 'loud' },
+    file: { nodeName: 'UPPER' },
+    errors: ['--hub: unsupported scheme', `${FILE}: nodeName: "UPPER" is not a valid node name`, '--log-level: expected'],
+  },
+];
+
+describe('agent config: resolveConfig', () => {
+  for (const row of ROWS) {
+    it(row.name, () => {
+      const file: ConfigFile | undefined = row.file === undefined ? undefined : { path: FILE, json: row.file };
+      const r = resolveConfig(row.flags ?? {}, file, { ...ENV, ...row.env });
+      if (row.errors) {
+        assert.equal(r.ok, false, `expected errors, got ${JSON.stringify(r)}`);
+        if (r.ok) return;
+        const got = r.problems.map(formatProblem);
+        assert.equal(got.length, row.errors.length, got.join('\n'));
+        row.errors.forEach((want, i) => assert.ok(got[i]?.includes(want), `problem ${i}: want "${want}" in "${got[i]}"`));
+        for (const line of got) assert.ok(!line.includes('secret-value'), 'a token must never be echoed');
+        return;
+      }
+      assert.ok(r.ok, r.ok ? '' : r.problems.map(formatProblem).join('\n'));
+      for (const [k, v] of Object.entries(row.want ?? {})) {
+        assert.deepEqual(r.config[k as keyof AgentConfig], v, k);
+      }
+    });
+  }
+});
+
+describe('agent config: command line and config.json', () => {
+  let dir: string;
+  before(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'flotilla-agent-config-'));
+  });
+  after(() => rm(dir, { recursive: true, force: true }));
+
+  it('parses flags into raw strings', () => {
+    const flags = parseFlags(agentProgram(), ['--hub', 'mqtt://h:1', '--data-dir', '/d', '--heartbeat-interval', '3s', '--hub-key-fingerprint', 'sha256:00']);
+    assert.deepEqual(flags, { hub: 'mqtt://h:1', dataDir: '/d', heartbeatInterval: '3s', hubKeyFingerprint: 'sha256:00' });
+  });
+
+  it('reads config.json: absent, valid, invalid JSON', async () => {
+    assert.deepEqual(await readConfigFile(join(dir, 'none.json')), { file: undefined });
+    await writeFile(join(dir, 'ok.json'), '{"hub":"mqtt://h:1"}');
+    assert.deepEqual(await readConfigFile(join(dir, 'ok.json')), { file: { path: join(dir, 'ok.json'), json: { hub: 'mqtt://h:1' } } });
+    await writeFile(join(dir, 'bad.json'), '{"hub":');
+    const bad = await readConfigFile(join(dir, 'bad.json'));
+    assert.ok('problem' in bad && bad.problem.where === join(dir, 'bad.json') && bad.problem.message.startsWith('not valid JSON'));
+  });
+});

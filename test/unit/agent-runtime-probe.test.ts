@@ -1,0 +1,58 @@
+import assert from 'node:assert/strict';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { createServer, type Server, type ServerResponse } from 'node:http';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { dockerSocketProbe } from '../../agent/status/index.js';
+
+describe('agent runtime probe: GET /version on the Docker socket', () => {
+  let dir: string;
+  let server: Server | undefined;
+  let handler: (path: string, res: ServerResponse) => void = () => undefined;
+
+  beforeEach(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'flotilla-agent-probe-'));
+  });
+  afterEach(async () => {
+    server?.closeAllConnections();
+    if (server) await new Promise((r) => server?.close(r));
+    server = undefined;
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  async function listen(): Promise<string> {
+    const path = join(dir, 'docker.sock');
+    server = createServer((req, res) => handler(req.url ?? '', res));
+    await new Promise<void>((r) => server?.listen(path, r));
+    return path;
+  }
+
+  it('reachable, with the engine version', async () => {
+    let asked = '';
+    handler = (path, res) => {
+      asked = path;
+      res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ Version: '24.0.5', ApiVersion: '1.43' }));
+    };
+    assert.deepEqual(await dockerSocketProbe(await listen()).probe(), { reachable: true, version: '24.0.5' });
+    assert.equal(asked, '/version');
+  });
+
+  it('an error answer is unreachable, saying which', async () => {
+    handler = (_p, res) => res.writeHead(500).end('boom');
+    const path = await listen();
+    assert.deepEqual(await dockerSocketProbe(path).probe(), { reachable: false, error: `GET /version on ${path} answered HTTP 500` });
+  });
+
+  it('no socket is unreachable', async () => {
+    const r = await dockerSocketProbe(join(dir, 'missing.sock')).probe();
+    assert.equal(r.reachable, false);
+    assert.match(r.error ?? '', /ENOENT/);
+  });
+
+  it('a hung engine is unreachable after the timeout', async () => {
+    handler = () => undefined; // never answers
+    const r = await dockerSocketProbe(await listen(), 200).probe();
+    assert.equal(r.reachable, false);
+    assert.match(r.error ?? '', /no answer within 200 ms/);
+  });
+});
