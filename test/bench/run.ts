@@ -1,6 +1,7 @@
 /** `npm run bench`: prints Flotilla's speed and size figures. Never asserts timings. */
 import { benchSign } from '../../shared/crypto/bench.js';
 import { benchHeartbeatCpu } from './heartbeat-cpu.js';
+import { benchHeartbeatWire } from './heartbeat-wire.js';
 
 function line(name: string, value: string): void {
   process.stdout.write(`${name.padEnd(52)} ${value}\n`);
@@ -11,6 +12,12 @@ async function main(): Promise<void> {
   const sign = benchSign(500, 1024);
   line('desired-document signing, node:crypto Ed25519', `${Math.round(sign.nodeCrypto)} signatures/s (1 KiB)`);
   line('desired-document signing, tweetnacl', `${Math.round(sign.tweetnacl)} signatures/s (1 KiB)`);
+
+  const wire = await benchHeartbeatWire();
+  line(
+    'heartbeat bytes on the wire per node per minute',
+    `${Math.round(wire.bytesPerMinute)} B/min (MQTT bytes both ways, steady state, ${wire.intervalMs / 1000} s interval; ${wire.upBytes} up + ${wire.downBytes} down in ${wire.windowMs / 1000} s)`,
+  );
 
   const hb = await benchHeartbeatCpu();
   line('hub CPU time per 1,000 heartbeats', `${hb.hubCpuMsPer1000.toFixed(1)} ms (${hb.heartbeats} heartbeats from ${hb.devices} devices, ${hb.hubCpuMs} ms CPU in ${hb.wallMs} ms wall)`);

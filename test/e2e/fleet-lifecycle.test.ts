@@ -1,0 +1,147 @@
+/**
+ * A device's life, for real: a hub with a short grace period, a real agent process enrolled with
+ * a token; kill -9 the agent → node Unknown + unreachable taints → the pod that tolerates
+ * unreachable for 3 s is evicted after 3 s, the one with the default 300 s stays → agent back →
+ * taints gone and Ready again. kubectl and flotctl show each step.
+ */
+import assert from 'node:assert/strict';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { KubeObject } from '../../shared/api/meta.js';
+import { dockerAvailable, requireService } from '../support/env.js';
+import { endpoint, startHub, tsEntry, type HubHandle } from '../support/hub.js';
+import { apiClient, type Api } from '../support/http.js';
+import { run } from '../support/run.js';
+import { pod } from '../support/fixtures.js';
+
+const NODE = 'pi-lifecycle';
+
+interface Condition {
+  type: string;
+  status: string;
+  reason?: string;
+}
+
+interface Taint {
+  key: string;
+  effect: string;
+}
+
+function conditions(n: KubeObject): Condition[] {
+  const status = n['status'] as { conditions?: Condition[] } | undefined;
+  return status?.conditions ?? [];
+}
+
+function taints(n: KubeObject): Taint[] {
+  return ((n['spec'] as { taints?: Taint[] } | undefined)?.taints ?? []).map((t) => ({ key: t.key, effect: t.effect }));
+}
+
+async function until<T>(what: string, f: () => Promise<T | undefined>, ms: number): Promise<T> {
+  const deadline = Date.now() + ms;
+  for (;;) {
+    const v = await f();
+    if (v !== undefined) return v;
+    if (Date.now() > deadline) throw new Error(`timed out after ${ms} ms waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 200));
+  }
+}
+
+describe('node lifecycle with a real agent (short grace period)', function () {
+  let hub: HubHandle;
+  let api: Api;
+  let agentDir: string;
+  let agent: ChildProcess | undefined;
+  let token: string;
+
+  const startAgent = (withToken: boolean): ChildProcess => {
+    const { cmd, args } = tsEntry('agent/main.ts');
+    const flags = ['--hub', hub.mqttUrl, '--data-dir', agentDir, '--node-name', NODE, '--heartbeat-interval', '1s', ...(withToken ? ['--token', token] : [])];
+    const p = spawn(cmd, [...args, ...flags], { stdio: ['ignore', 'ignore', 'pipe'] });
+    p.stderr?.resume();
+    return p;
+  };
+  const node = async (): Promise<KubeObject | undefined> => {
+    const r = await api<KubeObject>(`/api/v1/nodes/${NODE}`);
+    return r.status === 200 ? r.body : undefined;
+  };
+  const ready = (n: KubeObject): string | undefined => conditions(n).find((c) => c.type === 'Ready')?.status;
+  const cli = async (bin: 'kubectl' | 'flotctl', ...args: string[]): Promise<string> => {
+    const { cmd, args: pre } = bin === 'kubectl' ? { cmd: 'kubectl', args: [] } : tsEntry('server/flotctl/main.ts');
+    const r = await run(cmd, [...pre, '--kubeconfig', hub.kubeconfig, ...args]);
+    assert.equal(r.code, 0, r.stderr);
+    return r.stdout;
+  };
+
+  before(async function () {
+    await requireService('docker', dockerAvailable, this);
+    hub = await startHub({ extraArgs: ['--node-monitor-grace-period', '4s', '--node-monitor-period', '1s'] });
+    api = apiClient(endpoint(hub));
+    agentDir = await mkdtemp(join(tmpdir(), 'flotilla-agent-'));
+    token = (await cli('flotctl', 'token', 'create', '--max-uses', '1')).trim();
+  });
+  after(async function () {
+    agent?.kill('SIGKILL');
+    await hub?.dispose();
+    if (agentDir) await rm(agentDir, { recursive: true, force: true });
+  });
+
+  it('enrolls and reports Ready with the device facts', async function () {
+    agent = startAgent(true);
+    const n = await until('node Ready=True', async () => {
+      const x = await node();
+      return x && ready(x) === 'True' ? x : undefined;
+    }, 20_000);
+    const info = (n['status'] as { nodeInfo: { kubeletVersion: string; architecture: string } }).nodeInfo;
+    assert.match(info.kubeletVersion, /flotilla/);
+    assert.ok(n.metadata.labels?.['kubernetes.io/arch']);
+    assert.match(await cli('kubectl', 'get', 'nodes'), new RegExp(`^${NODE}\\s+Ready\\s`, 'm'));
+    assert.match(await cli('flotctl', 'get', 'nodes'), new RegExp(`^${NODE}\\s+Ready\\s`, 'm'));
+  });
+
+  it('goes Unknown and tainted unreachable when the agent dies, and evicts by tolerationSeconds', async function () {
+    const quick = pod('tolerates-3s', { nodeName: NODE });
+    (quick['spec'] as Record<string, unknown>)['tolerations'] = [{ key: 'node.kubernetes.io/unreachable', operator: 'Exists', effect: 'NoExecute', tolerationSeconds: 3 }];
+    assert.equal((await api('/api/v1/namespaces/default/pods', { method: 'POST', body: quick })).status, 201);
+    assert.equal((await api('/api/v1/namespaces/default/pods', { method: 'POST', body: pod('default-300s', { nodeName: NODE }) })).status, 201);
+
+    agent?.kill('SIGKILL');
+    const killedAt = Date.now();
+    const n = await until('node Unknown + unreachable taints', async () => {
+      const x = await node();
+      const t = x ? taints(x) : [];
+      return x && ready(x) === 'Unknown' && t.some((y) => y.key === 'node.kubernetes.io/unreachable' && y.effect === 'NoExecute') ? x : undefined;
+    }, 15_000);
+    assert.ok(Date.now() - killedAt >= 3500, 'not before the grace period');
+    assert.deepEqual(
+      taints(n).filter((t) => t.key === 'node.kubernetes.io/unreachable').map((t) => t.effect).sort(),
+      ['NoExecute', 'NoSchedule'],
+    );
+    assert.equal(conditions(n).find((c) => c.type === 'Ready')?.reason, 'NodeStatusUnknown');
+    assert.match(await cli('kubectl', 'get', 'nodes'), new RegExp(`^${NODE}\\s+NotReady\\s`, 'm'));
+    assert.match(await cli('flotctl', 'get', 'nodes'), new RegExp(`^${NODE}\\s+NotReady\\s`, 'm'));
+
+    const taintedAt = Date.now();
+    const evicted = await until('eviction of the 3 s pod', async () => {
+      const p = (await api<KubeObject>('/api/v1/namespaces/default/pods/tolerates-3s')).body;
+      return p.metadata.deletionTimestamp ? p : undefined;
+    }, 15_000);
+    assert.ok(Date.now() - taintedAt >= 2000, 'evicted after its tolerationSeconds, not at once');
+    assert.ok(evicted.metadata.deletionTimestamp);
+    const kept = (await api<KubeObject>('/api/v1/namespaces/default/pods/default-300s')).body;
+    assert.equal(kept.metadata.deletionTimestamp, undefined, 'the default 300 s toleration keeps this one');
+    assert.ok(((kept['spec'] as { tolerations?: { tolerationSeconds?: number }[] }).tolerations ?? []).some((t) => t.tolerationSeconds === 300));
+  });
+
+  it('comes back: the agent restarts without a token, taints go, Ready again; the node was never deleted', async function () {
+    const uid = (await node())?.metadata.uid;
+    agent = startAgent(false);
+    const n = await until('Ready=True and no unreachable taints', async () => {
+      const x = await node();
+      return x && ready(x) === 'True' && !taints(x).some((t) => t.key.startsWith('node.kubernetes.io/')) ? x : undefined;
+    }, 20_000);
+    assert.equal(n.metadata.uid, uid);
+    assert.match(await cli('kubectl', 'get', 'nodes'), new RegExp(`^${NODE}\\s+Ready\\s`, 'm'));
+  });
+});
