@@ -1,9 +1,12 @@
 /**
  * The agent's configuration: command-line flags, then `DIR/config.json` (the file a device
- * image carries), then defaults — flags win. `resolveConfig` is pure and validates everything
- * once, collecting every problem with the flag or the file and key it came from, so main.ts
- * can refuse to start (exit 2) before it writes anything.
+ * image carries), then defaults — flags win. `resolveConfig` validates everything once,
+ * collecting every problem with the flag or the file and key it came from, so main.ts can
+ * refuse to start (exit 2) before it writes anything. It is pure but for reading the hub CA
+ * file a setting names, which goes through `AgentEnv.readFile` (tests inject it).
  */
+import { X509Certificate } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { isAbsolute, join, resolve } from 'node:path';
 import { Command } from 'commander';
@@ -28,6 +31,10 @@ const HEARTBEAT_MAX_MS = 10 * 60_000;
 const STATUS_INTERVAL_MAX_MS = 24 * 3_600_000;
 const FINGERPRINT_RE = /^sha256:[0-9a-f]{64}$/;
 const HUB_SCHEMES = ['mqtt:', 'mqtts:', 'ws:', 'wss:'] as const;
+/** Hub URL schemes that run over TLS, where a configured CA applies. */
+const TLS_HUB_SCHEMES = ['mqtts:', 'wss:'] as const;
+const PEM_CERT_BEGIN = '-----BEGIN CERTIFICATE-----';
+const PEM_CERT_RE = /-----BEGIN CERTIFICATE-----\r?\n[\s\S]*?-----END CERTIFICATE-----/g;
 /** Label domains the agent (or Kubernetes) owns; a node's extra labels may not use them. */
 const RESERVED_LABEL_DOMAINS = ['kubernetes.io', 'k8s.io', 'flotilla.io'];
 /** …except these, which kubelet also lets a node set on itself. */
@@ -53,6 +60,11 @@ export interface AgentConfig {
   hubKeyFingerprint?: string;
   /** Extra labels for the Node. */
   labels: Record<string, string>;
+  /**
+   * PEM of the CA certificate(s) to trust for an mqtts:// or wss:// hub instead of the system
+   * store (typically the hub's own CA, DATA_DIR/pki/ca.crt on the hub). Only with a TLS URL.
+   */
+  hubCA?: string;
 }
 
 /** Raw flag values as the command line gave them (strings, unvalidated). */
@@ -66,6 +78,8 @@ export interface AgentFlags {
   statusInterval?: string;
   logLevel?: string;
   hubKeyFingerprint?: string;
+  /** --hub-ca: a PEM file path. */
+  hubCA?: string;
 }
 
 /** Facts from the process environment, passed in so resolution stays pure. */
@@ -75,6 +89,8 @@ export interface AgentEnv {
   cwd: string;
   /** FLOTILLA_AGENT_TOKEN, when set. */
   token?: string;
+  /** Reads a file named by a setting (the hub CA) as UTF-8; throws like readFileSync. Default: readFileSync. */
+  readFile?: (path: string) => string;
 }
 
 /** config.json as read: its path (for messages) and its parsed JSON. */
@@ -107,6 +123,7 @@ export const CONFIG_FILE_KEYS = [
   'hubPublicKey',
   'hubKeyFingerprint',
   'labels',
+  'hubCA',
 ] as const;
 type FileKey = (typeof CONFIG_FILE_KEYS)[number];
 
@@ -119,6 +136,7 @@ const FLAG_OF: Partial<Record<FileKey, string>> = {
   statusInterval: '--status-interval',
   logLevel: '--log-level',
   hubKeyFingerprint: '--hub-key-fingerprint',
+  hubCA: '--hub-ca',
 };
 
 class Invalid extends Error {}
@@ -218,6 +236,45 @@ function parseFingerprint(v: unknown): string {
   return s;
 }
 
+/** The certificates of a PEM text, each checked to be X.509; `what` names the text in messages. */
+function pemCertificates(text: string, what: string): string {
+  const blocks = text.match(PEM_CERT_RE) ?? [];
+  if (blocks.length === 0) throw new Invalid(`${what} holds no PEM certificate (expected a "${PEM_CERT_BEGIN}" block)`);
+  for (const [i, block] of blocks.entries()) {
+    try {
+      new X509Certificate(block);
+    } catch (e) {
+      const which = blocks.length > 1 ? `certificate ${i + 1} of ${what}` : `the certificate in ${what}`;
+      throw new Invalid(`${which} is not a valid X.509 certificate: ${errorMessage(e)}`);
+    }
+  }
+  return blocks.join('\n') + '\n';
+}
+
+/**
+ * The hub CA: a PEM file path (the flag, or config.json), or in config.json the PEM text itself.
+ * Returns the validated certificates as PEM. Never echoes PEM text (it could be a private key).
+ */
+function parseHubCA(cwd: string, read: (path: string) => string): (v: unknown, source: Source) => string {
+  return (v, source) => {
+    const value = str(v, source === 'flag' ? '"/etc/flotilla/hub-ca.crt"' : `"/etc/flotilla/hub-ca.crt" or "${PEM_CERT_BEGIN}\\n…"`);
+    if (value.trim() === '') throw new Invalid('must not be empty');
+    if (source !== 'flag' && value.trimStart().startsWith(PEM_CERT_BEGIN)) return pemCertificates(value, 'the PEM text');
+    if (value.includes('-----BEGIN')) {
+      throw new Invalid(`expected ${source === 'flag' ? 'a PEM file path' : `a PEM file path or a PEM certificate starting with "${PEM_CERT_BEGIN}"`}, got other PEM text`);
+    }
+    const path = isAbsolute(value) ? value : resolve(cwd, value);
+    let text: string;
+    try {
+      text = read(path);
+    } catch (e) {
+      const code = errnoCode(e);
+      throw new Invalid(`cannot read ${path}: ${code === 'ENOENT' ? 'no such file' : errorMessage(e)}`);
+    }
+    return pemCertificates(text, path);
+  };
+}
+
 function labelDomainReserved(key: string): boolean {
   const slash = key.indexOf('/');
   if (slash < 0) return false;
@@ -284,7 +341,7 @@ export function resolveConfig(flags: AgentFlags, file: ConfigFile | undefined, e
   }
 
   /** The winning value of a setting, parsed; undefined when unset everywhere or invalid. */
-  function pick<T>(key: FileKey, parse: (v: unknown) => T, envValue?: string): { value: T; source: Source } | undefined {
+  function pick<T>(key: FileKey, parse: (v: unknown, source: Source) => T, envValue?: string): { value: T; source: Source } | undefined {
     const flagName = FLAG_OF[key];
     const flagValue = flagName !== undefined ? flags[key as keyof AgentFlags] : undefined;
     const candidates: { raw: unknown; where: string; source: Source }[] = [];
@@ -296,7 +353,7 @@ export function resolveConfig(flags: AgentFlags, file: ConfigFile | undefined, e
     let winner: { value: T; source: Source } | undefined;
     for (const [i, c] of candidates.entries()) {
       try {
-        const value = parse(c.raw);
+        const value = parse(c.raw, c.source);
         if (i === 0) winner = { value, source: c.source };
       } catch (e) {
         if (!(e instanceof Invalid)) throw e;
@@ -337,6 +394,7 @@ export function resolveConfig(flags: AgentFlags, file: ConfigFile | undefined, e
   const hubPublicKey = pick('hubPublicKey', parseHubPublicKey);
   const fingerprint = pick('hubKeyFingerprint', parseFingerprint);
   const labels = fileObj.labels !== undefined ? parseLabels(fileObj.labels, `${filePath}: labels`, problems) : {};
+  const hubCA = pick('hubCA', parseHubCA(env.cwd, env.readFile ?? ((p) => readFileSync(p, 'utf8'))));
 
   const heartbeatIntervalMs = heartbeat?.value ?? DEFAULT_HEARTBEAT_INTERVAL_MS;
   const statusIntervalMs = statusInterval?.value ?? Math.max(DEFAULT_STATUS_INTERVAL_MS, heartbeatIntervalMs);
@@ -350,6 +408,13 @@ export function resolveConfig(flags: AgentFlags, file: ConfigFile | undefined, e
     problems.push({
       where: fingerprint.source === 'flag' ? '--hub-key-fingerprint' : `${filePath}: hubKeyFingerprint`,
       message: `does not match hubPublicKey (whose fingerprint is ${keyFingerprint(hubPublicKey.value)})`,
+    });
+  }
+
+  if (hubCA && hub && !(TLS_HUB_SCHEMES as readonly string[]).includes(new URL(hub.value).protocol)) {
+    problems.push({
+      where: hubCA.source === 'flag' ? '--hub-ca' : `${filePath}: hubCA`,
+      message: `hubCA needs an mqtts:// or wss:// hub URL, but the hub is ${hub.value}`,
     });
   }
 
@@ -369,6 +434,7 @@ export function resolveConfig(flags: AgentFlags, file: ConfigFile | undefined, e
   if (hubPublicKey) config.hubPublicKey = hubPublicKey.value;
   const pinned = fingerprint?.value ?? (hubPublicKey ? keyFingerprint(hubPublicKey.value) : undefined);
   if (pinned !== undefined) config.hubKeyFingerprint = pinned;
+  if (hubCA) config.hubCA = hubCA.value;
   return { ok: true, config };
 }
 
@@ -403,6 +469,7 @@ export function agentProgram(): Command {
     .option('--status-interval <duration>', 'longest time between full statuses, even when unchanged (default 5m)')
     .option('--log-level <level>', 'debug, info, warn or error (default info)')
     .option('--hub-key-fingerprint <sha256:hex>', "pin the hub's signing key: enrollment refuses any other")
+    .option('--hub-ca <file>', "PEM file of the CA to trust for an mqtts:// or wss:// hub (e.g. the hub's pki/ca.crt) instead of the system store")
     .showHelpAfterError();
 }
 
@@ -416,5 +483,7 @@ export function parseFlags(program: Command, argv: readonly string[]): AgentFlag
     const v = o[k];
     if (typeof v === 'string') flags[k] = v;
   }
+  // Commander names --hub-ca's value hubCa; the setting is hubCA.
+  if (typeof o.hubCa === 'string') flags.hubCA = o.hubCa;
   return flags;
 }

@@ -1,0 +1,155 @@
+/**
+ * The container runtime as the agent sees it. `agent/engine/docker-engine.ts` implements it over
+ * dockerode (the only place dockerode is imported); reconcile, probes and logs use only this.
+ */
+
+/** Labels on everything the agent creates; observed state is "containers with these labels". */
+export const LABELS = {
+  managed: 'io.flotilla.managed', // "true"
+  podUid: 'io.flotilla.pod.uid',
+  podNamespace: 'io.flotilla.pod.namespace',
+  podName: 'io.flotilla.pod.name',
+  container: 'io.flotilla.container.name',
+  /** `sandbox` (the pod's network holder), `init` or `app`. */
+  role: 'io.flotilla.container.role',
+  /** Hash of the container's spec as applied; a different hash means recreate. */
+  specHash: 'io.flotilla.container.spec-hash',
+  /** How many times this container was (re)started for this pod: the restartCount. */
+  attempt: 'io.flotilla.container.attempt',
+} as const;
+
+export type ContainerRole = 'sandbox' | 'init' | 'app';
+
+export interface ObservedContainer {
+  id: string;
+  name: string;
+  podUid: string;
+  podNamespace: string;
+  podName: string;
+  container: string;
+  role: ContainerRole;
+  specHash: string;
+  attempt: number;
+  image: string;
+  imageId: string;
+  state: 'created' | 'running' | 'exited' | 'paused' | 'restarting' | 'dead' | 'removing';
+  exitCode?: number;
+  oomKilled?: boolean;
+  /** Docker's error text when it could not start the process (e.g. executable not found). */
+  error?: string;
+  createdAt: string;
+  startedAt?: string;
+  finishedAt?: string;
+}
+
+export interface RegistryAuth {
+  username?: string;
+  password?: string;
+  auth?: string;
+  serveraddress: string;
+}
+
+export interface PullProgress {
+  status: string;
+  id?: string;
+  current?: number;
+  total?: number;
+}
+
+export interface PullOptions {
+  auth?: RegistryAuth;
+  /** `linux/arm64`, `linux/arm/v7`, …: the node's platform for multi-arch images. */
+  platform?: string;
+  onProgress?: (p: PullProgress) => void;
+  signal?: AbortSignal;
+}
+
+export interface ImageInfo {
+  id: string;
+  repoTags: string[];
+  repoDigests: string[];
+  platform?: string;
+}
+
+export interface Mount {
+  hostPath: string;
+  containerPath: string;
+  readOnly: boolean;
+}
+
+export interface PortBinding {
+  containerPort: number;
+  hostPort?: number;
+  protocol: 'TCP' | 'UDP' | 'SCTP';
+  hostIP?: string;
+}
+
+/** Everything needed to create one container; built from the pod spec by the planner. */
+export interface ContainerCreateSpec {
+  name: string;
+  labels: Record<string, string>;
+  image: string;
+  /** Overrides the image entrypoint (Kubernetes `command`). */
+  entrypoint?: string[];
+  /** Overrides the image cmd (Kubernetes `args`). */
+  cmd?: string[];
+  env: string[];
+  workingDir?: string;
+  mounts: Mount[];
+  ports: PortBinding[];
+  /** `host`, `none`, or `container:<id>` (share the sandbox's network namespace). */
+  networkMode: string;
+  hostname?: string;
+  privileged: boolean;
+  /** cgroup settings; undefined means unlimited. */
+  memoryBytes?: number;
+  /** Equal to memoryBytes: no swap beyond the limit. */
+  memorySwapBytes?: number;
+  cpuQuota?: number;
+  cpuPeriod?: number;
+  cpuShares?: number;
+  pidsLimit?: number;
+  stopSignal?: string;
+}
+
+export interface ExecResult {
+  exitCode: number;
+  output: string;
+}
+
+export interface LogOptions {
+  follow: boolean;
+  tail?: number;
+  timestamps?: boolean;
+  signal?: AbortSignal;
+}
+
+export interface RuntimeInfo {
+  version: string;
+  apiVersion: string;
+  /** e.g. linux/arm64. */
+  platform: string;
+  cgroupVersion: '1' | '2';
+  /** False when the kernel has the memory cgroup off: memory limits would not apply. */
+  memoryLimitSupported: boolean;
+  pidsLimitSupported: boolean;
+  cpuCfsQuotaSupported: boolean;
+  dataRoot: string;
+}
+
+export interface ContainerEngine {
+  info(): Promise<RuntimeInfo>;
+  /** Every container carrying the managed label, running or not. Never anything else. */
+  listManaged(): Promise<ObservedContainer[]>;
+  inspectImage(ref: string): Promise<ImageInfo | undefined>;
+  pullImage(ref: string, opts: PullOptions): Promise<ImageInfo>;
+  createContainer(spec: ContainerCreateSpec): Promise<string>;
+  startContainer(id: string): Promise<void>;
+  /** Sends the stop signal, waits up to `graceSeconds`, then kills. */
+  stopContainer(id: string, graceSeconds: number, signal?: AbortSignal): Promise<void>;
+  removeContainer(id: string): Promise<void>;
+  /** Runs a command inside a running container (exec probes). */
+  exec(id: string, cmd: string[], timeoutMs: number): Promise<ExecResult>;
+  /** Demultiplexed log lines (stdout and stderr). */
+  logs(id: string, opts: LogOptions): AsyncIterable<{ stream: 'stdout' | 'stderr'; line: string }>;
+}

@@ -1,0 +1,36 @@
+/**
+ * What the reconcile loop needs from probing. `agent/probes/` runs liveness, readiness and
+ * startup probes on the device; reconcile tells it which containers run and reads the results.
+ */
+import type { KubeObject } from '../../shared/api/meta.js';
+
+export interface ProbeTarget {
+  pod: KubeObject;
+  podUid: string;
+  container: string;
+  containerId: string;
+  /** The pod runs in the host's network namespace (probes reach 127.0.0.1). */
+  hostNetwork: boolean;
+  /** When the container last started (probe initialDelaySeconds counts from here). */
+  startedAt: Date;
+}
+
+export interface ProbeState {
+  /** Startup probe passed, or there is none. Liveness and readiness wait for it. */
+  started: boolean;
+  /** Readiness probe passing, or there is none (then: ready once started). */
+  ready: boolean;
+  /** Liveness (or startup) failed failureThreshold times: the container must be restarted. */
+  mustRestart: boolean;
+  /** Why, for the pod event and status (e.g. `Liveness probe failed: HTTP probe failed with statuscode: 500`). */
+  message?: string;
+}
+
+export interface ProbeManager {
+  /** The containers that are running now; probers start/stop to match. Idempotent. */
+  sync(targets: ProbeTarget[]): void;
+  state(podUid: string, container: string): ProbeState;
+  /** Called when any probe result changes, so reconcile and status can run again. */
+  onChange(listener: (podUid: string) => void): () => void;
+  stop(): void;
+}
