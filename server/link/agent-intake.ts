@@ -87,7 +87,7 @@ export class AgentIntake {
             return;
           }
           case 'events':
-            this.recordEvents(node, decodeAgentMessage('events', payload, this.deps.limits));
+            await this.recordEvents(node, decodeAgentMessage('events', payload, this.deps.limits));
             return;
           default:
             // pods and logs: handled by the workload link
@@ -169,12 +169,22 @@ export class AgentIntake {
     this.knownHash.set(node, report.hash);
   }
 
-  private recordEvents(node: string, msg: EventsMessage): void {
+  /** A node may speak only about itself and the pods bound to it (a NodeRestriction equivalent). */
+  private async recordEvents(node: string, msg: EventsMessage): Promise<void> {
     for (const e of msg.events) {
-      // A node may only speak about itself and its own pods (checked where pods are handled).
-      const involved = e.involved.kind === 'Node' ? { kind: 'Node', name: node } : undefined;
-      if (!involved) continue;
-      this.deps.events.record(involved, e.type, e.reason, e.message);
+      const { kind, name, namespace, uid } = e.involved;
+      if (kind === 'Node') {
+        this.deps.events.record({ kind: 'Node', name: node }, e.type, e.reason, e.message);
+        continue;
+      }
+      const pod = kind === 'Pod' && namespace ? await this.deps.client.get('Pod', namespace, name) : undefined;
+      const spec = pod?.['spec'];
+      const boundHere = typeof spec === 'object' && spec !== null && 'nodeName' in spec && spec.nodeName === node;
+      if (!pod || !boundHere || (uid !== undefined && uid !== pod.metadata.uid)) {
+        this.log.warn('agent event refused', { node, kind, namespace, name, reason: e.reason });
+        continue;
+      }
+      this.deps.events.record({ kind: 'Pod', name, namespace, apiVersion: 'v1', ...(pod.metadata.uid ? { uid: pod.metadata.uid } : {}) }, e.type, e.reason, e.message);
     }
   }
 }

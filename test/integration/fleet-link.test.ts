@@ -12,6 +12,7 @@ import { requireService } from '../support/env.js';
 import { endpoint, startHub, type HubHandle } from '../support/hub.js';
 import { apiClient, type Api } from '../support/http.js';
 import { run } from '../support/run.js';
+import { pod } from '../support/fixtures.js';
 
 async function flotctl(hub: HubHandle, ...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
   let stdout = '';
@@ -186,6 +187,28 @@ describe('fleet link: enrollment, identity and ACL (real hub, real MQTT clients)
     await a.publishAsync(nodeTopic('pi-alpha', 'presence'), encode({ v: 1, t: 'presence', state: 'online' }), { qos: 1 });
     await a.endAsync();
     assert.equal((await api('/readyz')).status, 200);
+  });
+
+  it('records events a node sends about itself and its own pods, and refuses ones about others', async function () {
+    const mine = pod('alpha-pod', { nodeName: 'pi-alpha' });
+    const theirs = pod('beta-pod', { nodeName: 'pi-beta' });
+    for (const p of [mine, theirs]) assert.equal((await api('/api/v1/namespaces/default/pods', { method: 'POST', body: p })).status, 201);
+    const c = await connectNode(hub.mqttUrl, alpha);
+    const ev = (kind: string, name: string, reason: string): Record<string, unknown> => ({
+      type: 'Normal',
+      reason,
+      message: `${reason} happened`,
+      involved: kind === 'Node' ? { kind, name } : { kind, name, namespace: 'default' },
+    });
+    const msg = { v: 1, t: 'events', events: [ev('Node', 'pi-alpha', 'SelfEvent'), ev('Pod', 'alpha-pod', 'OwnPodEvent'), ev('Pod', 'beta-pod', 'ForeignPodEvent')] };
+    await c.publishAsync(nodeTopic('pi-alpha', 'events'), encode(msg as never), { qos: 1 });
+    await c.endAsync();
+    const reasons = await until('events recorded', async () => {
+      const list = await api<KubeList>('/api/v1/namespaces/default/events');
+      const rs = list.body.items.map((e) => String(e['reason']));
+      return rs.includes('SelfEvent') && rs.includes('OwnPodEvent') ? rs : undefined;
+    });
+    assert.ok(!reasons.includes('ForeignPodEvent'), 'a node cannot speak for pods on another node');
   });
 
   it('revoking a node cuts it off at once and it cannot connect again', async function () {
