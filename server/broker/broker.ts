@@ -57,7 +57,6 @@ export interface RunningBroker {
   publish(topic: string, payload: Buffer, opts: { qos: 0 | 1; retain: boolean }): Promise<void>;
   /** Cuts off every connection of a principal at once (revocation). */
   disconnect(match: (p: Principal) => boolean): number;
-  connectedPrincipals(): Principal[];
   close(): Promise<void>;
 }
 
@@ -202,9 +201,6 @@ export async function startBroker(deps: BrokerDeps): Promise<RunningBroker> {
         }
       }
       return n;
-    },
-    connectedPrincipals() {
-      return [...clients].map((c) => principals.get(c)).filter((p): p is Principal => p !== undefined);
     },
     async close() {
       await Promise.all(

@@ -25,10 +25,6 @@ export class LeaseTracker {
     return t === undefined ? undefined : new Date(t);
   }
 
-  forget(node: string): void {
-    this.last.delete(node);
-  }
-
   /** Called when a node comes back after silence (or is heard from for the first time). */
   onRenewedAfterSilence(l: LeaseListener): () => void {
     this.listeners.add(l);

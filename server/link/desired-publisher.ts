@@ -64,11 +64,6 @@ export class DesiredPublisher {
     return this.queue.idle();
   }
 
-  /** The content hash last published for a node (for tests and diagnostics). */
-  publishedHash(node: string): string | undefined {
-    return this.published.get(node);
-  }
-
   private async onChange(e: StoreEvent): Promise<void> {
     const kind = e.object.kind;
     if (kind === 'Node') {

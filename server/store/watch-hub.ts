@@ -49,8 +49,4 @@ export class WatchHub {
     this.listeners.add(listener);
     return { backlog, cancel: () => this.listeners.delete(listener) };
   }
-
-  get listenerCount(): number {
-    return this.listeners.size;
-  }
 }

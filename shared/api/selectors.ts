@@ -24,7 +24,6 @@ export interface LabelSelector {
   nothing?: boolean;
 }
 
-export const EVERYTHING: LabelSelector = Object.freeze({ requirements: Object.freeze([]) });
 
 class SelectorError extends Error {}
 
