@@ -9,7 +9,7 @@ import { join, resolve } from 'node:path';
 import { AgentAborted, AgentStartupError, startAgent, type RunningAgent } from './agent.js';
 import { systemHostProbe } from './conditions/index.js';
 import { agentProgram, CONFIG_FILE_NAME, DEFAULT_DATA_DIR, formatProblem, parseFlags, readConfigFile, resolveConfig, TOKEN_ENV_VAR } from './config.js';
-import { mqttJsConnector } from './link/index.js';
+import { createMqttJsConnector } from './link/index.js';
 import { dockerSocketProbe } from './status/index.js';
 import { systemClock, type Clock } from '../shared/util/clock.js';
 import { errorMessage } from '../shared/util/guards.js';
@@ -47,6 +47,7 @@ async function main(): Promise<void> {
     nodeName: cfg.nodeName,
     heartbeatIntervalMs: cfg.heartbeatIntervalMs,
     statusIntervalMs: cfg.statusIntervalMs,
+    ...(cfg.hubCA !== undefined ? { hubCA: 'configured' } : {}),
   });
 
   const aborter = new AbortController();
@@ -76,7 +77,7 @@ async function main(): Promise<void> {
     agent = await startAgent(
       cfg,
       {
-        connector: mqttJsConnector,
+        connector: createMqttJsConnector(cfg.hubCA !== undefined ? { ca: cfg.hubCA } : {}),
         clock,
         logger,
         hostProbe: systemHostProbe(),

@@ -3,16 +3,26 @@
  * MQTT 3.1.1, with mqtt.js's own reconnect switched off (`reconnectPeriod: 0`) — the link
  * reconnects on its own schedule, with fresh credentials (the connect counter) every time.
  * mqtt is imported here and in no other agent folder.
+ *
+ * Over TLS (mqtts://, wss://) the hub's certificate is verified against the system trust store,
+ * or against only the configured CA (`createMqttJsConnector({ ca })`, the agent's hubCA).
  */
 import { connect, ErrorWithReasonCode, type IClientOptions, type MqttClient } from 'mqtt';
 import { errnoCode, errorMessage } from '../../shared/util/guards.js';
 import type { ConnectionError, ConnectionListeners, MqttConnectOptions, MqttConnection, MqttConnector, PublishOptions } from './transport.js';
+
+const TLS_SCHEMES = ['mqtts:', 'wss:'];
+
+/** OpenSSL certificate verification codes as Node reports them, and Node's own TLS errors. */
+const TLS_ERROR_CODE_RE = /^(ERR_TLS_|ERR_SSL_)|CERT|SELF_SIGNED|^UNABLE_TO_|^HOSTNAME_MISMATCH$|^INVALID_CA$|^INVALID_PURPOSE$|^PATH_LENGTH_EXCEEDED$/;
 
 function toConnectionError(e: unknown): ConnectionError {
   if (e instanceof ErrorWithReasonCode && e.message.startsWith('Connection refused')) {
     return { kind: 'refused', code: e.code, message: e.message.replace(/^Connection refused:\s*/, '') };
   }
   const code = errnoCode(e);
+  if (code !== undefined && TLS_ERROR_CODE_RE.test(code)) return { kind: 'tls', code, message: errorMessage(e) };
+  if (e instanceof Error && e.message === 'TLS not authorized') return { kind: 'tls', message: e.message };
   if (code !== undefined) return { kind: 'network', code, message: errorMessage(e) };
   return { kind: 'protocol', message: errorMessage(e) };
 }
@@ -35,7 +45,7 @@ class MqttJsConnection implements MqttConnection {
   private closed = false;
   private readonly client: MqttClient;
 
-  constructor(opts: MqttConnectOptions) {
+  constructor(opts: MqttConnectOptions, tls: MqttTlsOptions) {
     const options: IClientOptions = {
       clientId: opts.clientId,
       username: opts.username,
@@ -49,6 +59,12 @@ class MqttJsConnection implements MqttConnection {
       queueQoSZero: false,
     };
     if (opts.will) options.will = { ...opts.will };
+    if (TLS_SCHEMES.includes(new URL(opts.url).protocol)) {
+      options.rejectUnauthorized = true;
+      if (tls.ca !== undefined) options.ca = tls.ca;
+    } else if (tls.ca !== undefined) {
+      throw new Error(`a hub CA applies only to mqtts:// or wss:// URLs, not ${opts.url}`);
+    }
     this.client = connect(opts.url, options);
     this.client.on('connect', (packet) => {
       for (const l of this.listeners.connect) l(packet.sessionPresent);
@@ -124,5 +140,16 @@ class MqttJsConnection implements MqttConnection {
   }
 }
 
+/** TLS settings of the real connector. */
+export interface MqttTlsOptions {
+  /** PEM of the CA certificate(s) to trust instead of the system store (mqtts:// and wss:// only). */
+  ca?: string;
+}
+
 /** The real connector: mqtt.js over TCP, TLS or WebSocket, as the URL says. */
-export const mqttJsConnector: MqttConnector = (opts) => new MqttJsConnection(opts);
+export function createMqttJsConnector(tls: MqttTlsOptions = {}): MqttConnector {
+  return (opts) => new MqttJsConnection(opts, tls);
+}
+
+/** The real connector trusting the system store for TLS. */
+export const mqttJsConnector: MqttConnector = createMqttJsConnector();

@@ -30,6 +30,8 @@ export type ConnectionError =
   | { kind: 'refused'; code: number; message: string }
   /** Socket-level failure (ECONNREFUSED, ECONNRESET, DNS…). */
   | { kind: 'network'; code?: string; message: string }
+  /** The TLS handshake failed, e.g. the hub's certificate is not trusted (code: SELF_SIGNED_CERT_IN_CHAIN, ERR_TLS_CERT_ALTNAME_INVALID…). */
+  | { kind: 'tls'; code?: string; message: string }
   /** Anything else the client library reported. */
   | { kind: 'protocol'; message: string };
 
@@ -79,12 +81,25 @@ export interface CredentialSource {
 /** CONNACK return codes (MQTT 3.1.1) that mean "these credentials are not good". */
 export const AUTH_REFUSAL_CODES: readonly number[] = [4, 5];
 
+/** TLS verification codes that mean "the issuer of the hub's certificate is not trusted". */
+const UNTRUSTED_ISSUER_CODES: readonly string[] = [
+  'UNABLE_TO_VERIFY_LEAF_SIGNATURE',
+  'UNABLE_TO_GET_ISSUER_CERT',
+  'UNABLE_TO_GET_ISSUER_CERT_LOCALLY',
+  'SELF_SIGNED_CERT_IN_CHAIN',
+  'DEPTH_ZERO_SELF_SIGNED_CERT',
+];
+
 export function describeConnectionError(e: ConnectionError): string {
   switch (e.kind) {
     case 'refused':
       return `connection refused by the broker (CONNACK ${e.code}: ${e.message})`;
     case 'network':
       return e.code !== undefined && !e.message.includes(e.code) ? `${e.code}: ${e.message}` : e.message;
+    case 'tls': {
+      const text = `TLS: ${e.code !== undefined && !e.message.includes(e.code) ? `${e.code}: ` : ''}${e.message}`;
+      return e.code !== undefined && UNTRUSTED_ISSUER_CODES.includes(e.code) ? `${text} (is the hub's CA configured? --hub-ca or "hubCA")` : text;
+    }
     case 'protocol':
       return e.message;
   }

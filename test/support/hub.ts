@@ -11,6 +11,8 @@ export const REPO_ROOT = resolve(import.meta.dirname, '..', '..');
 export interface HubHandle {
   apiUrl: string;
   mqttUrl: string;
+  /** `mqtts://HOST:PORT` when the hub listens for MQTT over TLS (`--mqtts-listen`). */
+  mqttsUrl?: string;
   dataDir: string;
   kubeconfig: string;
   token: string;
@@ -43,6 +45,7 @@ interface Launched {
   proc: ChildProcess;
   apiUrl: string;
   mqttUrl: string;
+  mqttsUrl?: string;
 }
 
 function launch(dataDir: string, extraArgs: string[], logs: string[], timeoutMs: number): Promise<Launched> {
@@ -61,10 +64,10 @@ function launch(dataDir: string, extraArgs: string[], logs: string[], timeoutMs:
     lines.on('line', (line) => {
       logs.push(line);
       try {
-        const entry = JSON.parse(line) as { msg?: string; api?: string; mqtt?: string };
+        const entry = JSON.parse(line) as { msg?: string; api?: string; mqtt?: string; mqtts?: string };
         if (entry.msg === 'hub ready' && entry.api && entry.mqtt) {
           clearTimeout(timer);
-          resolvePromise({ proc, apiUrl: entry.api, mqttUrl: entry.mqtt });
+          resolvePromise({ proc, apiUrl: entry.api, mqttUrl: entry.mqtt, ...(entry.mqtts ? { mqttsUrl: entry.mqtts } : {}) });
         }
       } catch {
         // not a JSON log line (e.g. a crash trace); kept in logs
@@ -94,6 +97,7 @@ export async function startHub(opts: StartHubOptions = {}): Promise<HubHandle> {
   const handle: HubHandle = {
     apiUrl: current.apiUrl,
     mqttUrl: current.mqttUrl,
+    ...(current.mqttsUrl !== undefined ? { mqttsUrl: current.mqttsUrl } : {}),
     dataDir,
     kubeconfig: join(dataDir, 'kubeconfig'),
     token,
@@ -114,6 +118,8 @@ export async function startHub(opts: StartHubOptions = {}): Promise<HubHandle> {
       current = await launch(dataDir, extra, logs, timeout);
       handle.apiUrl = current.apiUrl;
       handle.mqttUrl = current.mqttUrl;
+      if (current.mqttsUrl !== undefined) handle.mqttsUrl = current.mqttsUrl;
+      else delete handle.mqttsUrl;
     },
     async dispose() {
       await handle.kill9();

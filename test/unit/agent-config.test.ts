@@ -5,13 +5,30 @@ import { join } from 'node:path';
 import { agentProgram, formatProblem, parseFlags, readConfigFile, resolveConfig } from '../../agent/config.js';
 import type { AgentConfig, AgentEnv, AgentFlags, ConfigFile } from '../../agent/config.js';
 import { generateIdentity, keyFingerprint, toBase64 } from '../../shared/crypto/index.js';
+import { createCA } from '../../server/tls/certificates.js';
 
 const FILE = '/data/config.json';
-const ENV: AgentEnv = { hostname: 'Pi-Kitchen', cwd: '/home/pi' };
+const ENV: AgentEnv = { hostname: 'Pi-Kitchen', cwd: '/home/pi', readFile: readFakeFile };
 const TOKEN = 'abcdef.0123456789abcdef';
 const HUB_KEY = generateIdentity().signingPublicKey;
 const OTHER_KEY = generateIdentity().signingPublicKey;
 const HUB = { hub: 'mqtt://hub.example:1883' };
+const TLS_HUB = { hub: 'mqtts://hub.example:8883' };
+const CA_PEM = createCA('flotilla-test-ca', new Date()).certPem;
+const CA2_PEM = createCA('flotilla-test-ca-2', new Date()).certPem;
+const BAD_CERT_PEM = '-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n';
+/** The files resolveConfig may read (the hub CA), through AgentEnv.readFile. */
+const FILES: Record<string, string> = {
+  '/etc/flotilla/hub-ca.crt': CA_PEM,
+  '/home/pi/ca/bundle.pem': `# the hub CA and its successor\n${CA_PEM}${CA2_PEM}`,
+  '/etc/flotilla/not-a-cert.txt': 'hello\n',
+  '/etc/flotilla/bad-cert.crt': BAD_CERT_PEM,
+};
+function readFakeFile(path: string): string {
+  const text = FILES[path];
+  if (text === undefined) throw Object.assign(new Error(`ENOENT: no such file or directory, open '${path}'`), { code: 'ENOENT' });
+  return text;
+}
 
 interface Row {
   name: string;
@@ -99,6 +116,52 @@ const ROWS: Row[] = [
     flags: { ...HUB, heartbeatInterval: '10m' },
     want: { heartbeatIntervalMs: 600_000, statusIntervalMs: 600_000 },
   },
+  { name: 'hubCA: a PEM string in config.json', flags: TLS_HUB, file: { hubCA: CA_PEM }, want: { hubUrl: 'mqtts://hub.example:8883', hubCA: CA_PEM } },
+  { name: 'hubCA: a PEM file named in config.json, with a wss:// hub', file: { hub: 'wss://hub.example/mqtt', hubCA: '/etc/flotilla/hub-ca.crt' }, want: { hubCA: CA_PEM } },
+  { name: '--hub-ca: a PEM file', flags: { ...TLS_HUB, hubCA: '/etc/flotilla/hub-ca.crt' }, want: { hubCA: CA_PEM } },
+  {
+    name: '--hub-ca: a relative path resolves against the working directory; a bundle keeps every certificate',
+    flags: { ...TLS_HUB, hubCA: 'ca/bundle.pem' },
+    want: { hubCA: `${CA_PEM.trim()}\n${CA2_PEM.trim()}\n` },
+  },
+  {
+    name: '--hub-ca wins over hubCA in config.json',
+    flags: { ...TLS_HUB, hubCA: '/etc/flotilla/hub-ca.crt' },
+    file: { hubCA: CA2_PEM },
+    want: { hubCA: CA_PEM },
+  },
+  { name: 'no hubCA: the system trust store (no CA in the config)', flags: TLS_HUB, want: { hubCA: undefined } },
+  { name: '--hub-ca: missing file', flags: { ...TLS_HUB, hubCA: '/etc/flotilla/missing.crt' }, errors: ['--hub-ca: cannot read /etc/flotilla/missing.crt: no such file'] },
+  {
+    name: 'hubCA: missing file named in config.json',
+    flags: TLS_HUB,
+    file: { hubCA: '/etc/flotilla/missing.crt' },
+    errors: [`${FILE}: hubCA: cannot read /etc/flotilla/missing.crt: no such file`],
+  },
+  {
+    name: '--hub-ca: a file that is not PEM',
+    flags: { ...TLS_HUB, hubCA: '/etc/flotilla/not-a-cert.txt' },
+    errors: ['--hub-ca: /etc/flotilla/not-a-cert.txt holds no PEM certificate'],
+  },
+  {
+    name: '--hub-ca: a PEM block that is no X.509 certificate',
+    flags: { ...TLS_HUB, hubCA: '/etc/flotilla/bad-cert.crt' },
+    errors: ['--hub-ca: the certificate in /etc/flotilla/bad-cert.crt is not a valid X.509 certificate'],
+  },
+  { name: 'hubCA: a broken PEM string in config.json', flags: TLS_HUB, file: { hubCA: BAD_CERT_PEM }, errors: [`${FILE}: hubCA: the certificate in the PEM text is not a valid X.509 certificate`] },
+  {
+    name: 'hubCA: other PEM text (a key) is refused and not echoed',
+    flags: TLS_HUB,
+    file: { hubCA: '-----BEGIN PRIVATE KEY-----\nsecret-value\n-----END PRIVATE KEY-----\n' },
+    errors: [`${FILE}: hubCA: expected a PEM file path or a PEM certificate`],
+  },
+  { name: 'hubCA of the wrong type', flags: TLS_HUB, file: { hubCA: true }, errors: [`${FILE}: hubCA: expected a string`] },
+  {
+    name: '--hub-ca with a plain mqtt:// hub URL',
+    flags: { ...HUB, hubCA: '/etc/flotilla/hub-ca.crt' },
+    errors: ['--hub-ca: hubCA needs an mqtts:// or wss:// hub URL'],
+  },
+  { name: 'hubCA in config.json with a ws:// hub URL', file: { hub: 'ws://hub.example/mqtt', hubCA: CA_PEM }, errors: [`${FILE}: hubCA: hubCA needs an mqtts:// or wss:// hub URL`] },
   { name: 'missing hub', errors: ['--hub: required'] },
   { name: 'hub with an unsupported scheme', flags: { hub: 'http://hub:80' }, errors: ['--hub: unsupported scheme "http:"'] },
   { name: 'hub that is not a URL', flags: { hub: 'hub.example:1883' }, errors: ['--hub: unsupported scheme'] },
@@ -182,8 +245,18 @@ describe('agent config: command line and config.json', () => {
   after(() => rm(dir, { recursive: true, force: true }));
 
   it('parses flags into raw strings', () => {
-    const flags = parseFlags(agentProgram(), ['--hub', 'mqtt://h:1', '--data-dir', '/d', '--heartbeat-interval', '3s', '--hub-key-fingerprint', 'sha256:00']);
-    assert.deepEqual(flags, { hub: 'mqtt://h:1', dataDir: '/d', heartbeatInterval: '3s', hubKeyFingerprint: 'sha256:00' });
+    const flags = parseFlags(agentProgram(), ['--hub', 'mqtt://h:1', '--data-dir', '/d', '--heartbeat-interval', '3s', '--hub-key-fingerprint', 'sha256:00', '--hub-ca', 'ca.crt']);
+    assert.deepEqual(flags, { hub: 'mqtt://h:1', dataDir: '/d', heartbeatInterval: '3s', hubKeyFingerprint: 'sha256:00', hubCA: 'ca.crt' });
+  });
+
+  it('reads the hub CA file from disk by default', async () => {
+    await writeFile(join(dir, 'ca.crt'), CA_PEM);
+    const env: AgentEnv = { hostname: 'pi', cwd: dir };
+    const r = resolveConfig({ ...TLS_HUB, hubCA: 'ca.crt' }, undefined, env);
+    assert.ok(r.ok, r.ok ? '' : r.problems.map(formatProblem).join('\n'));
+    assert.equal(r.config.hubCA, CA_PEM);
+    const missing = resolveConfig({ ...TLS_HUB, hubCA: 'none.crt' }, undefined, env);
+    assert.ok(!missing.ok && formatProblem(missing.problems[0] ?? { where: '', message: '' }) === `--hub-ca: cannot read ${join(dir, 'none.crt')}: no such file`);
   });
 
   it('reads config.json: absent, valid, invalid JSON', async () => {

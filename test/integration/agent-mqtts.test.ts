@@ -1,0 +1,193 @@
+/**
+ * The agent over MQTT/TLS against a real hub (`--mqtts-listen`, the API certificate from the
+ * hub's private CA): with `--hub-ca DATA_DIR/pki/ca.crt` the real agent process enrolls and its
+ * Node reports Ready; without it the TLS handshake fails (system trust store), nothing enrolls,
+ * and the agent says why. Bad CA settings stop the agent with exit 2 before it writes anything.
+ */
+import assert from 'node:assert/strict';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { KubeObject } from '../../shared/api/meta.js';
+import { isRecord } from '../../shared/util/guards.js';
+import { endpoint, REPO_ROOT, startHub, tsEntry, type HubHandle } from '../support/hub.js';
+import { apiClient, type Api } from '../support/http.js';
+import { run } from '../support/run.js';
+
+interface Condition {
+  type: string;
+  status: string;
+  reason?: string;
+}
+
+function conditions(n: KubeObject): Condition[] {
+  const status = n['status'] as { conditions?: Condition[] } | undefined;
+  return status?.conditions ?? [];
+}
+
+async function until<T>(what: string, f: () => Promise<T | undefined>, ms: number): Promise<T> {
+  const deadline = Date.now() + ms;
+  for (;;) {
+    const v = await f();
+    if (v !== undefined) return v;
+    if (Date.now() > deadline) throw new Error(`timed out after ${ms} ms waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 200));
+  }
+}
+
+/** A running agent process and its stderr (JSON log lines). */
+interface AgentProc {
+  proc: ChildProcess;
+  stderr: () => string;
+  /** The JSON log entries so far (other lines skipped). */
+  logs: () => Record<string, unknown>[];
+}
+
+function jsonLines(text: string): Record<string, unknown>[] {
+  const out: Record<string, unknown>[] = [];
+  for (const line of text.split('\n')) {
+    try {
+      const v: unknown = JSON.parse(line);
+      if (isRecord(v)) out.push(v);
+    } catch {
+      // a plain line (e.g. "flotilla-agent: …")
+    }
+  }
+  return out;
+}
+
+function spawnAgent(flags: string[]): AgentProc {
+  const { cmd, args } = tsEntry('agent/main.ts');
+  let stderr = '';
+  const proc = spawn(cmd, [...args, ...flags], { cwd: REPO_ROOT, stdio: ['ignore', 'ignore', 'pipe'] });
+  proc.stderr?.on('data', (d: Buffer) => (stderr += d.toString()));
+  return { proc, stderr: () => stderr, logs: () => jsonLines(stderr) };
+}
+
+async function stopAgent(a: AgentProc | undefined): Promise<void> {
+  if (!a || a.proc.exitCode !== null || a.proc.signalCode !== null) return;
+  const exited = new Promise((r) => a.proc.once('exit', r));
+  a.proc.kill('SIGKILL');
+  await exited;
+}
+
+describe('agent over mqtts:// with the hub CA (real hub, real agent process)', function () {
+  this.timeout(60_000);
+  let hub: HubHandle;
+  let api: Api;
+  let token: string;
+  let caFile: string;
+  let mqttsUrl: string;
+  let tmp: string;
+  const agents: AgentProc[] = [];
+
+  const node = async (name: string): Promise<KubeObject | undefined> => {
+    const r = await api<KubeObject>(`/api/v1/nodes/${name}`);
+    return r.status === 200 ? r.body : undefined;
+  };
+  const agentFlags = (name: string, dataDir: string, ...extra: string[]): string[] => [
+    '--hub',
+    mqttsUrl,
+    '--token',
+    token,
+    '--node-name',
+    name,
+    '--data-dir',
+    dataDir,
+    '--heartbeat-interval',
+    '1s',
+    ...extra,
+  ];
+
+  before(async function () {
+    hub = await startHub({ extraArgs: ['--mqtts-listen', '127.0.0.1:0'] });
+    api = apiClient(endpoint(hub));
+    assert.ok(hub.mqttsUrl, `the hub logged no mqtts URL; logs:\n${hub.logs.slice(-10).join('\n')}`);
+    mqttsUrl = hub.mqttsUrl;
+    assert.match(mqttsUrl, /^mqtts:\/\/127\.0\.0\.1:\d+$/);
+    caFile = join(hub.dataDir, 'pki', 'ca.crt');
+    tmp = await mkdtemp(join(tmpdir(), 'flotilla-agent-mqtts-'));
+    const { cmd, args } = tsEntry('server/flotctl/main.ts');
+    const r = await run(cmd, [...args, '--kubeconfig', hub.kubeconfig, 'token', 'create'], { cwd: REPO_ROOT });
+    assert.equal(r.code, 0, r.stderr);
+    token = r.stdout.trim();
+    assert.match(token, /^[a-z0-9]{6}\.[a-z0-9]{16}$/);
+  });
+
+  after(async function () {
+    for (const a of agents) await stopAgent(a);
+    await hub?.dispose();
+    if (tmp) await rm(tmp, { recursive: true, force: true });
+  });
+
+  afterEach(function () {
+    if (this.currentTest?.state === 'failed') {
+      for (const a of agents) console.log(a.stderr().split('\n').slice(-30).join('\n'));
+    }
+  });
+
+  it('with --hub-ca the agent enrolls over TLS and its Node reports Ready', async function () {
+    const a = spawnAgent(agentFlags('pi-tls', join(tmp, 'pi-tls'), '--hub-ca', caFile));
+    agents.push(a);
+    const n = await until(
+      'node pi-tls with a Ready condition from the agent',
+      async () => {
+        const x = await node('pi-tls');
+        const ready = x ? conditions(x).find((c) => c.type === 'Ready') : undefined;
+        return ready && (ready.reason === 'KubeletReady' || ready.reason === 'KubeletNotReady') ? x : undefined;
+      },
+      30_000,
+    );
+    const ready = conditions(n).find((c) => c.type === 'Ready');
+    assert.ok(ready && ['True', 'False'].includes(ready.status), JSON.stringify(ready));
+    const logs = a.logs();
+    assert.ok(logs.some((l) => l['msg'] === 'enrolled'), 'the agent logs its enrollment');
+    assert.ok(logs.some((l) => l['msg'] === 'agent starting' && l['hub'] === mqttsUrl && l['hubCA'] === 'configured'));
+    assert.ok(logs.some((l) => l['msg'] === 'link state' && l['to'] === 'online'), 'the node link came online over TLS');
+  });
+
+  it('without --hub-ca the TLS verification fails: no Node, and the agent logs a TLS error', async function () {
+    const dataDir = join(tmp, 'pi-notls');
+    const a = spawnAgent(agentFlags('pi-notls', dataDir));
+    agents.push(a);
+    const failure = await until(
+      'an enrollment failure in the agent log',
+      () => Promise.resolve(a.logs().find((l) => l['msg'] === 'enrollment failed, retrying')),
+      15_000,
+    );
+    assert.equal(failure['reason'], 'connect-failed');
+    const message = String(failure['message']);
+    assert.match(message, /^TLS: /, message);
+    assert.match(message, /certificate/i, message);
+    assert.match(message, /--hub-ca/, message);
+    // Give it a few seconds more: it must not get through.
+    await new Promise((r) => setTimeout(r, 3000));
+    assert.equal(await node('pi-notls'), undefined, 'the node must not appear');
+    assert.ok(!a.logs().some((l) => l['msg'] === 'enrolled'));
+    assert.equal(a.proc.exitCode, null, 'the agent keeps retrying (the CA may be fixed on the hub side)');
+  });
+
+  it('refuses bad CA settings with exit 2 before writing anything', async function () {
+    const { cmd, args } = tsEntry('agent/main.ts');
+    const dataDir = join(tmp, 'pi-bad');
+    const base = ['--token', token, '--node-name', 'pi-bad', '--data-dir', dataDir];
+
+    const plain = await run(cmd, [...args, ...base, '--hub', hub.mqttUrl, '--hub-ca', caFile], { cwd: REPO_ROOT });
+    assert.equal(plain.code, 2, plain.stderr);
+    assert.match(plain.stderr, /--hub-ca: hubCA needs an mqtts:\/\/ or wss:\/\/ hub URL/);
+
+    const missing = join(tmp, 'nope.crt');
+    const absent = await run(cmd, [...args, ...base, '--hub', mqttsUrl, '--hub-ca', missing], { cwd: REPO_ROOT });
+    assert.equal(absent.code, 2, absent.stderr);
+    assert.ok(absent.stderr.includes(`--hub-ca: cannot read ${missing}: no such file`), absent.stderr);
+
+    const notPem = join(tmp, 'not-a-cert.crt');
+    await writeFile(notPem, 'hello\n');
+    const bad = await run(cmd, [...args, ...base, '--hub', mqttsUrl, '--hub-ca', notPem], { cwd: REPO_ROOT });
+    assert.equal(bad.code, 2, bad.stderr);
+    assert.ok(bad.stderr.includes(`--hub-ca: ${notPem} holds no PEM certificate`), bad.stderr);
+
+    assert.ok(!(await readdir(tmp)).includes('pi-bad'), 'nothing written to the data dir');
+  });
+});
