@@ -13,6 +13,12 @@ export interface ProbeTarget {
   hostNetwork: boolean;
   /** When the container last started (probe initialDelaySeconds counts from here). */
   startedAt: Date;
+  /**
+   * The pod's address when the agent can reach it (a Docker network with a route from the
+   * host). Unset with the default `--network none` sandboxes: http/tcp probes then run inside
+   * the pod (see runner.ts). Ignored for hostNetwork pods (127.0.0.1).
+   */
+  podIP?: string;
 }
 
 export interface ProbeState {
@@ -29,8 +35,12 @@ export interface ProbeState {
 export interface ProbeManager {
   /** The containers that are running now; probers start/stop to match. Idempotent. */
   sync(targets: ProbeTarget[]): void;
+  /** A container not in the last sync counts as neither started nor ready. */
   state(podUid: string, container: string): ProbeState;
-  /** Called when any probe result changes, so reconcile and status can run again. */
+  /**
+   * Called when any probe result changes, so reconcile and status can run again. Not called for
+   * what `sync` itself changes (a new container starts with a clean state): `state()` shows it.
+   */
   onChange(listener: (podUid: string) => void): () => void;
   stop(): void;
 }
