@@ -10,11 +10,13 @@ import type { AgentConfig } from './config.js';
 import { ConnectCounter, loadHubKey, loadIdentity, NodeCredentials, saveHubKey, saveIdentity } from './identity/index.js';
 import type { HubKeyRecord, NodeIdentity } from './identity/index.js';
 import { AgentLink, enroll, type LinkOptions, type MqttConnector } from './link/index.js';
+import type { ContainerEngine } from './engine/types.js';
+import { LogStreamer } from './logs/log-streamer.js';
 import { DesiredCache } from './state/index.js';
 import { StatusReporter, type RuntimeProbe } from './status/index.js';
 import { createVerifier, generateIdentity, keyFingerprint } from '../shared/crypto/index.js';
 import { decodeHubMessage, parseTopic } from '../shared/protocol/index.js';
-import type { DesiredState } from '../shared/protocol/index.js';
+import type { AgentMessage, DesiredState } from '../shared/protocol/index.js';
 import type { Clock } from '../shared/util/clock.js';
 import { errorMessage } from '../shared/util/guards.js';
 import type { Logger } from '../shared/util/logger.js';
@@ -42,6 +44,22 @@ export class AgentAborted extends Error {
 
 export type DesiredHandler = (state: DesiredState, source: 'persisted' | 'hub') => void | Promise<void>;
 
+/** What the workload runner (the reconciler) gets from the agent. */
+export interface WorkloadContext {
+  nodeName: string;
+  logger: Logger;
+  /** The verified desired-state cache: the runner starts from its current() (the persisted state). */
+  desired: DesiredCache;
+  /** Publishes on the node's `pods` or `events` channel; true when the broker took it. */
+  send(channel: 'pods' | 'events', msg: AgentMessage): Promise<boolean>;
+}
+
+/** The running workloads: told of each newer desired state, stopped (containers keep running) at exit. */
+export interface Workloads {
+  update(state: DesiredState): void;
+  stop(): Promise<void>;
+}
+
 export interface AgentDeps {
   connector: MqttConnector;
   clock: Clock;
@@ -51,6 +69,10 @@ export interface AgentDeps {
   random?: () => number;
   /** Called with each newly accepted desired state (and the persisted one at start). */
   onDesired?: DesiredHandler;
+  /** Starts running the pods (main.ts: the reconciler over Docker), before any connection to the hub. */
+  startWorkloads?: (ctx: WorkloadContext) => Workloads | Promise<Workloads>;
+  /** The container runtime; without it the hub's `logs` commands are only logged. */
+  engine?: ContainerEngine;
 }
 
 export interface StartOptions {
@@ -66,6 +88,7 @@ export interface RunningAgent {
   link: AgentLink;
   reporter: StatusReporter;
   cache: DesiredCache;
+  workloads?: Workloads;
   /** Stops reporting, says offline, disconnects. */
   stop(): Promise<void>;
 }
@@ -193,6 +216,17 @@ export async function startAgent(cfg: AgentConfig, deps: AgentDeps, opts: StartO
     { link, collector, runtime: deps.runtime, clock: deps.clock, logger: nodeLog },
   );
 
+  const logs = deps.engine ? new LogStreamer({ engine: deps.engine, send: (m) => link.sendLogChunk(m), clock: deps.clock, logger: nodeLog }) : undefined;
+  // A stream's chunks cannot reach the hub over a link that is down: the hub ends it on its side.
+  link.onState((s) => {
+    if (s.state !== 'online') logs?.abortAll(`link ${s.state}`);
+  });
+
+  // The pods run from the persisted desired state whether or not the hub is reachable.
+  const workloads = deps.startWorkloads
+    ? await deps.startWorkloads({ nodeName: node, logger: nodeLog, desired: cache, send: async (channel, msg) => (await link.send(channel, msg)).delivered })
+    : undefined;
+
   link.onMessage((topic, payload) => {
     const parsed = parseTopic(topic);
     if (parsed?.kind !== 'node' || parsed.node !== node) {
@@ -202,7 +236,10 @@ export async function startAgent(cfg: AgentConfig, deps: AgentDeps, opts: StartO
     if (parsed.channel === 'desired') {
       cache.accept(payload).then(
         (r) => {
-          if (r.status === 'accepted') handOn(r.state, 'hub');
+          if (r.status === 'accepted') {
+            workloads?.update(r.state);
+            handOn(r.state, 'hub');
+          }
         },
         (e: unknown) => nodeLog.error('desired state handling failed', { error: errorMessage(e) }),
       );
@@ -214,6 +251,8 @@ export async function startAgent(cfg: AgentConfig, deps: AgentDeps, opts: StartO
         if (cmd.cmd === 'sendStatus') {
           nodeLog.info('hub asked for the full status');
           reporter.requestFullStatus();
+        } else if (logs) {
+          logs.handle(cmd);
         } else {
           nodeLog.warn('command not supported yet', { cmd: cmd.cmd });
         }
@@ -233,8 +272,11 @@ export async function startAgent(cfg: AgentConfig, deps: AgentDeps, opts: StartO
     link,
     reporter,
     cache,
+    ...(workloads ? { workloads } : {}),
     async stop() {
+      await workloads?.stop();
       await reporter.stop();
+      await logs?.stop();
       await link.stop();
       await cache.close();
       await handlers;

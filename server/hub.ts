@@ -23,6 +23,7 @@ import { watchRevocations } from './fleet/revocation.js';
 import { fleetTopicPolicy } from './fleet/topic-policy.js';
 import { AgentIntake } from './link/agent-intake.js';
 import { DesiredPublisher, type Publish } from './link/desired-publisher.js';
+import { LogRelay } from './link/log-relay.js';
 import { DEFAULT_DECODE_LIMITS, parseTopic } from '../shared/protocol/index.js';
 import { kubeconfigYaml, loadOrCreateAdminToken, writeFileAtomic } from './credentials.js';
 import { formatHostPort, type ListenAddress } from './listen-address.js';
@@ -81,6 +82,7 @@ export async function startHub(cfg: HubConfig, deps: { clock: Clock; logger: Log
   const adminToken = await loadOrCreateAdminToken(cfg.dataDir);
   const pki = await loadOrCreatePki(cfg.dataDir, certificateHosts(cfg), clock.now());
 
+  const fleet = await startFleet(cfg, { clock, logger, store, service, tls: pki.serving });
   const api = createApiServer({
     store,
     service,
@@ -91,8 +93,8 @@ export async function startHub(cfg: HubConfig, deps: { clock: Clock; logger: Log
     maxBodyBytes: cfg.maxBodyBytes,
     watch: { defaultTimeoutSeconds: 1800, maxBufferedBytes: 16 * 1024 * 1024, bookmarkIntervalMs: 60_000 },
     tls: pki.serving,
+    podLogs: fleet.logs,
   });
-  const fleet = await startFleet(cfg, { clock, logger, store, service, tls: pki.serving });
 
   const port = await listen(api, cfg.apiListen);
   const host = reachable(cfg.apiListen.host);
@@ -122,6 +124,8 @@ export async function startHub(cfg: HubConfig, deps: { clock: Clock; logger: Log
 
 interface Fleet {
   broker: RunningBroker;
+  /** Log streams between the API's `pods/NAME/log` and the devices. */
+  logs: LogRelay;
   hubKeyFingerprint: string;
   close(): Promise<void>;
 }
@@ -142,6 +146,7 @@ async function startFleet(
 
   // Called only once the broker below is up (agents' messages and the publisher start after it).
   const publish: Publish = (topic, payload, opts) => broker.publish(topic, payload, opts);
+  const logs = new LogRelay({ publish, clock, logger });
   const intake = new AgentIntake({
     client,
     leases,
@@ -153,6 +158,7 @@ async function startFleet(
     limits: DEFAULT_DECODE_LIMITS,
     graceMs: cfg.nodeMonitorGracePeriodMs,
     statusRequestIntervalMs: 30_000,
+    logs,
   });
   // Agents' sessions and queued QoS 1 messages survive a hub restart; queued desired documents
   // coalesce to the latest, and each client's queue is bounded.
@@ -192,8 +198,10 @@ async function startFleet(
 
   return {
     broker,
+    logs,
     hubKeyFingerprint: hubKey.fingerprint,
     async close() {
+      logs.closeAll();
       lifecycle.stop();
       eviction.stop();
       publisher.stop();

@@ -17,8 +17,8 @@
  * presence `online`; the last will says `offline`, and stop() says it explicitly first.
  */
 import { backoffDelay, type BackoffPolicy } from '../../shared/reconcile/backoff.js';
-import { agentSubscriptions, CHANNEL_DELIVERY, encode, nodeTopic } from '../../shared/protocol/index.js';
-import type { AgentMessage, AgentPublishChannel, PresenceMessage, PresenceState } from '../../shared/protocol/index.js';
+import { agentSubscriptions, CHANNEL_DELIVERY, encode, logsTopic, nodeTopic } from '../../shared/protocol/index.js';
+import type { AgentMessage, AgentPublishChannel, LogChunkMessage, PresenceMessage, PresenceState } from '../../shared/protocol/index.js';
 import type { Clock } from '../../shared/util/clock.js';
 import { errorMessage } from '../../shared/util/guards.js';
 import type { Logger } from '../../shared/util/logger.js';
@@ -133,9 +133,15 @@ export class AgentLink {
 
   /** Publishes an agent message on the node's `channel` (QoS and retain from the protocol). */
   async send(channel: LinkChannel, msg: AgentMessage): Promise<SendResult> {
-    const topic = nodeTopic(this.opts.node, channel);
-    const payload = encode(msg);
-    const { qos } = CHANNEL_DELIVERY[channel];
+    return this.publishOn(nodeTopic(this.opts.node, channel), encode(msg), CHANNEL_DELIVERY[channel].qos);
+  }
+
+  /** Publishes a chunk of a log stream on the node's `logs/STREAMID` topic (QoS 0). */
+  async sendLogChunk(msg: LogChunkMessage): Promise<SendResult> {
+    return this.publishOn(logsTopic(this.opts.node, msg.streamId), encode(msg), CHANNEL_DELIVERY.logs.qos);
+  }
+
+  private async publishOn(topic: string, payload: Buffer, qos: 0 | 1): Promise<SendResult> {
     const result: SendResult = { delivered: false, payloadBytes: payload.length, packetBytes: publishPacketBytes(topic, payload.length, qos) };
     const conn = this.conn;
     if (this.status_.state !== 'online' || !conn) return { ...result, error: `link is ${this.status_.state}` };

@@ -74,6 +74,9 @@ export function resourceList(groupVersion: string): Record<string, unknown> | un
     if (k.hasStatus) {
       resources.push({ name: `${k.plural}/status`, singularName: '', namespaced: k.namespaced, kind: k.kind, verbs: SUB_VERBS });
     }
+    if (k.kind === 'Pod' && groupVersion === 'v1') {
+      resources.push({ name: 'pods/log', singularName: '', namespaced: true, kind: 'Pod', verbs: ['get'] });
+    }
   }
   return { kind: 'APIResourceList', apiVersion: 'v1', groupVersion, resources };
 }

@@ -6,8 +6,12 @@ export interface ResourcePath {
   info: KindInfo;
   namespace?: string;
   name?: string;
-  subresource?: 'status';
+  /** `log`: a Pod's container log (pod-log.ts). */
+  subresource?: 'status' | 'log';
 }
+
+/** Subresources beyond `status`, per kind. */
+const EXTRA_SUBRESOURCES: Record<string, readonly string[]> = { Pod: ['log'] };
 
 /** Plurals of kinds users commonly ask for that are not served, for a message that says so. */
 const UNSERVED_PLURALS: Record<string, { apiVersion: string; kind: string }> = {
@@ -65,7 +69,8 @@ export function parseResourcePath(pathname: string): ResourcePath | undefined {
   const [plural = '', name, sub, ...extra] = rest;
   const info = kindByPlural(group, version, plural);
   if (!info) throw notServed(groupVersion, plural);
-  if (extra.length > 0 || (sub !== undefined && sub !== 'status')) {
+  const served = sub === undefined || sub === 'status' || (EXTRA_SUBRESOURCES[info.kind] ?? []).includes(sub);
+  if (extra.length > 0 || !served) {
     throw new ApiError(404, 'NotFound', `the server could not find the requested resource: ${pathname}`);
   }
   if (namespace !== undefined && !info.namespaced) {
@@ -74,6 +79,6 @@ export function parseResourcePath(pathname: string): ResourcePath | undefined {
   const out: ResourcePath = { info };
   if (namespace !== undefined) out.namespace = namespace;
   if (name !== undefined) out.name = name;
-  if (sub === 'status') out.subresource = 'status';
+  if (sub === 'status' || sub === 'log') out.subresource = sub;
   return out;
 }

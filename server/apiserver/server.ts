@@ -15,6 +15,7 @@ import { decodeBody, mediaType, patchTypeOf, readBody } from './body.js';
 import { apiGroup, coreVersions, groupList, resourceList, versionInfo } from './discovery.js';
 import { parseListOptions } from './list-options.js';
 import { openApiGroupVersion, openApiIndex } from './openapi.js';
+import { POD_LOG_MAX_BUFFERED_BYTES, servePodLog, type PodLogSource } from './pod-log.js';
 import { parseResourcePath, type ResourcePath } from './request-path.js';
 import type { ResourceService} from './resource-service.js';
 import { type DeleteOptions } from './resource-service.js';
@@ -31,6 +32,8 @@ export interface ApiServerDeps {
   maxBodyBytes: number;
   watch: WatchLimits;
   tls: { keyPem: string; certPem: string };
+  /** Carries `pods/NAME/log` requests to the devices; undefined: they get 503. */
+  podLogs?: PodLogSource;
 }
 
 type IncludeObject = 'None' | 'Object' | 'Metadata';
@@ -97,6 +100,12 @@ export function createApiServer(deps: ApiServerDeps): Server {
     const body = async (): Promise<unknown> => decodeBody(await readBody(req, deps.maxBodyBytes), mediaType(req));
     const writes = method === 'POST' || method === 'PUT' || method === 'PATCH';
     const fields = writes ? new FieldValidator(parseFieldValidation(params.get('fieldValidation'))) : IGNORE_FIELDS;
+
+    if (path.subresource === 'log') {
+      const logDeps = { service, logger: deps.logger, maxBufferedBytes: POD_LOG_MAX_BUFFERED_BYTES, ...(deps.podLogs ? { logs: deps.podLogs } : {}) };
+      await servePodLog(req, res, path, params, logDeps);
+      return;
+    }
 
     if (method === 'GET' && path.name === undefined) {
       const opts = parseListOptions(params, info, path.namespace);

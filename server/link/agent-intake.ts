@@ -26,7 +26,9 @@ import type { EventSink } from '../events/recorder.js';
 import type { Enrollment } from '../fleet/enrollment.js';
 import type { LeaseTracker } from '../fleet/leases.js';
 import type { Publish } from './desired-publisher.js';
+import type { LogRelay } from './log-relay.js';
 import { mergedMetadata, nodeStatusFromReport } from './node-status.js';
+import { PodStatusIntake } from './pod-status-intake.js';
 
 export interface AgentIntakeDeps {
   client: InternalClient;
@@ -41,6 +43,8 @@ export interface AgentIntakeDeps {
   graceMs: number;
   /** How often at most the hub asks one node for its full status. */
   statusRequestIntervalMs: number;
+  /** Where log chunks go; undefined: they are dropped. */
+  logs?: LogRelay;
 }
 
 export class AgentIntake {
@@ -50,9 +54,11 @@ export class AgentIntake {
   /** Writes per node are serialized so reports apply in order. */
   private readonly chains = new Map<string, Promise<void>>();
   private readonly log: Logger;
+  private readonly pods: PodStatusIntake;
 
   constructor(private readonly deps: AgentIntakeDeps) {
     this.log = deps.logger.child({ component: 'agent-intake' });
+    this.pods = new PodStatusIntake({ client: deps.client, events: deps.events, clock: deps.clock, logger: deps.logger });
     // After silence the hub may have overwritten the node's conditions (Unknown): whatever the
     // agent's hash says, ask for its full status again.
     deps.leases.onRenewedAfterSilence((node) => this.knownHash.delete(node));
@@ -67,6 +73,15 @@ export class AgentIntake {
     }
     if (parsed.kind !== 'node') return;
     const node = p.node;
+    if (parsed.channel === 'logs') {
+      // Not serialized behind store writes: chunks are relayed at once, in arrival order.
+      try {
+        this.deps.logs?.onChunk(node, parsed.streamId, decodeAgentMessage('logs', payload, this.deps.limits));
+      } catch (e: unknown) {
+        this.rejectPayload(node, parsed.channel, payload.length, e);
+      }
+      return;
+    }
     this.serial(node, async () => {
       try {
         switch (parsed.channel) {
@@ -84,13 +99,16 @@ export class AgentIntake {
             const m = decodeAgentMessage('presence', payload, this.deps.limits);
             this.log.info('agent presence', { node, state: m.state, agentVersion: m.agentVersion });
             if (m.state === 'online') this.deps.leases.renew(node, this.deps.graceMs);
+            else this.deps.logs?.nodeOffline(node);
             return;
           }
           case 'events':
             await this.recordEvents(node, decodeAgentMessage('events', payload, this.deps.limits));
             return;
+          case 'pods':
+            await this.pods.handle(node, decodeAgentMessage('pods', payload, this.deps.limits));
+            return;
           default:
-            // pods and logs: handled by the workload link
             return;
         }
       } catch (e: unknown) {

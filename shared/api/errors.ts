@@ -14,7 +14,10 @@ export type StatusReason =
   | 'NotAcceptable'
   | 'UnsupportedMediaType'
   | 'RequestEntityTooLarge'
-  | 'InternalError';
+  | 'TooManyRequests'
+  | 'InternalError'
+  | 'ServiceUnavailable'
+  | 'Timeout';
 
 export interface StatusCause {
   /** Kubernetes cause types: FieldValueRequired, FieldValueInvalid, FieldValueNotSupported, … */

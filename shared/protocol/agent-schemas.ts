@@ -13,6 +13,7 @@ import type {
   LogChunkMessage,
   NodeEvent,
   PodsMessage,
+  PodStatusReport,
   PresenceMessage,
 } from './messages.js';
 import { EVENT_MESSAGE_MAX_LENGTH, EVENT_REASON_MAX_LENGTH } from './messages.js';
@@ -23,7 +24,7 @@ export const NODE_NAME: StringRules = { check: isDNS1123Subdomain };
 export const NAMESPACE: StringRules = { check: isDNS1123Label };
 export const OBJECT_NAME: StringRules = { check: isDNS1123Subdomain };
 export const STREAM_ID: StringRules = { check: (s) => (isStreamId(s) ? [] : ['must be 1-64 characters of [A-Za-z0-9_-]']) };
-const UID: StringRules = { max: 128 };
+export const UID: StringRules = { max: 128 };
 const TIMESTAMP: StringRules = { check: rfc3339Problems };
 const VERSION: StringRules = { max: 64 };
 
@@ -87,14 +88,17 @@ export function readEvents(f: Fields, limits: ListLimits): EventsMessage {
 }
 
 export function readPods(f: Fields, limits: ListLimits): PodsMessage {
-  const pods = f.array('pods', limits.maxPods).map(({ item, path }) => {
+  const pods = f.array('pods', limits.maxPods).map(({ item, path }): PodStatusReport => {
     const p = checkRecord(item, path);
-    return {
+    const out: PodStatusReport = {
       uid: p.string('uid', UID),
       namespace: p.string('namespace', NAMESPACE),
       name: p.string('name', OBJECT_NAME),
       status: p.record('status').obj,
     };
+    // `deleted: false` says nothing: it is left out.
+    if (p.optBool('deleted') === true) out.deleted = true;
+    return out;
   });
   return { v: 1, t: 'pods', pods };
 }

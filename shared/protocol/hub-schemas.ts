@@ -1,6 +1,6 @@
 /** Schemas of the hub → agent messages (the desired document has its own envelope: desired.ts). */
 import { SIGNING_PUBLIC_KEY_BYTES } from '../crypto/keys.js';
-import { NAMESPACE, NODE_NAME, OBJECT_NAME, STREAM_ID, base64KeyRules } from './agent-schemas.js';
+import { NAMESPACE, NODE_NAME, OBJECT_NAME, STREAM_ID, UID, base64KeyRules } from './agent-schemas.js';
 import type { Fields } from './fields.js';
 import { isDNS1123Label } from '../api/validation/names.js';
 import type { CommandMessage, EnrollResponseMessage, LogsCommand } from './messages.js';
@@ -21,12 +21,14 @@ function readLogsCommand(f: Fields): LogsCommand {
     namespace: f.string('namespace', NAMESPACE),
     pod: f.string('pod', OBJECT_NAME),
   };
+  const podUid = f.optString('podUid', UID);
   const container = f.optString('container', { check: isDNS1123Label });
   const follow = f.optBool('follow');
   const tailLines = f.optInt('tailLines', 0);
   const sinceSeconds = f.optInt('sinceSeconds', 1);
   const timestamps = f.optBool('timestamps');
   const previous = f.optBool('previous');
+  if (podUid !== undefined) out.podUid = podUid;
   if (container !== undefined) out.container = container;
   if (follow !== undefined) out.follow = follow;
   if (tailLines !== undefined) out.tailLines = tailLines;

@@ -134,6 +134,12 @@ export interface PodStatusReport {
   name: string;
   /** A Kubernetes PodStatus; only checked to be an object here. */
   status: JsonObject;
+  /**
+   * The pod is gone from the device for good: every container stopped and removed. For a pod
+   * the hub is deleting (deletionTimestamp set) this completes the deletion; `status` is then
+   * the last one seen (`{}` will do) and is not written.
+   */
+  deleted?: true;
 }
 
 export interface PodsMessage {
@@ -202,6 +208,8 @@ export interface LogsCommand {
   streamId: string;
   namespace: string;
   pod: string;
+  /** The pod's metadata.uid: the device streams this pod's container, never a same-named predecessor's. */
+  podUid?: string;
   container?: string;
   follow?: boolean;
   tailLines?: number;

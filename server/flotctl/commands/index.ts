@@ -9,6 +9,7 @@ import { registerDelete } from './delete.js';
 import { registerDescribe } from './describe.js';
 import { registerGet } from './get.js';
 import { registerAnnotate, registerLabel } from './label.js';
+import { registerLogs } from './logs.js';
 import { registerNodeVerbs } from './node-verbs.js';
 import { registerNode } from './node.js';
 import { registerToken } from './token.js';
@@ -25,4 +26,5 @@ export const COMMANDS: readonly RegisterCommand[] = [
   registerToken,
   registerNode,
   registerNodeVerbs,
+  registerLogs,
 ];
