@@ -132,6 +132,8 @@ export interface RuntimeInfo {
   cgroupVersion: '1' | '2';
   /** False when the kernel has the memory cgroup off: memory limits would not apply. */
   memoryLimitSupported: boolean;
+  /** False when swap accounting is off: Docker then ignores MemorySwap (memory is still limited). */
+  swapLimitSupported?: boolean;
   pidsLimitSupported: boolean;
   cpuCfsQuotaSupported: boolean;
   dataRoot: string;
