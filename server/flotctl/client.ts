@@ -144,6 +144,41 @@ export class ApiClient {
     });
   }
 
+  /**
+   * GETs a text stream (pod logs) and hands it to `out` as it arrives. Resolves when the server
+   * ends it or `signal` aborts; a failure status becomes a ServerError. No request timeout applies.
+   */
+  streamText(opts: RequestOptions, out: (text: string) => void): Promise<void> {
+    return new Promise<void>((resolve, reject) => {
+      const signal = opts.signal;
+      if (signal?.aborted) return resolve();
+      const brokeOff = (): Error => new CliError('the log stream broke off before its end: the device or the hub went away');
+      this.open(
+        { ...opts, accept: 'text/plain, */*' },
+        (res) => {
+          const status = res.statusCode ?? 0;
+          if (status < 200 || status >= 300) {
+            const chunks: Buffer[] = [];
+            res.on('data', (c: Buffer) => chunks.push(c));
+            res.on('end', () => reject(serverErrorFrom(status, Buffer.concat(chunks).toString('utf8'))));
+            res.on('error', reject);
+            return;
+          }
+          res.setEncoding('utf8');
+          res.on('data', (text: string) => out(text));
+          res.on('end', () => resolve());
+          res.on('error', () => (signal?.aborted ? resolve() : reject(brokeOff())));
+        },
+        (e) => {
+          if (signal?.aborted) resolve();
+          else if (e instanceof CliError && /was reset/.test(e.message)) reject(brokeOff());
+          else reject(e);
+        },
+        0,
+      );
+    });
+  }
+
   /** Sends one request; resolves to the parsed JSON answer, rejects with ServerError on a failure status. */
   async request(opts: RequestOptions): Promise<unknown> {
     const res = await this.raw(opts);

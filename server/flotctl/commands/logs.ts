@@ -3,16 +3,12 @@
  * a container's log, streamed from the device through the hub (`pods/NAME/log`), with kubectl's
  * flags, container defaulting and messages.
  */
-import http from 'node:http';
-import https from 'node:https';
-import os from 'node:os';
 import type { Command } from 'commander';
-import { errnoCode, errorMessage, isRecord } from '../../../shared/util/guards.js';
+import { isRecord } from '../../../shared/util/guards.js';
 import type { ApiClient } from '../client.js';
-import { CliError, serverErrorFrom } from '../errors.js';
+import { CliError } from '../errors.js';
 import type { CliIO } from '../io.js';
-import { kubeconfigPaths, loadKubeconfig, resolveConnection, type Connection } from '../kubeconfig.js';
-import { parseRequestTimeout, sessionFor, type GlobalOptions, type Session } from '../session.js';
+import { parseRequestTimeout, sessionFor, type Session } from '../session.js';
 
 interface LogsOptions {
   container?: string;
@@ -95,73 +91,7 @@ export function logQuery(opts: LogsOptions, container: string | undefined): Reco
   return q;
 }
 
-async function connection(cmd: Command, io: CliIO): Promise<Connection> {
-  const g = cmd.optsWithGlobals<GlobalOptions>();
-  const paths = kubeconfigPaths(g.kubeconfig, io.env, io.env.HOME ?? os.homedir());
-  return resolveConnection(await loadKubeconfig(paths, g.kubeconfig !== undefined), g.context);
-}
-
-/**
- * GETs `path` and writes the text answer to `out` as it arrives. Resolves when the server ends
- * the stream or `signal` aborts; a failure status becomes a ServerError.
- */
-export function streamText(conn: Connection, path: string, query: Record<string, string>, out: (text: string) => void, signal?: AbortSignal): Promise<void> {
-  const url = new URL(conn.server.replace(/\/+$/, '') + path);
-  for (const [k, v] of Object.entries(query)) url.searchParams.set(k, v);
-  const headers: Record<string, string> = { Accept: 'text/plain, */*', 'User-Agent': 'flotctl' };
-  if (conn.token) headers['Authorization'] = `Bearer ${conn.token}`;
-  return new Promise<void>((resolve, reject) => {
-    if (signal?.aborted) {
-      resolve();
-      return;
-    }
-    const req =
-      url.protocol === 'https:'
-        ? https.request(url, { headers, ...(conn.ca ? { ca: conn.ca } : {}), rejectUnauthorized: !conn.insecureSkipTlsVerify })
-        : http.request(url, { headers });
-    const onAbort = (): void => {
-      req.destroy();
-      resolve();
-    };
-    signal?.addEventListener('abort', onAbort, { once: true });
-    const settle = (e?: Error): void => {
-      signal?.removeEventListener('abort', onAbort);
-      if (e) reject(e);
-      else resolve();
-    };
-    req.on('response', (res) => {
-      const status = res.statusCode ?? 0;
-      if (status < 200 || status >= 300) {
-        const chunks: Buffer[] = [];
-        res.on('data', (c: Buffer) => chunks.push(c));
-        res.on('end', () => settle(serverErrorFrom(status, Buffer.concat(chunks).toString('utf8'))));
-        res.on('error', (e) => settle(e));
-        return;
-      }
-      res.setEncoding('utf8');
-      res.on('data', (text: string) => out(text));
-      res.on('end', () => settle());
-      res.on('aborted', () => undefined);
-      res.on('error', () => {
-        if (signal?.aborted) settle();
-        else settle(new CliError('the log stream broke off before its end: the device or the hub went away'));
-      });
-    });
-    req.on('error', (e) => {
-      if (signal?.aborted) {
-        settle();
-        return;
-      }
-      const code = errnoCode(e);
-      if (code === 'ECONNREFUSED') settle(new CliError(`the connection to the server ${url.host} was refused - is the hub running, and is the kubeconfig's server right?`));
-      else if (code === 'ECONNRESET') settle(new CliError('the log stream broke off before its end: the device or the hub went away'));
-      else settle(new CliError(`request to ${url.host} failed: ${errorMessage(e)}`));
-    });
-    req.end();
-  });
-}
-
-async function runLogs(s: Session, cmd: Command, io: CliIO, args: string[], opts: LogsOptions): Promise<void> {
+async function runLogs(s: Session, io: CliIO, args: string[], opts: LogsOptions): Promise<void> {
   const [podArg, inlineContainer, ...rest] = args;
   if (podArg === undefined) throw new CliError(USAGE_ERROR);
   if (rest.length > 0) throw new CliError(`${USAGE_ERROR}`);
@@ -174,7 +104,7 @@ async function runLogs(s: Session, cmd: Command, io: CliIO, args: string[], opts
   const chosen = defaultContainer(pod, inlineContainer ?? opts.container);
   if (chosen.note) s.err(chosen.note);
   const query = logQuery(opts, chosen.container);
-  await streamText(await connection(cmd, io), `${podPath}/log`, query, (text) => s.out(text), io.signal);
+  await client.streamText({ path: `${podPath}/log`, query, ...(io.signal ? { signal: io.signal } : {}) }, (text) => s.out(text));
 }
 
 export function registerLogs(program: Command, io: CliIO): void {
@@ -190,6 +120,6 @@ export function registerLogs(program: Command, io: CliIO): void {
     .option('--since <duration>', 'only return logs newer than a relative duration like 5s, 2m, or 3h (not supported yet)')
     .option('--limit-bytes <bytes>', 'maximum bytes of logs to return')
     .action(async (args: string[], opts: LogsOptions, cmd: Command) => {
-      await runLogs(sessionFor(cmd, io), cmd, io, args, opts);
+      await runLogs(sessionFor(cmd, io), io, args, opts);
     });
 }
