@@ -15,6 +15,7 @@ import { endpoint, startHub, tsEntry, type HubHandle } from '../support/hub.js';
 import { apiClient, type Api } from '../support/http.js';
 import { run } from '../support/run.js';
 import { pod } from '../support/fixtures.js';
+import { until } from '../support/wait.js';
 
 const NODE = 'pi-lifecycle';
 
@@ -36,16 +37,6 @@ function conditions(n: KubeObject): Condition[] {
 
 function taints(n: KubeObject): Taint[] {
   return ((n['spec'] as { taints?: Taint[] } | undefined)?.taints ?? []).map((t) => ({ key: t.key, effect: t.effect }));
-}
-
-async function until<T>(what: string, f: () => Promise<T | undefined>, ms: number): Promise<T> {
-  const deadline = Date.now() + ms;
-  for (;;) {
-    const v = await f();
-    if (v !== undefined) return v;
-    if (Date.now() > deadline) throw new Error(`timed out after ${ms} ms waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 200));
-  }
 }
 
 describe('node lifecycle with a real agent (short grace period)', function () {

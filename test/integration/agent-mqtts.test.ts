@@ -14,6 +14,7 @@ import { isRecord } from '../../shared/util/guards.js';
 import { endpoint, REPO_ROOT, startHub, tsEntry, type HubHandle } from '../support/hub.js';
 import { apiClient, type Api } from '../support/http.js';
 import { run } from '../support/run.js';
+import { until } from '../support/wait.js';
 
 interface Condition {
   type: string;
@@ -24,16 +25,6 @@ interface Condition {
 function conditions(n: KubeObject): Condition[] {
   const status = n['status'] as { conditions?: Condition[] } | undefined;
   return status?.conditions ?? [];
-}
-
-async function until<T>(what: string, f: () => Promise<T | undefined>, ms: number): Promise<T> {
-  const deadline = Date.now() + ms;
-  for (;;) {
-    const v = await f();
-    if (v !== undefined) return v;
-    if (Date.now() > deadline) throw new Error(`timed out after ${ms} ms waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 200));
-  }
 }
 
 /** A running agent process and its stderr (JSON log lines). */

@@ -13,6 +13,7 @@ import { endpoint, startHub, type HubHandle } from '../support/hub.js';
 import { apiClient, type Api } from '../support/http.js';
 import { run } from '../support/run.js';
 import { pod } from '../support/fixtures.js';
+import { until } from '../support/wait.js';
 
 async function flotctl(hub: HubHandle, ...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
   let stdout = '';
@@ -50,16 +51,6 @@ function hostPort(hub: HubHandle): [string, string] {
 function mosquittoArgs(hub: HubHandle, d: Device, password: string): string[] {
   const [h, p] = hostPort(hub);
   return ['-h', h, '-p', p, '-V', 'mqttv311', '-i', `node:${d.name}`, '-u', d.name, '-P', password, '-k', '30'];
-}
-
-async function until<T>(what: string, f: () => Promise<T | undefined>, ms = 5000): Promise<T> {
-  const deadline = Date.now() + ms;
-  for (;;) {
-    const v = await f();
-    if (v !== undefined) return v;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
 }
 
 describe('fleet link: enrollment, identity and ACL (real hub, real MQTT clients)', function () {

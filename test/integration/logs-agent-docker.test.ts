@@ -25,6 +25,7 @@ import { pod } from '../support/fixtures.js';
 import { endpoint, startHub, type HubHandle } from '../support/hub.js';
 import { apiClient, type Api } from '../support/http.js';
 import { run } from '../support/run.js';
+import { until } from '../support/wait.js';
 
 const PODS = '/api/v1/namespaces/default/pods';
 const NODE = 'pi-logs';
@@ -40,16 +41,6 @@ async function flotctl(hub: HubHandle, args: string[]): Promise<{ code: number; 
     env: {},
   });
   return { code, stdout, stderr };
-}
-
-async function until<T>(what: string, f: () => Promise<T | undefined> | T | undefined, ms = 15_000): Promise<T> {
-  const deadline = Date.now() + ms;
-  for (;;) {
-    const v = await f();
-    if (v !== undefined) return v;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
 }
 
 async function kubectlAvailable(): Promise<boolean> {

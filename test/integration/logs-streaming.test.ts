@@ -17,6 +17,7 @@ import { pod } from '../support/fixtures.js';
 import { endpoint, startHub, type HubHandle } from '../support/hub.js';
 import { apiClient, type Api } from '../support/http.js';
 import { run } from '../support/run.js';
+import { until } from '../support/wait.js';
 
 const PODS = '/api/v1/namespaces/default/pods';
 
@@ -49,16 +50,6 @@ async function kubectlAvailable(): Promise<boolean> {
     return (await run('kubectl', ['version', '--client'])).code === 0;
   } catch {
     return false;
-  }
-}
-
-async function until<T>(what: string, f: () => T | undefined | Promise<T | undefined>, ms = 8000): Promise<T> {
-  const deadline = Date.now() + ms;
-  for (;;) {
-    const v = await f();
-    if (v !== undefined) return v;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 25));
   }
 }
 

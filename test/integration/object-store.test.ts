@@ -7,17 +7,10 @@ import { silentLogger } from '../../shared/util/logger.js';
 import { ObjectStore } from '../../server/store/object-store.js';
 import { FakeClock } from '../support/fake-clock.js';
 import { configMap, pod } from '../support/fixtures.js';
+import { until } from '../support/wait.js';
 
 async function lines(file: string): Promise<number> {
   return (await readFile(file, 'utf8')).split('\n').filter((l) => l.trim() !== '').length;
-}
-
-async function until(cond: () => Promise<boolean>, ms = 3000): Promise<void> {
-  const deadline = Date.now() + ms;
-  while (!(await cond())) {
-    if (Date.now() > deadline) throw new Error('condition not met in time');
-    await new Promise((r) => setTimeout(r, 20));
-  }
 }
 
 describe('object store (nedb on disk)', function () {
@@ -49,10 +42,10 @@ describe('object store (nedb on disk)', function () {
     clock.advance(60_000);
     // Compaction runs under the write lock; wait until the file holds one line per live document
     // plus one per index definition (4).
-    await until(async () => (await lines(file)) <= 5);
+    await until('compaction', async () => ((await lines(file)) <= 5 ? true : undefined));
     const after = await store.get('configmaps', 'default', 'churn');
     assert.deepEqual(after?.['data'], { i: '49' });
-    await until(() => Promise.resolve(clock.pendingTimers === 1)); // the next compaction is scheduled
+    await until('the next compaction to be scheduled', () => (clock.pendingTimers === 1 ? true : undefined));
   });
 
   it('answers node-scoped pod queries from the spec.nodeName index and survives reopen', async function () {

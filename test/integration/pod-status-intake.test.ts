@@ -15,6 +15,7 @@ import { pod } from '../support/fixtures.js';
 import { endpoint, startHub, type HubHandle } from '../support/hub.js';
 import { apiClient, readWatch, type Api } from '../support/http.js';
 import { run } from '../support/run.js';
+import { until } from '../support/wait.js';
 
 const PODS = '/api/v1/namespaces/default/pods';
 
@@ -28,16 +29,6 @@ async function flotctl(hub: HubHandle, ...args: string[]): Promise<{ code: numbe
     env: {},
   });
   return { code, stdout, stderr };
-}
-
-async function until<T>(what: string, f: () => Promise<T | undefined>, ms = 8000): Promise<T> {
-  const deadline = Date.now() + ms;
-  for (;;) {
-    const v = await f();
-    if (v !== undefined) return v;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
 }
 
 async function kubectlAvailable(): Promise<boolean> {
