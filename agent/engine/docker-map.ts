@@ -44,6 +44,8 @@ export function toCreateOptions(spec: ContainerCreateSpec): Dockerode.ContainerC
     RestartPolicy: { Name: 'no', MaximumRetryCount: 0 },
     Init: false,
     AutoRemove: false,
+    // Bounded logs: a chatty container must not fill a device's SD card (Docker's default is unbounded).
+    LogConfig: { Type: 'json-file', Config: { 'max-size': '10m', 'max-file': '3' } },
   };
   if (Object.keys(published).length > 0) hostConfig.PortBindings = published;
   if (spec.memoryBytes !== undefined) {

@@ -269,6 +269,7 @@ describe('engine: observe and create (real Docker)', function () {
       assert.deepEqual(field(ins, 'HostConfig', 'Binds'), [`${rwDir}:/data`, `${roDir}:/config:ro`]);
       assert.equal(field(ins, 'HostConfig', 'NetworkMode'), 'none');
       assert.equal(field(ins, 'HostConfig', 'Privileged'), false);
+      assert.deepEqual(field(ins, 'HostConfig', 'LogConfig'), { Type: 'json-file', Config: { 'max-size': '10m', 'max-file': '3' } }, 'logs are bounded on the device');
       assert.equal(field(ins, 'HostConfig', 'Memory'), 64 * 1024 * 1024);
       assert.equal(field(ins, 'HostConfig', 'MemorySwap'), 64 * 1024 * 1024);
       assert.equal(field(ins, 'HostConfig', 'CpuQuota'), 50_000);
