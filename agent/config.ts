@@ -25,10 +25,17 @@ export const DEFAULT_HEARTBEAT_INTERVAL_MS = 10_000;
 export const DEFAULT_STATUS_INTERVAL_MS = 5 * 60_000;
 /** Environment variable that may carry the bootstrap token (keeps it out of `ps`). */
 export const TOKEN_ENV_VAR = 'FLOTILLA_AGENT_TOKEN';
+/** The kubelet's default --pod-infra-container-image. */
+export const DEFAULT_POD_INFRA_IMAGE = 'registry.k8s.io/pause:3.10';
+export const DEFAULT_POD_PIDS_LIMIT = 1024;
+export const DEFAULT_RECONCILE_INTERVAL_MS = 2000;
 
 const HEARTBEAT_MIN_MS = 1000;
 const HEARTBEAT_MAX_MS = 10 * 60_000;
 const STATUS_INTERVAL_MAX_MS = 24 * 3_600_000;
+const RECONCILE_INTERVAL_MIN_MS = 200;
+const RECONCILE_INTERVAL_MAX_MS = 5 * 60_000;
+const IMAGE_REF_RE = /^[a-z0-9][a-z0-9._:/@-]*[a-z0-9]$/i;
 const FINGERPRINT_RE = /^sha256:[0-9a-f]{64}$/;
 const HUB_SCHEMES = ['mqtt:', 'mqtts:', 'ws:', 'wss:'] as const;
 /** Hub URL schemes that run over TLS, where a configured CA applies. */
@@ -65,6 +72,17 @@ export interface AgentConfig {
    * store (typically the hub's own CA, DATA_DIR/pki/ca.crt on the hub). Only with a TLS URL.
    */
   hubCA?: string;
+  // Workload settings; resolveConfig always fills them, hand-built configs may leave the defaults.
+  /** The pod sandbox image (holds a pod's network namespace), like the kubelet's --pod-infra-container-image. Default DEFAULT_POD_INFRA_IMAGE. */
+  podInfraImage?: string;
+  /** Its command; unset: the image's own entrypoint. */
+  podInfraCommand?: string[];
+  /** pids cgroup limit of every container; 0 or -1: none. Default DEFAULT_POD_PIDS_LIMIT. */
+  podPidsLimit?: number;
+  /** Whether pods may run `securityContext.privileged: true` containers. Default false. */
+  allowPrivileged?: boolean;
+  /** How often the reconciler lists Docker's containers to notice exits. Default DEFAULT_RECONCILE_INTERVAL_MS. */
+  reconcileIntervalMs?: number;
 }
 
 /** Raw flag values as the command line gave them (strings, unvalidated). */
@@ -124,6 +142,11 @@ export const CONFIG_FILE_KEYS = [
   'hubKeyFingerprint',
   'labels',
   'hubCA',
+  'podInfraImage',
+  'podInfraCommand',
+  'podPidsLimit',
+  'allowPrivileged',
+  'reconcileInterval',
 ] as const;
 type FileKey = (typeof CONFIG_FILE_KEYS)[number];
 
@@ -213,6 +236,29 @@ function formatMs(ms: number): string {
   if (ms % 60_000 === 0) return `${ms / 60_000}m`;
   if (ms % 1000 === 0) return `${ms / 1000}s`;
   return `${ms}ms`;
+}
+
+function parseImageRef(v: unknown): string {
+  const s = str(v, '"registry.k8s.io/pause:3.10"');
+  if (!IMAGE_REF_RE.test(s)) throw new Invalid(`"${s}" is not an image reference`);
+  return s;
+}
+
+function parseCommand(v: unknown): string[] {
+  if (!Array.isArray(v) || v.length === 0 || !v.every((x): x is string => typeof x === 'string' && x !== '')) {
+    throw new Invalid(`expected a non-empty array of non-empty strings, e.g. ["sleep", "2147483647"], got ${typeName(v)}`);
+  }
+  return v;
+}
+
+function parsePidsLimit(v: unknown): number {
+  if (typeof v !== 'number' || !Number.isInteger(v) || v < -1) throw new Invalid(`expected an integer, -1 or 0 for no limit, got ${JSON.stringify(v)}`);
+  return v;
+}
+
+function parseBool(v: unknown): boolean {
+  if (typeof v !== 'boolean') throw new Invalid(`expected true or false, got ${typeName(v)}`);
+  return v;
 }
 
 function parseLogLevel(v: unknown): LogLevel {
@@ -395,6 +441,11 @@ export function resolveConfig(flags: AgentFlags, file: ConfigFile | undefined, e
   const fingerprint = pick('hubKeyFingerprint', parseFingerprint);
   const labels = fileObj.labels !== undefined ? parseLabels(fileObj.labels, `${filePath}: labels`, problems) : {};
   const hubCA = pick('hubCA', parseHubCA(env.cwd, env.readFile ?? ((p) => readFileSync(p, 'utf8'))));
+  const podInfraImage = pick('podInfraImage', parseImageRef);
+  const podInfraCommand = pick('podInfraCommand', parseCommand);
+  const podPidsLimit = pick('podPidsLimit', parsePidsLimit);
+  const allowPrivileged = pick('allowPrivileged', parseBool);
+  const reconcileInterval = pick('reconcileInterval', parseDurationBetween(RECONCILE_INTERVAL_MIN_MS, RECONCILE_INTERVAL_MAX_MS));
 
   const heartbeatIntervalMs = heartbeat?.value ?? DEFAULT_HEARTBEAT_INTERVAL_MS;
   const statusIntervalMs = statusInterval?.value ?? Math.max(DEFAULT_STATUS_INTERVAL_MS, heartbeatIntervalMs);
@@ -429,7 +480,12 @@ export function resolveConfig(flags: AgentFlags, file: ConfigFile | undefined, e
     statusIntervalMs,
     logLevel: logLevel?.value ?? 'info',
     labels,
+    podInfraImage: podInfraImage?.value ?? DEFAULT_POD_INFRA_IMAGE,
+    podPidsLimit: podPidsLimit?.value ?? DEFAULT_POD_PIDS_LIMIT,
+    allowPrivileged: allowPrivileged?.value ?? false,
+    reconcileIntervalMs: reconcileInterval?.value ?? DEFAULT_RECONCILE_INTERVAL_MS,
   };
+  if (podInfraCommand) config.podInfraCommand = podInfraCommand.value;
   if (token) config.token = token.value;
   if (hubPublicKey) config.hubPublicKey = hubPublicKey.value;
   const pinned = fingerprint?.value ?? (hubPublicKey ? keyFingerprint(hubPublicKey.value) : undefined);

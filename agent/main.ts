@@ -9,7 +9,10 @@ import { join, resolve } from 'node:path';
 import { AgentAborted, AgentStartupError, startAgent, type RunningAgent } from './agent.js';
 import { systemHostProbe } from './conditions/index.js';
 import { agentProgram, CONFIG_FILE_NAME, DEFAULT_DATA_DIR, formatProblem, parseFlags, readConfigFile, resolveConfig, TOKEN_ENV_VAR } from './config.js';
+import { createDockerEngine } from './engine/docker-engine.js';
 import { createMqttJsConnector } from './link/index.js';
+import { createProbeManager } from './probes/index.js';
+import { readNodeFacts, reconcilerConfig, startReconciler } from './reconcile/index.js';
 import { dockerSocketProbe } from './status/index.js';
 import { systemClock, type Clock } from '../shared/util/clock.js';
 import { errorMessage } from '../shared/util/guards.js';
@@ -73,6 +76,9 @@ async function main(): Promise<void> {
   process.on('SIGINT', () => stop('SIGINT'));
   process.on('SIGTERM', () => stop('SIGTERM'));
 
+  const hostProbe = systemHostProbe();
+  const engine = createDockerEngine({ socketPath: cfg.dockerSocket, logger });
+  const probes = createProbeManager({ engine, clock, logger });
   try {
     agent = await startAgent(
       cfg,
@@ -80,11 +86,27 @@ async function main(): Promise<void> {
         connector: createMqttJsConnector(cfg.hubCA !== undefined ? { ca: cfg.hubCA } : {}),
         clock,
         logger,
-        hostProbe: systemHostProbe(),
+        hostProbe,
         runtime: dockerSocketProbe(cfg.dockerSocket),
-        onDesired: (state, source) => {
-          // The reconcile loop takes over here (next issue).
-          logger.info('desired state', { source, seq: state.seq, pods: state.pods.map((p) => `${p.metadata.namespace ?? 'default'}/${p.metadata.name ?? ''}`) });
+        engine,
+        startWorkloads: async (ctx) => {
+          const reconciler = startReconciler({
+            engine,
+            probes,
+            desired: ctx.desired,
+            publishPodStatus: (msg) => ctx.send('pods', msg),
+            publishEvents: (msg) => ctx.send('events', msg),
+            config: reconcilerConfig(cfg, ctx.nodeName, await readNodeFacts(hostProbe, ctx.logger)),
+            clock,
+            logger: ctx.logger,
+          });
+          return {
+            update: (state) => reconciler.update(state),
+            stop: async () => {
+              await reconciler.stop();
+              probes.stop();
+            },
+          };
         },
       },
       { signal: aborter.signal },

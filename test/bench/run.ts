@@ -2,6 +2,7 @@
 import { benchSign } from '../../shared/crypto/bench.js';
 import { benchHeartbeatCpu } from './heartbeat-cpu.js';
 import { benchHeartbeatWire } from './heartbeat-wire.js';
+import { benchWorkload, median } from './workload.js';
 
 function line(name: string, value: string): void {
   process.stdout.write(`${name.padEnd(52)} ${value}\n`);
@@ -20,6 +21,13 @@ async function main(): Promise<void> {
   );
 
   const hb = await benchHeartbeatCpu();
+  const wl = await benchWorkload();
+  const agent = median(wl.agentMs);
+  const plain = median(wl.plainMs);
+  line('pod start: desired document received → running', `${agent} ms median (${wl.agentMs.join(', ')} ms; hostNetwork pod, image present)`);
+  line('plain docker create + start, same image, same run', `${plain} ms median (${wl.plainMs.join(', ')} ms)`);
+  line('agent overhead (ratio)', `${(agent / plain).toFixed(2)}x`);
+  line('agent RSS with 5 pods running', `${(wl.agentRssBytes / 1024 / 1024).toFixed(1)} MiB`);
   line('hub CPU time per 1,000 heartbeats', `${hb.hubCpuMsPer1000.toFixed(1)} ms (${hb.heartbeats} heartbeats from ${hb.devices} devices, ${hb.hubCpuMs} ms CPU in ${hb.wallMs} ms wall)`);
 }
 

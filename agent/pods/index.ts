@@ -1,0 +1,4 @@
+/** Pod status as the kubelet reports it, and its publication (status reports, events). */
+export * from './events.js';
+export * from './publisher.js';
+export * from './status.js';

@@ -1,0 +1,182 @@
+/**
+ * Pod container → ContainerCreateSpec, and the spec hash that decides "recreate". The hash
+ * covers the container as the pod spec writes it plus everything the device derives from it
+ * (mounts, ports, cgroups, network mode, node settings such as the pids limit), but not values
+ * resolved from ConfigMaps/Secrets/the downward API: as in Kubernetes, changing a ConfigMap
+ * does not restart a container that reads it through env (files follow, see agent/volumes).
+ */
+import { createHash } from 'node:crypto';
+import type { ContainerCreateSpec, ContainerRole, PortBinding, RegistryAuth } from '../engine/types.js';
+import type { StepWarning } from './types.js';
+import { canonicalJson } from '../../shared/protocol/canonical-json.js';
+import { containerMounts, type PodVolumePlan } from '../volumes/plan.js';
+import type { ConfigObjects } from './config-objects.js';
+import { expandArgs, resolveEnv, type NodeFacts } from './env.js';
+import { containerLabels, containerName, podHostname, SANDBOX_CONTAINER } from './naming.js';
+import type { ContainerModel, PodModel, PodRef, PullPolicy } from './pod-model.js';
+import { pullAuth } from './registry-auth.js';
+import { cgroupSettings, type RuntimeCaps } from './resources.js';
+
+/** Stands for the sandbox container's id in a template's networkMode until it is known. */
+export const SANDBOX_NETWORK = 'container:<sandbox>';
+
+export type SpecTemplate = Omit<ContainerCreateSpec, 'name' | 'labels'>;
+
+export interface DesiredContainer {
+  name: string;
+  role: ContainerRole;
+  image: string;
+  pullPolicy: PullPolicy;
+  specHash: string;
+  /** Undefined when the container cannot be created (configError says why). */
+  template?: SpecTemplate;
+  /** CreateContainerConfigError: a missing ConfigMap key, a refused privileged container, … */
+  configError?: string;
+  /** Limits the node cannot enforce (a Warning event at each start). */
+  warnings: StepWarning[];
+  auth?: RegistryAuth;
+  /** imagePullSecrets that could not be used (a Warning event; the pull goes on without them). */
+  authProblems: string[];
+}
+
+export interface DesiredSandbox {
+  specHash: string;
+  image: string;
+  template: SpecTemplate;
+  /** hostPorts without hostNetwork: this node has no pod network to publish them on. */
+  warnings: StepWarning[];
+}
+
+export interface SpecContext {
+  node: NodeFacts;
+  runtime: RuntimeCaps;
+  podPidsLimit: number;
+  allowPrivileged: boolean;
+  podInfraImage: string;
+  podInfraCommand?: string[];
+}
+
+export function specHash(value: unknown): string {
+  return createHash('sha256').update(canonicalJson(value)).digest('hex').slice(0, 16);
+}
+
+function ports(list: readonly { containerPort: number; hostPort?: number; protocol: PortBinding['protocol']; hostIP?: string }[]): PortBinding[] {
+  return list.map((p) => {
+    const b: PortBinding = { containerPort: p.containerPort, protocol: p.protocol };
+    if (p.hostPort !== undefined) b.hostPort = p.hostPort;
+    if (p.hostIP !== undefined) b.hostIP = p.hostIP;
+    return b;
+  });
+}
+
+function hostnameOf(pod: PodModel): string {
+  const spec = pod.obj['spec'];
+  const h = typeof spec === 'object' && spec !== null && 'hostname' in spec && typeof spec.hostname === 'string' ? spec.hostname : '';
+  return podHostname(h !== '' ? h : pod.ref.name);
+}
+
+export function desiredContainer(
+  pod: PodModel,
+  c: ContainerModel,
+  role: 'init' | 'app',
+  volumes: PodVolumePlan,
+  objects: ConfigObjects,
+  ctx: SpecContext,
+): DesiredContainer {
+  const cgroups = cgroupSettings(c, ctx.podPidsLimit, ctx.runtime);
+  let configError: string | undefined;
+  let mounts: ContainerCreateSpec['mounts'] = [];
+  try {
+    mounts = containerMounts(volumes, c.volumeMounts);
+  } catch (e) {
+    configError = e instanceof Error ? e.message : String(e);
+  }
+  const base: SpecTemplate = {
+    image: c.image,
+    env: [],
+    mounts,
+    // In the pod's sandbox the ports belong to the sandbox; on the host they are the host's.
+    ports: pod.hostNetwork ? ports(c.ports) : [],
+    networkMode: pod.hostNetwork ? 'host' : SANDBOX_NETWORK,
+    privileged: c.privileged,
+    ...cgroups.settings,
+  };
+  if (c.command) base.entrypoint = c.command;
+  if (c.args) base.cmd = c.args;
+  if (c.workingDir !== undefined) base.workingDir = c.workingDir;
+  const hash = specHash({ spec: base, container: c.raw });
+
+  if (c.privileged && !ctx.allowPrivileged) {
+    configError ??= `container "${c.name}" asks for securityContext.privileged: true, but this node does not allow privileged containers (agent setting allowPrivileged)`;
+  }
+  let template: SpecTemplate | undefined;
+  if (configError === undefined) {
+    const env = resolveEnv(pod, c, objects, ctx.node);
+    if (!env.ok) {
+      configError = env.error;
+    } else {
+      template = { ...base, env: env.env.map(([k, v]) => `${k}=${v}`) };
+      const entrypoint = expandArgs(c.command, env.env);
+      const cmd = expandArgs(c.args, env.env);
+      if (entrypoint) template.entrypoint = entrypoint;
+      if (cmd) template.cmd = cmd;
+    }
+  }
+  const auth = pullAuth(c.image, pod.ref.namespace, pod.imagePullSecrets, objects);
+  const out: DesiredContainer = {
+    name: c.name,
+    role,
+    image: c.image,
+    pullPolicy: c.pullPolicy,
+    specHash: hash,
+    warnings: cgroups.warnings.map((message) => ({ reason: 'ResourceLimitNotEnforced', message })),
+    authProblems: auth.problems,
+  };
+  if (template) out.template = template;
+  if (configError !== undefined) out.configError = configError;
+  if (auth.auth) out.auth = auth.auth;
+  return out;
+}
+
+/** The pod's sandbox: holds the network namespace (and the ports) the app containers join. */
+export function desiredSandbox(pod: PodModel, ctx: SpecContext): DesiredSandbox {
+  const template: SpecTemplate = {
+    image: ctx.podInfraImage,
+    env: [],
+    mounts: [],
+    ports: ports(pod.containers.flatMap((c) => c.ports).filter((p) => p.hostPort !== undefined)),
+    networkMode: 'none',
+    hostname: hostnameOf(pod),
+    privileged: false,
+    cpuShares: 2,
+  };
+  if (ctx.podInfraCommand && ctx.podInfraCommand.length > 0) template.entrypoint = ctx.podInfraCommand;
+  if (ctx.podPidsLimit > 0 && ctx.runtime.pidsLimitSupported) template.pidsLimit = ctx.podPidsLimit;
+  // Docker here runs without a bridge (pods use the host's network or none): nothing publishes a hostPort.
+  const warnings = template.ports.map((p) => ({
+    reason: 'HostPortNotPublished',
+    message: `hostPort ${p.hostPort ?? p.containerPort}/${p.protocol} is not published: this node has no pod network, use hostNetwork: true to listen on the node`,
+  }));
+  return { specHash: specHash({ sandbox: template }), image: ctx.podInfraImage, template, warnings };
+}
+
+/** The create spec of one attempt: name, labels, and the sandbox's id in the network mode. */
+export function finalSpec(
+  ref: PodRef,
+  container: string,
+  role: ContainerRole,
+  hash: string,
+  attempt: number,
+  template: SpecTemplate,
+  sandboxId: string | undefined,
+): ContainerCreateSpec {
+  const spec: ContainerCreateSpec = {
+    ...template,
+    name: containerName(ref, container, attempt),
+    labels: containerLabels(ref, container, role, hash, attempt),
+  };
+  if (template.networkMode === SANDBOX_NETWORK) spec.networkMode = sandboxId !== undefined ? `container:${sandboxId}` : 'none';
+  return spec;
+}
+
+export { SANDBOX_CONTAINER };

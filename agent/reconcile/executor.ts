@@ -1,0 +1,241 @@
+/**
+ * Executors: carry out one pod's steps against the engine and the disk, in order, reporting
+ * each outcome. A failed step skips the rest of its chain (and steps that need that chain);
+ * other chains go on. An abort (a newer desired state) stops at the next step boundary and is
+ * passed into pulls and stops. Events are the kubelet's: Pulling/Pulled, Created/Started,
+ * Killing, Failed, FailedMount, FailedCreatePodSandBox.
+ */
+import { isEngineError } from '../engine/errors.js';
+import type { ContainerEngine, PullProgress } from '../engine/types.js';
+import type { Clock } from '../../shared/util/clock.js';
+import { errorMessage } from '../../shared/util/guards.js';
+import type { Logger } from '../../shared/util/logger.js';
+import type { PodVolumePlan } from '../volumes/plan.js';
+import { setUpPodVolumes, tearDownPodVolumes } from '../volumes/setup.js';
+import type { Outcome } from './memory.js';
+import type { PodRef } from './pod-model.js';
+import type { Step } from './types.js';
+
+export type EmitEvent = (pod: PodRef, type: 'Normal' | 'Warning', reason: string, message: string) => void;
+
+export interface ExecutorDeps {
+  engine: ContainerEngine;
+  clock: Clock;
+  logger: Logger;
+  emit: EmitEvent;
+  podsDir: string;
+  /** The node's platform (`linux/arm64`) for pulls. */
+  platform?: string;
+  /** The volume plan of a desired pod (syncVolumes). */
+  volumePlan: (uid: string) => PodVolumePlan | undefined;
+  /**
+   * The agent is shutting down: pulls are aborted and no further step starts, but a stop in
+   * progress completes its grace period (aborting it would kill the container at once).
+   */
+  shutdown?: AbortSignal;
+}
+
+const PROGRESS_LOG_INTERVAL_MS = 5000;
+
+function aborted(e: unknown, signal: AbortSignal): boolean {
+  return signal.aborted || isEngineError(e, 'Aborted') || (e instanceof Error && e.name === 'AbortError');
+}
+
+function notFound(e: unknown): boolean {
+  return isEngineError(e, 'NotFound');
+}
+
+class PodExecutor {
+  constructor(
+    private readonly deps: ExecutorDeps,
+    private readonly signal: AbortSignal,
+    private readonly log: Logger,
+  ) {}
+
+  async run(step: Step): Promise<Outcome> {
+    switch (step.kind) {
+      case 'syncVolumes':
+        return this.syncVolumes(step);
+      case 'pull':
+        return this.pull(step);
+      case 'run':
+        return this.create(step);
+      case 'start':
+        return this.guard(async () => {
+          await this.deps.engine.startContainer(step.id);
+          this.deps.emit(step.pod, 'Normal', 'Started', `Started container ${step.container}`);
+        });
+      case 'stop':
+        return this.stop(step);
+      case 'remove':
+        return this.guard(async () => {
+          try {
+            await this.deps.engine.removeContainer(step.id);
+          } catch (e) {
+            if (!notFound(e)) throw e;
+          }
+        });
+      case 'removePodDir':
+        return this.guard(() => tearDownPodVolumes(this.deps.podsDir, step.pod.uid));
+      case 'finalize':
+        return { status: 'ok' };
+    }
+  }
+
+  private async guard(fn: () => Promise<void>): Promise<Outcome> {
+    try {
+      await fn();
+      return { status: 'ok' };
+    } catch (e) {
+      if (aborted(e, this.signal)) return { status: 'aborted' };
+      return { status: 'failed', error: errorMessage(e) };
+    }
+  }
+
+  private async syncVolumes(step: Extract<Step, { kind: 'syncVolumes' }>): Promise<Outcome> {
+    const plan = this.deps.volumePlan(step.pod.uid);
+    if (!plan) return { status: 'failed', error: 'the pod is no longer desired' };
+    for (const w of plan.warnings) this.deps.emit(step.pod, 'Warning', 'FailedMount', w);
+    let result;
+    try {
+      result = await setUpPodVolumes(plan, this.deps.clock.now());
+    } catch (e) {
+      return { status: 'failed', error: errorMessage(e) };
+    }
+    if (result.updated.length > 0) this.log.info('volumes updated', { volumes: result.updated });
+    if (result.problems.length === 0) return { status: 'ok', updated: result.updated };
+    for (const p of result.problems) this.deps.emit(step.pod, 'Warning', 'FailedMount', `MountVolume.SetUp failed for volume "${p.volume}" : ${p.message}`);
+    const first = result.problems[0];
+    return { status: 'failed', error: first ? first.message : 'volume setup failed', problems: result.problems };
+  }
+
+  private async pull(step: Extract<Step, { kind: 'pull' }>): Promise<Outcome> {
+    const { engine, clock, emit } = this.deps;
+    const started = clock.now().getTime();
+    emit(step.pod, 'Normal', 'Pulling', `Pulling image "${step.image}"`);
+    let lastLog = 0;
+    const onProgress = (p: PullProgress): void => {
+      const now = clock.now().getTime();
+      if (now - lastLog < PROGRESS_LOG_INTERVAL_MS) return;
+      lastLog = now;
+      this.log.debug('pull progress', { image: step.image, status: p.status, layer: p.id, current: p.current, total: p.total });
+    };
+    const signal = this.deps.shutdown ? AbortSignal.any([this.signal, this.deps.shutdown]) : this.signal;
+    try {
+      await engine.pullImage(step.image, {
+        onProgress,
+        signal,
+        ...(step.auth ? { auth: step.auth } : {}),
+        ...(this.deps.platform !== undefined ? { platform: this.deps.platform } : {}),
+      });
+    } catch (e) {
+      if (aborted(e, signal)) return { status: 'aborted' };
+      const error = errorMessage(e);
+      if (step.present) {
+        // imagePullPolicy Always with the registry out of reach: run what the device has (offline autonomy).
+        emit(step.pod, 'Warning', 'Failed', `Failed to pull image "${step.image}": ${error}; using the image already present on the device`);
+        return { status: 'ok' };
+      }
+      emit(step.pod, 'Warning', 'Failed', `Failed to pull image "${step.image}": ${error}`);
+      emit(step.pod, 'Warning', 'Failed', 'Error: ErrImagePull');
+      return { status: 'failed', error };
+    }
+    const seconds = ((clock.now().getTime() - started) / 1000).toFixed(3);
+    emit(step.pod, 'Normal', 'Pulled', `Successfully pulled image "${step.image}" in ${seconds}s`);
+    return { status: 'ok' };
+  }
+
+  private async create(step: Extract<Step, { kind: 'run' }>): Promise<Outcome> {
+    const { engine, emit } = this.deps;
+    const sandbox = step.role === 'sandbox';
+    let id: string;
+    try {
+      id = await engine.createContainer(step.spec);
+    } catch (e) {
+      const error = errorMessage(e);
+      if (sandbox) emit(step.pod, 'Warning', 'FailedCreatePodSandBox', `Failed to create pod sandbox: ${error}`);
+      else emit(step.pod, 'Warning', 'Failed', `Error: ${error}`);
+      return { status: 'failed', error, phase: 'create' };
+    }
+    this.log.info('container created', { container: step.container, attempt: step.attempt, id });
+    if (!sandbox) emit(step.pod, 'Normal', 'Created', `Created container ${step.container}`);
+    for (const w of step.warnings) emit(step.pod, 'Warning', w.reason, w.message);
+    try {
+      await engine.startContainer(id);
+    } catch (e) {
+      const error = errorMessage(e);
+      if (sandbox) emit(step.pod, 'Warning', 'FailedCreatePodSandBox', `Failed to start pod sandbox: ${error}`);
+      else emit(step.pod, 'Warning', 'Failed', `Error: failed to start container "${step.container}": ${error}`);
+      return { status: 'failed', error, phase: 'start' };
+    }
+    if (!sandbox) emit(step.pod, 'Normal', 'Started', `Started container ${step.container}`);
+    return { status: 'ok' };
+  }
+
+  private async stop(step: Extract<Step, { kind: 'stop' }>): Promise<Outcome> {
+    // Liveness and spec-change kills were announced by the planner's notices.
+    const announced = step.reason === 'liveness' || step.reason === 'startup' || step.reason === 'spec-changed';
+    if (!announced && step.container !== 'POD') this.deps.emit(step.pod, 'Normal', 'Killing', step.message);
+    this.log.info('stopping container', { container: step.container, id: step.id, reason: step.reason, graceSeconds: step.graceSeconds });
+    return this.guard(async () => {
+      try {
+        await this.deps.engine.stopContainer(step.id, step.graceSeconds, this.signal);
+      } catch (e) {
+        if (!notFound(e)) throw e;
+      }
+    });
+  }
+}
+
+/**
+ * Runs one pod's steps; `onOutcome` sees every step's outcome (skipped and aborted included).
+ * Consecutive `parallel` stops of one chain run together.
+ */
+export async function executeSteps(
+  steps: readonly Step[],
+  deps: ExecutorDeps,
+  signal: AbortSignal,
+  onOutcome: (step: Step, outcome: Outcome) => void,
+  reconcileId?: string,
+): Promise<void> {
+  const first = steps[0];
+  if (!first) return;
+  const log = deps.logger.child({ pod: `${first.pod.namespace}/${first.pod.name}`, uid: first.pod.uid, ...(reconcileId ? { reconcile: reconcileId } : {}) });
+  const exec = new PodExecutor(deps, signal, log);
+  const failed = new Set<string>();
+  const blocked = (s: Step): boolean => failed.has(s.chain) || (s.needs ?? []).some((c) => failed.has(c));
+  const settle = (s: Step, o: Outcome): void => {
+    if (o.status === 'failed') {
+      failed.add(s.chain);
+      log.warn('step failed', { step: s.kind, chain: s.chain, ...('container' in s ? { container: s.container } : {}), error: o.error });
+    }
+    onOutcome(s, o);
+  };
+  for (let i = 0; i < steps.length; ) {
+    const step = steps[i] as Step;
+    if (signal.aborted || deps.shutdown?.aborted) {
+      onOutcome(step, { status: 'aborted' });
+      i++;
+      continue;
+    }
+    if (blocked(step)) {
+      onOutcome(step, { status: 'skipped' });
+      i++;
+      continue;
+    }
+    if (step.kind === 'stop' && step.parallel === true) {
+      const group: Step[] = [];
+      while (i < steps.length) {
+        const s = steps[i] as Step;
+        if (s.kind !== 'stop' || s.parallel !== true || s.chain !== step.chain) break;
+        group.push(s);
+        i++;
+      }
+      const outcomes = await Promise.all(group.map((s) => exec.run(s)));
+      group.forEach((s, k) => settle(s, outcomes[k] ?? { status: 'skipped' }));
+      continue;
+    }
+    settle(step, await exec.run(step));
+    i++;
+  }
+}

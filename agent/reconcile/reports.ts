@@ -1,0 +1,39 @@
+/** The pod status reports of a pass: each desired pod's status from its view and containers. */
+import type { ObservedContainer } from '../engine/types.js';
+import type { ProbeState } from '../probes/types.js';
+import { computePodStatus } from '../pods/status.js';
+import type { PodStatusReport } from '../../shared/protocol/messages.js';
+import type { DesiredPod } from './desired.js';
+import { probeKey, type Memory, type PodView } from './types.js';
+
+export interface ReportInputs {
+  byUid: ReadonlyMap<string, DesiredPod>;
+  grouped: ReadonlyMap<string, ObservedContainer[]>;
+  probeStates: ReadonlyMap<string, ProbeState>;
+  hostIP: string;
+  memory: Readonly<Memory>;
+}
+
+export function podReports(views: ReadonlyMap<string, PodView>, inputs: ReportInputs): PodStatusReport[] {
+  const reports: PodStatusReport[] = [];
+  for (const [uid, view] of views) {
+    const d = inputs.byUid.get(uid);
+    if (!d) continue;
+    const firstSeen = inputs.memory.known.get(uid)?.firstSeen;
+    const status = computePodStatus({
+      restartPolicy: d.model.restartPolicy,
+      hostNetwork: d.model.hostNetwork,
+      hostIP: inputs.hostIP,
+      init: d.init,
+      app: d.app,
+      containers: inputs.grouped.get(uid) ?? [],
+      waiting: view.waiting,
+      probe: (name) => inputs.probeStates.get(probeKey(uid, name)),
+      ...(firstSeen !== undefined ? { startTime: new Date(firstSeen) } : {}),
+    });
+    const report: PodStatusReport = { uid, namespace: view.ref.namespace, name: view.ref.name, status };
+    if (view.deleted) report.deleted = true;
+    reports.push(report);
+  }
+  return reports;
+}

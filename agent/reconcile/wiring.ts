@@ -1,0 +1,49 @@
+/**
+ * From the agent's configuration and the host to the reconciler's settings: the node's IP
+ * (status.hostIP, and the pod IP of hostNetwork pods), CPU count and memory (allocatable for
+ * resourceFieldRef of unset limits), and the workload settings of config.json.
+ */
+import { join } from 'node:path';
+import { conditionsConfig, internalAddresses, type HostProbe } from '../conditions/index.js';
+import { DEFAULT_POD_INFRA_IMAGE, DEFAULT_POD_PIDS_LIMIT, DEFAULT_RECONCILE_INTERVAL_MS, type AgentConfig } from '../config.js';
+import { errorMessage } from '../../shared/util/guards.js';
+import type { Logger } from '../../shared/util/logger.js';
+import type { ReconcilerConfig } from './loop.js';
+
+export interface NodeFactsReading {
+  hostIP: string;
+  cpuCores: number;
+  memoryBytes: number;
+}
+
+/** Reads the node's first InternalIP (127.0.0.1 when it has none), CPUs and memory. */
+export async function readNodeFacts(probe: HostProbe, logger: Logger): Promise<NodeFactsReading> {
+  const facts: NodeFactsReading = { hostIP: '127.0.0.1', cpuCores: 1, memoryBytes: 0 };
+  try {
+    const addresses = internalAddresses(await probe.networkInterfaces(), conditionsConfig());
+    const v4 = addresses.find((a) => a.address.includes('.'));
+    const first = v4 ?? addresses[0];
+    if (first) facts.hostIP = first.address;
+    facts.cpuCores = await probe.cpuCount();
+    facts.memoryBytes = (await probe.memory()).totalBytes;
+  } catch (e) {
+    logger.warn('node facts incomplete', { error: errorMessage(e), hostIP: facts.hostIP });
+  }
+  return facts;
+}
+
+export function reconcilerConfig(cfg: AgentConfig, nodeName: string, facts: NodeFactsReading): ReconcilerConfig {
+  const out: ReconcilerConfig = {
+    nodeName,
+    podsDir: join(cfg.dataDir, 'pods'),
+    hostIP: facts.hostIP,
+    podInfraImage: cfg.podInfraImage ?? DEFAULT_POD_INFRA_IMAGE,
+    podPidsLimit: cfg.podPidsLimit ?? DEFAULT_POD_PIDS_LIMIT,
+    allowPrivileged: cfg.allowPrivileged ?? false,
+    pollIntervalMs: cfg.reconcileIntervalMs ?? DEFAULT_RECONCILE_INTERVAL_MS,
+    nodeCpuCores: facts.cpuCores,
+    nodeMemoryBytes: facts.memoryBytes,
+  };
+  if (cfg.podInfraCommand) out.podInfraCommand = cfg.podInfraCommand;
+  return out;
+}

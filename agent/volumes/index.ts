@@ -1,0 +1,5 @@
+/** Pod volumes on the device: planning (pure), AtomicWriter projections, hostPath checks. */
+export * from './atomic-writer.js';
+export * from './host-path.js';
+export * from './plan.js';
+export * from './setup.js';

@@ -1,0 +1,61 @@
+/**
+ * Carrying out a PodVolumePlan on the disk: emptyDir directories (mode 0777, as the kubelet
+ * makes them), hostPath checks, AtomicWriter projections for configMap and secret volumes,
+ * subPath directories; and removing a pod's directory when the pod is gone.
+ */
+import { chmod, mkdir, rm } from 'node:fs/promises';
+import { join, relative, resolve, sep } from 'node:path';
+import { errorMessage } from '../../shared/util/guards.js';
+import { writeAtomic } from './atomic-writer.js';
+import { checkHostPath } from './host-path.js';
+import { podDir, type PodVolumePlan, type VolumeProblem } from './plan.js';
+
+export interface SetUpResult {
+  /** Volumes that could not be set up, with the reason (the pod's containers must wait). */
+  problems: VolumeProblem[];
+  /** Names of configMap/secret volumes whose files changed. */
+  updated: string[];
+}
+
+async function subDirs(root: string, subPaths: readonly string[]): Promise<void> {
+  for (const s of subPaths) await mkdir(join(root, s), { recursive: true, mode: 0o755 });
+}
+
+/** Sets up every volume of the plan; one volume's failure does not stop the others. */
+export async function setUpPodVolumes(plan: PodVolumePlan, now: Date): Promise<SetUpResult> {
+  const problems: VolumeProblem[] = [...plan.problems];
+  const updated: string[] = [];
+  await mkdir(plan.podDir, { recursive: true, mode: 0o750 });
+  for (const v of plan.volumes) {
+    try {
+      switch (v.kind) {
+        case 'emptyDir':
+          await mkdir(v.dir, { recursive: true });
+          await chmod(v.dir, 0o777);
+          await subDirs(v.dir, v.subPaths);
+          break;
+        case 'hostPath':
+          await checkHostPath(v.path, v.type);
+          await subDirs(v.path, v.subPaths);
+          break;
+        case 'configMap':
+        case 'secret': {
+          const r = await writeAtomic(v.dir, v.files, now);
+          if (r.changed) updated.push(v.name);
+          break;
+        }
+      }
+    } catch (e) {
+      problems.push({ volume: v.name, message: errorMessage(e) });
+    }
+  }
+  return { problems, updated };
+}
+
+/** Removes `PODS_DIR/UID` and everything in it (emptyDirs, projections); never hostPaths. */
+export async function tearDownPodVolumes(podsDir: string, uid: string): Promise<void> {
+  const dir = resolve(podDir(podsDir, uid));
+  const rel = relative(resolve(podsDir), dir);
+  if (rel === '' || rel.startsWith('..') || rel.includes(sep)) throw new Error(`refusing to remove ${dir}: not a pod directory under ${podsDir}`);
+  await rm(dir, { recursive: true, force: true });
+}
