@@ -8,7 +8,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { createConnection, createServer, type AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { startHub, tsEntry } from '../support/hub.js';
+import { distEntry, startHub, tsEntry } from '../support/hub.js';
 import { run } from '../support/run.js';
 
 export interface HeartbeatWireResult {
@@ -43,7 +43,7 @@ export async function benchHeartbeatWire(windowMs = 60_000, interval = '10s'): P
   const proxyUrl = `mqtt://127.0.0.1:${(proxy.address() as AddressInfo).port}`;
   const { cmd, args } = tsEntry('server/flotctl/main.ts');
   const token = (await run(cmd, [...args, '--kubeconfig', hub.kubeconfig, 'token', 'create'])).stdout.trim();
-  const agentCmd = tsEntry('agent/main.ts');
+  const agentCmd = distEntry('agent/main.js');
   const agent = spawn(agentCmd.cmd, [...agentCmd.args, '--hub', proxyUrl, '--data-dir', dir, '--node-name', 'bench-wire', '--token', token, '--heartbeat-interval', interval], { stdio: 'ignore' });
   try {
     // Let enrollment, connect, subscriptions and the first full status pass.

@@ -27,7 +27,7 @@ async function main(): Promise<void> {
   line('pod start: desired document received → running', `${agent} ms median (${wl.agentMs.join(', ')} ms; hostNetwork pod, image present)`);
   line('plain docker create + start, same image, same run', `${plain} ms median (${wl.plainMs.join(', ')} ms)`);
   line('agent overhead (ratio)', `${(agent / plain).toFixed(2)}x`);
-  line('agent RSS with 5 pods running', `${(wl.agentRssBytes / 1024 / 1024).toFixed(1)} MiB`);
+  line('agent RSS with 5 pods running', `${(wl.agentRssBytes / 1024 / 1024).toFixed(1)} MiB (node dist/agent/main.js)`);
   line('hub CPU time per 1,000 heartbeats', `${hb.hubCpuMsPer1000.toFixed(1)} ms (${hb.heartbeats} heartbeats from ${hb.devices} devices, ${hb.hubCpuMs} ms CPU in ${hb.wallMs} ms wall)`);
 }
 

@@ -11,7 +11,7 @@ import { createInterface } from 'node:readline';
 import { createDockerEngine } from '../../agent/engine/docker-engine.js';
 import { silentLogger } from '../../shared/util/logger.js';
 import { TEST_IMAGE } from '../support/env.js';
-import { endpoint, startHub, tsEntry } from '../support/hub.js';
+import { distEntry, endpoint, startHub, tsEntry } from '../support/hub.js';
 import { apiClient } from '../support/http.js';
 import { run } from '../support/run.js';
 import { until } from '../support/wait.js';
@@ -69,7 +69,7 @@ export async function benchWorkload(rounds = 5): Promise<WorkloadResult> {
   const flot = tsEntry('server/flotctl/main.ts');
   const token = (await run(flot.cmd, [...flot.args, '--kubeconfig', hub.kubeconfig, 'token', 'create'])).stdout.trim();
   await writeFile(join(dir, 'config.json'), JSON.stringify({ podInfraImage: TEST_IMAGE, podInfraCommand: ['sleep', '2147483647'] }));
-  const agentCmd = tsEntry('agent/main.ts');
+  const agentCmd = distEntry('agent/main.js');
   const agent = spawn(agentCmd.cmd, [...agentCmd.args, '--hub', hub.mqttUrl, '--data-dir', dir, '--node-name', 'bench-node', '--token', token], { stdio: ['ignore', 'ignore', 'pipe'] });
   /** When the agent accepted each desired document naming a pod, from its JSON log. */
   const accepted = new Map<string, number>();

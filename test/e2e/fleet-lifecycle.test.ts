@@ -6,11 +6,13 @@
  */
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { KubeObject } from '../../shared/api/meta.js';
-import { dockerAvailable, requireService } from '../support/env.js';
+import { createDockerEngine } from '../../agent/engine/docker-engine.js';
+import { silentLogger } from '../../shared/util/logger.js';
+import { dockerAvailable, registryAvailable, requireService, TEST_IMAGE } from '../support/env.js';
 import { endpoint, startHub, tsEntry, type HubHandle } from '../support/hub.js';
 import { apiClient, type Api } from '../support/http.js';
 import { run } from '../support/run.js';
@@ -67,13 +69,19 @@ describe('node lifecycle with a real agent (short grace period)', function () {
 
   before(async function () {
     await requireService('docker', dockerAvailable, this);
+    await requireService('registry', registryAvailable, this);
     hub = await startHub({ extraArgs: ['--node-monitor-grace-period', '4s', '--node-monitor-period', '1s'] });
     api = apiClient(endpoint(hub));
     agentDir = await mkdtemp(join(tmpdir(), 'flotilla-agent-'));
+    // The pods' network holder comes from the local registry (no internet here).
+    await writeFile(join(agentDir, 'config.json'), JSON.stringify({ podInfraImage: TEST_IMAGE, podInfraCommand: ['sleep', '2147483647'] }));
     token = (await cli('flotctl', 'token', 'create', '--max-uses', '1')).trim();
   });
   after(async function () {
-    agent?.kill('SIGKILL');
+    agent?.kill('SIGTERM');
+    await new Promise((r) => setTimeout(r, 1000));
+    const engine = createDockerEngine({ socketPath: '/var/run/docker.sock', logger: silentLogger });
+    for (const c of await engine.listManaged().catch(() => [])) if (c.podName === 'tolerates-3s' || c.podName === 'default-300s') await engine.removeContainer(c.id);
     await hub?.dispose();
     if (agentDir) await rm(agentDir, { recursive: true, force: true });
   });
@@ -92,10 +100,19 @@ describe('node lifecycle with a real agent (short grace period)', function () {
   });
 
   it('goes Unknown and tainted unreachable when the agent dies, and evicts by tolerationSeconds', async function () {
+    this.timeout(120_000);
     const quick = pod('tolerates-3s', { nodeName: NODE });
     (quick['spec'] as Record<string, unknown>)['tolerations'] = [{ key: 'node.kubernetes.io/unreachable', operator: 'Exists', effect: 'NoExecute', tolerationSeconds: 3 }];
-    assert.equal((await api('/api/v1/namespaces/default/pods', { method: 'POST', body: quick })).status, 201);
-    assert.equal((await api('/api/v1/namespaces/default/pods', { method: 'POST', body: pod('default-300s', { nodeName: NODE }) })).status, 201);
+    const slow = pod('default-300s', { nodeName: NODE });
+    // `sleep` ignores SIGTERM: a short grace period keeps the stop (and the test) quick.
+    for (const p of [quick, slow]) (p['spec'] as Record<string, unknown>)['terminationGracePeriodSeconds'] = 2;
+    for (const p of [quick, slow]) assert.equal((await api('/api/v1/namespaces/default/pods', { method: 'POST', body: p })).status, 201);
+    for (const name of ['tolerates-3s', 'default-300s']) {
+      await until(`${name} Running on the device`, async () => {
+        const p = (await api<KubeObject>(`/api/v1/namespaces/default/pods/${name}`)).body;
+        return (p['status'] as { phase?: string } | undefined)?.phase === 'Running' ? true : undefined;
+      }, 60_000);
+    }
 
     agent?.kill('SIGKILL');
     const killedAt = Date.now();
@@ -125,9 +142,18 @@ describe('node lifecycle with a real agent (short grace period)', function () {
     assert.ok(((kept['spec'] as { tolerations?: { tolerationSeconds?: number }[] }).tolerations ?? []).some((t) => t.tolerationSeconds === 300));
   });
 
-  it('comes back: the agent restarts without a token, taints go, Ready again; the node was never deleted', async function () {
+  it('comes back: the agent restarts without a token, carries out the eviction, taints go, Ready again; the node was never deleted', async function () {
+    this.timeout(120_000);
     const uid = (await node())?.metadata.uid;
+    const engine = createDockerEngine({ socketPath: '/var/run/docker.sock', logger: silentLogger });
+    const running = async (podName: string): Promise<number> => (await engine.listManaged()).filter((c) => c.podName === podName && c.state === 'running').length;
+    assert.ok((await running('tolerates-3s')) > 0, 'the evicted pod still runs on the device while it is offline');
     agent = startAgent(false);
+    // The eviction recorded on the hub while the device was away is carried out now: containers
+    // stopped and removed, then the hub deletes the pod for good.
+    await until('the evicted pod gone from the API', async () => ((await api(`/api/v1/namespaces/default/pods/tolerates-3s`)).status === 404 ? true : undefined), 60_000);
+    assert.equal(await running('tolerates-3s'), 0);
+    assert.ok((await running('default-300s')) > 0, 'the pod with the default toleration keeps running');
     const n = await until('Ready=True and no unreachable taints', async () => {
       const x = await node();
       return x && ready(x) === 'True' && !taints(x).some((t) => t.key.startsWith('node.kubernetes.io/')) ? x : undefined;

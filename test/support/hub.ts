@@ -41,6 +41,11 @@ export function tsEntry(relPath: string): { cmd: string; args: string[] } {
   return { cmd: process.execPath, args: ['--import', 'tsx', join(REPO_ROOT, relPath)] };
 }
 
+/** The command line for a built program in dist/ (what devices run); `npm run build` first. */
+export function distEntry(relPath: string): { cmd: string; args: string[] } {
+  return { cmd: process.execPath, args: [join(REPO_ROOT, 'dist', relPath)] };
+}
+
 interface Launched {
   proc: ChildProcess;
   apiUrl: string;
