@@ -148,12 +148,15 @@ describe('node lifecycle with a real agent (short grace period)', function () {
     const engine = createDockerEngine({ socketPath: '/var/run/docker.sock', logger: silentLogger });
     const running = async (podName: string): Promise<number> => (await engine.listManaged()).filter((c) => c.podName === podName && c.state === 'running').length;
     assert.ok((await running('tolerates-3s')) > 0, 'the evicted pod still runs on the device while it is offline');
+    const idsOf = async (podName: string): Promise<string[]> => (await engine.listManaged()).filter((c) => c.podName === podName && c.state === 'running').map((c) => c.id).sort();
+    const keptIds = await idsOf('default-300s');
     agent = startAgent(false);
     // The eviction recorded on the hub while the device was away is carried out now: containers
     // stopped and removed, then the hub deletes the pod for good.
     await until('the evicted pod gone from the API', async () => ((await api(`/api/v1/namespaces/default/pods/tolerates-3s`)).status === 404 ? true : undefined), 60_000);
     assert.equal(await running('tolerates-3s'), 0);
     assert.ok((await running('default-300s')) > 0, 'the pod with the default toleration keeps running');
+    assert.deepEqual(await idsOf('default-300s'), keptIds, 'the restarted agent adopted the running containers: same ids, not restarted');
     const n = await until('Ready=True and no unreachable taints', async () => {
       const x = await node();
       return x && ready(x) === 'True' && !taints(x).some((t) => t.key.startsWith('node.kubernetes.io/')) ? x : undefined;
