@@ -3,7 +3,9 @@
 #
 # As root on Debian (CI, a fresh VM): installs the Debian packages the tests
 # use, starts dockerd and a local registry on 127.0.0.1:5000, builds and
-# pushes the busybox test image, checks kubectl and runs `npm ci` when needed.
+# pushes the busybox test image, starts a second registry on 127.0.0.1:5001
+# that requires basic auth (a throwaway test credential) and pushes the image
+# there too, checks kubectl and runs `npm ci` when needed.
 # Anywhere else it only checks and says what is missing.
 #
 # Idempotent: a second run with everything up takes a few seconds.
@@ -24,7 +26,17 @@ IMAGE_REPO="flotilla/busybox"
 IMAGE_TAG="1.0"
 IMAGE="${REGISTRY_ADDR}/${IMAGE_REPO}:${IMAGE_TAG}"
 IMAGE_LATEST="${REGISTRY_ADDR}/${IMAGE_REPO}:latest"
-APT_PACKAGES=(docker.io docker-registry busybox-static mosquitto-clients ca-certificates curl iproute2 tar)
+# The private registry: htpasswd (bcrypt) basic auth over plain HTTP on
+# loopback, for imagePullSecrets tests. The credential is a throwaway test
+# value, the same as in test/support/env.ts; it is never stored in a Docker
+# client config (login and push use a temporary one, then log out).
+PRIVATE_REGISTRY_ADDR="127.0.0.1:5001"
+PRIVATE_REGISTRY_URL="http://${PRIVATE_REGISTRY_ADDR}"
+PRIVATE_REGISTRY_USER="flotilla"
+PRIVATE_REGISTRY_PASSWORD="flotilla-test-only-password"
+PRIVATE_IMAGE_REPO="private/busybox"
+PRIVATE_IMAGE="${PRIVATE_REGISTRY_ADDR}/${PRIVATE_IMAGE_REPO}:${IMAGE_TAG}"
+APT_PACKAGES=(docker.io docker-registry apache2-utils busybox-static mosquitto-clients ca-certificates curl iproute2 tar)
 # Applets the tests rely on; the image gets every applet busybox has, this list
 # only guards against a busybox build that lacks one.
 REQUIRED_APPLETS=(sh sleep cat echo ls wget nc httpd true false env dd head tail yes mkdir rm date grep seq stat ps id hostname kill sed awk timeout)
@@ -71,6 +83,28 @@ registry_has_tag() {
   code="$(curl --noproxy '*' -s -o /dev/null -w '%{http_code}' --connect-timeout 2 --max-time 5 \
     -I -H "Accept: ${MANIFEST_ACCEPT}" \
     "${REGISTRY_URL}/v2/${IMAGE_REPO}/manifests/${tag}" 2>/dev/null || true)"
+  [[ "$code" == "200" ]]
+}
+
+# HTTP status of GET /v2/ on the private registry ("000" when nothing
+# answers); with "auth" as argument, sends the test credential.
+private_registry_status() {
+  if ! have curl; then
+    echo 000
+    return
+  fi
+  local creds=()
+  [[ "${1:-}" == auth ]] && creds=(-u "${PRIVATE_REGISTRY_USER}:${PRIVATE_REGISTRY_PASSWORD}")
+  curl --noproxy '*' -s -o /dev/null -w '%{http_code}' --connect-timeout 2 --max-time 5 \
+    "${creds[@]}" "${PRIVATE_REGISTRY_URL}/v2/" 2>/dev/null || true
+}
+
+# True when the private registry serves the private image to the test credential.
+private_registry_has_image() {
+  local code
+  code="$(curl --noproxy '*' -s -o /dev/null -w '%{http_code}' --connect-timeout 2 --max-time 5 \
+    -u "${PRIVATE_REGISTRY_USER}:${PRIVATE_REGISTRY_PASSWORD}" -I -H "Accept: ${MANIFEST_ACCEPT}" \
+    "${PRIVATE_REGISTRY_URL}/v2/${PRIVATE_IMAGE_REPO}/manifests/${IMAGE_TAG}" 2>/dev/null || true)"
   [[ "$code" == "200" ]]
 }
 
@@ -286,6 +320,113 @@ EOF
   log "image: pushed ${IMAGE} and :latest (${id})"
 }
 
+# ---------------------------------------------------------------- private registry
+
+private_registry_ok() { [[ "$(private_registry_status auth)" == "200" ]]; }
+
+start_private_registry() {
+  local anon
+  anon="$(private_registry_status)"
+  if [[ "$anon" == "401" ]]; then
+    local authed
+    authed="$(private_registry_status auth)"
+    if [[ "$authed" == "200" ]]; then
+      log "private registry: already answering on ${PRIVATE_REGISTRY_URL} (basic auth)"
+      return
+    fi
+    die "the registry on ${PRIVATE_REGISTRY_URL} refuses the test credential (HTTP ${authed}); stop it (pid in ${STATE_DIR}/private-registry.pid) and run this again"
+  fi
+  if [[ "$anon" != "000" ]]; then
+    die "something else answers on ${PRIVATE_REGISTRY_URL}/v2/ with HTTP ${anon} without credentials (the private test registry must ask for them); stop it"
+  fi
+  local bin=/usr/bin/docker-registry
+  [[ -x "$bin" ]] || die "${bin} not found (package docker-registry)"
+  have htpasswd || die "htpasswd not found (package apache2-utils)"
+  local conf="${STATE_DIR}/private-registry.yml" logf="${STATE_DIR}/private-registry.log"
+  local htfile="${STATE_DIR}/private-registry.htpasswd"
+  mkdir -p "${STATE_DIR}/private-registry"
+  # The registry accepts only bcrypt entries. Written before it starts: given a
+  # path that does not exist, docker-registry would invent a user of its own.
+  (
+    umask 077
+    htpasswd -B -i -n "$PRIVATE_REGISTRY_USER" <<<"$PRIVATE_REGISTRY_PASSWORD" >"${htfile}.new"
+  ) || die "htpasswd failed"
+  mv -f "${htfile}.new" "$htfile"
+  cat >"$conf" <<EOF
+# Written by flotilla test/setup.sh: private test registry, loopback only,
+# htpasswd basic auth with a throwaway test credential.
+version: 0.1
+log:
+  level: warn
+  accesslog:
+    disabled: true
+  fields:
+    service: flotilla-test-private-registry
+storage:
+  cache:
+    blobdescriptor: inmemory
+  filesystem:
+    rootdirectory: ${STATE_DIR}/private-registry
+  delete:
+    enabled: true
+auth:
+  htpasswd:
+    realm: flotilla-test-private
+    path: ${htfile}
+http:
+  addr: ${PRIVATE_REGISTRY_ADDR}
+  headers:
+    X-Content-Type-Options: [nosniff]
+EOF
+  log "private registry: starting ${bin} serve ${conf} (log: ${logf})"
+  setsid nohup "$bin" serve "$conf" </dev/null >>"$logf" 2>&1 &
+  local pid=$!
+  echo "$pid" >"${STATE_DIR}/private-registry.pid"
+  if ! wait_for "private registry" "$pid" private_registry_ok; then
+    log_tail "$logf"
+    die "private registry did not start on ${PRIVATE_REGISTRY_ADDR}"
+  fi
+  [[ "$(private_registry_status)" == "401" ]] || die "private registry on ${PRIVATE_REGISTRY_URL} answers without credentials"
+  log "private registry: up on ${PRIVATE_REGISTRY_URL} (pid ${pid}, user ${PRIVATE_REGISTRY_USER})"
+}
+
+# Logs in with a temporary client config and pushes; returns non-zero on failure.
+private_push() {
+  local cfg="$1" logf="$2"
+  DOCKER_CONFIG="$cfg" timeout 60 docker login --username "$PRIVATE_REGISTRY_USER" --password-stdin \
+    "$PRIVATE_REGISTRY_ADDR" <<<"$PRIVATE_REGISTRY_PASSWORD" >"$logf" 2>&1 || return 1
+  DOCKER_CONFIG="$cfg" timeout 300 docker push "$PRIVATE_IMAGE" >>"$logf" 2>&1 || return 1
+}
+
+push_private_image() {
+  if private_registry_has_image; then
+    log "private image: ${PRIVATE_IMAGE} already in the private registry"
+    return
+  fi
+  local logf="${STATE_DIR}/private-push.log"
+  if ! docker image inspect "$IMAGE" >/dev/null 2>&1; then
+    timeout 300 docker pull "$IMAGE" >"$logf" 2>&1 || {
+      log_tail "$logf"
+      die "docker pull ${IMAGE} failed"
+    }
+  fi
+  docker tag "$IMAGE" "$PRIVATE_IMAGE" || die "docker tag ${PRIVATE_IMAGE} failed"
+  local cfg rc=0
+  cfg="$(mktemp -d "${STATE_DIR}/docker-config.XXXXXX")"
+  private_push "$cfg" "$logf" || rc=$?
+  # Nothing keeps the credential: log out, drop the temporary client config and
+  # the local tag (the tests pull the image themselves).
+  DOCKER_CONFIG="$cfg" timeout 30 docker logout "$PRIVATE_REGISTRY_ADDR" >>"$logf" 2>&1 || true
+  rm -rf "$cfg"
+  docker rmi "$PRIVATE_IMAGE" >/dev/null 2>&1 || true
+  if ((rc != 0)); then
+    log_tail "$logf"
+    die "docker login/push of ${PRIVATE_IMAGE} failed"
+  fi
+  private_registry_has_image || die "private registry does not serve ${PRIVATE_IMAGE} after the push"
+  log "private image: pushed ${PRIVATE_IMAGE}"
+}
+
 # ---------------------------------------------------------------- kubectl
 
 ensure_kubectl() {
@@ -334,6 +475,14 @@ check_only() {
   elif ! registry_has_tag "$IMAGE_TAG"; then
     MISSING+=("test image ${IMAGE} (not in the registry)")
   fi
+  code="$(private_registry_status)"
+  if [[ "$code" == "000" ]]; then
+    MISSING+=("private registry (nothing answers on ${PRIVATE_REGISTRY_URL}/v2/)")
+  elif [[ "$code" != "401" ]]; then
+    MISSING+=("private registry (${PRIVATE_REGISTRY_URL}/v2/ answered HTTP ${code} without credentials, expected 401)")
+  elif ! private_registry_has_image; then
+    MISSING+=("private image ${PRIVATE_IMAGE} (not served to the test credential)")
+  fi
   have kubectl || MISSING+=("kubectl (not on PATH)")
   have mosquitto_pub || MISSING+=("mosquitto-clients (mosquitto_pub not on PATH)")
   [[ -x /bin/busybox ]] || MISSING+=("busybox-static (/bin/busybox)")
@@ -358,6 +507,8 @@ if [[ "$CAN_INSTALL" == 1 ]]; then
   start_dockerd
   start_registry
   build_image
+  start_private_registry
+  push_private_image
   ensure_kubectl
 else
   check_only
@@ -378,4 +529,4 @@ fi
 
 docker_version="$(timeout 10 docker version --format '{{.Server.Version}}' 2>/dev/null || echo '?')"
 cgroup_version="$(timeout 10 docker info --format '{{.CgroupVersion}}' 2>/dev/null || echo '?')"
-log "ready in ${elapsed}s: docker ${docker_version} (cgroup v${cgroup_version}), registry ${REGISTRY_URL}, image ${IMAGE}, kubectl $(kubectl_version), mosquitto_pub $(command -v mosquitto_pub)"
+log "ready in ${elapsed}s: docker ${docker_version} (cgroup v${cgroup_version}), registry ${REGISTRY_URL}, image ${IMAGE}, private registry ${PRIVATE_REGISTRY_URL} (image ${PRIVATE_IMAGE}), kubectl $(kubectl_version), mosquitto_pub $(command -v mosquitto_pub)"

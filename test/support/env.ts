@@ -1,5 +1,5 @@
 // Test environment helpers: which external services (Docker, the local
-// registry) a test needs, and what to do when one is missing.
+// registries) a test needs, and what to do when one is missing.
 //
 // test/setup.sh (run by `npm test`) installs and starts them. When a check
 // fails: on CI (process.env.CI set) the test FAILS, because CI must have
@@ -17,6 +17,17 @@ export const TEST_IMAGE_LATEST = '127.0.0.1:5000/flotilla/busybox:latest';
 /** host:port of the local registry test/setup.sh starts. */
 export const REGISTRY_ADDR = '127.0.0.1:5000';
 export const REGISTRY_URL = `http://${REGISTRY_ADDR}`;
+/**
+ * host:port of the private registry test/setup.sh starts: basic auth (htpasswd,
+ * bcrypt), loopback only, for imagePullSecrets tests.
+ */
+export const PRIVATE_REGISTRY = '127.0.0.1:5001';
+export const PRIVATE_REGISTRY_URL = `http://${PRIVATE_REGISTRY}`;
+/** The private registry's user and password: a throwaway test credential (same as in test/setup.sh). */
+export const PRIVATE_REGISTRY_USER = 'flotilla';
+export const PRIVATE_REGISTRY_PASSWORD = 'flotilla-test-only-password';
+/** The busybox test image in the private registry, pullable only with the credential. */
+export const PRIVATE_IMAGE = `${PRIVATE_REGISTRY}/private/busybox:1.0`;
 /** Docker's API socket. */
 export const DOCKER_SOCKET = '/var/run/docker.sock';
 
@@ -83,13 +94,16 @@ interface HttpProbe {
   path: string;
   method?: 'GET' | 'HEAD';
   headers?: Record<string, string>;
+  /** The status that counts as success (200 unless told). */
+  expect?: number;
 }
 
 /**
  * Sends one request (to host:port or a unix socket); resolves to an empty
- * string when the answer is 200, otherwise to a reason. Never rejects.
+ * string when the answer is 200 (or `expect`), otherwise to a reason. Never rejects.
  */
-function probeHttp(target: HttpProbe, describe: string): Promise<string> {
+function probeHttp(probe: HttpProbe, describe: string): Promise<string> {
+  const { expect = 200, ...target } = probe;
   return new Promise<string>((resolve) => {
     const req = http.request(
       {
@@ -102,7 +116,7 @@ function probeHttp(target: HttpProbe, describe: string): Promise<string> {
       (res) => {
         res.resume();
         const status = res.statusCode ?? 0;
-        resolve(status === 200 ? '' : `${describe} answered HTTP ${status}`);
+        resolve(status === expect ? '' : `${describe} answered HTTP ${status}${expect === 200 ? '' : ` (expected ${expect})`}`);
       },
     );
     req.on('timeout', () => {
@@ -151,5 +165,32 @@ export const testImageAvailable: ExplainedCheck = explained(async () => {
       },
     },
     `HEAD manifest of ${TEST_IMAGE}`,
+  );
+});
+
+const privateAuth = `Basic ${Buffer.from(`${PRIVATE_REGISTRY_USER}:${PRIVATE_REGISTRY_PASSWORD}`).toString('base64')}`;
+
+/**
+ * The private registry asks for credentials (GET /v2/ without them is 401),
+ * accepts the test credential and serves PRIVATE_IMAGE's manifest with it.
+ */
+export const privateRegistryAvailable: ExplainedCheck = explained(async () => {
+  const port = 5001;
+  const anonymous = await probeHttp({ host: '127.0.0.1', port, path: '/v2/', expect: 401 }, `GET ${PRIVATE_REGISTRY_URL}/v2/ without credentials`);
+  if (anonymous !== '') return anonymous;
+  const authed = await probeHttp({ host: '127.0.0.1', port, path: '/v2/', headers: { Authorization: privateAuth } }, `GET ${PRIVATE_REGISTRY_URL}/v2/ as ${PRIVATE_REGISTRY_USER}`);
+  if (authed !== '') return authed;
+  return probeHttp(
+    {
+      host: '127.0.0.1',
+      port,
+      path: '/v2/private/busybox/manifests/1.0',
+      method: 'HEAD',
+      headers: {
+        Authorization: privateAuth,
+        Accept: 'application/vnd.docker.distribution.manifest.v2+json, application/vnd.oci.image.manifest.v1+json',
+      },
+    },
+    `HEAD manifest of ${PRIVATE_IMAGE}`,
   );
 });
