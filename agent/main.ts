@@ -10,6 +10,7 @@ import { AgentAborted, AgentStartupError, startAgent, type RunningAgent } from '
 import { systemHostProbe } from './conditions/index.js';
 import { agentProgram, CONFIG_FILE_NAME, DEFAULT_DATA_DIR, formatProblem, parseFlags, readConfigFile, resolveConfig, TOKEN_ENV_VAR } from './config.js';
 import { createDockerEngine } from './engine/docker-engine.js';
+import { loadIdentity } from './identity/files.js';
 import { createMqttJsConnector } from './link/index.js';
 import { createProbeManager } from './probes/index.js';
 import { readNodeFacts, reconcilerConfig, startReconciler } from './reconcile/index.js';
@@ -77,7 +78,11 @@ async function main(): Promise<void> {
   process.on('SIGTERM', () => stop('SIGTERM'));
 
   const hostProbe = systemHostProbe();
-  const engine = createDockerEngine({ socketPath: cfg.dockerSocket, logger });
+  // The node this agent runs as owns its containers; another agent on the same Docker host (or a
+  // test run) never sees them. A host renamed after enrollment keeps its enrolled name, as startAgent does.
+  const enrolled = await loadIdentity(cfg.dataDir).catch(() => undefined);
+  const owner = enrolled && cfg.nodeNameSource === 'hostname' ? enrolled.nodeName : cfg.nodeName;
+  const engine = createDockerEngine({ socketPath: cfg.dockerSocket, logger, owner });
   const probes = createProbeManager({ engine, clock, logger });
   try {
     agent = await startAgent(

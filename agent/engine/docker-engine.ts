@@ -50,6 +50,11 @@ export interface DockerEngineOptions {
   sysRoot?: string;
   /** How many containers listManaged inspects at once. Default 4. */
   inspectConcurrency?: number;
+  /**
+   * When set (the agent passes its node name), every container created is labelled with it and
+   * listManaged returns only containers with that label.
+   */
+  owner?: string;
 }
 
 const DEFAULT_REQUEST_TIMEOUT_MS = 60_000;
@@ -234,7 +239,7 @@ export function createDockerEngine(opts: DockerEngineOptions): ContainerEngine {
     const what = `create container ${spec.name}`;
     let body;
     try {
-      body = toCreateOptions(spec);
+      body = toCreateOptions(opts.owner === undefined ? spec : { ...spec, labels: { ...spec.labels, [LABELS.owner]: opts.owner } });
     } catch (e) {
       throw new EngineError('Failed', `${what}: ${dockerErrorParts(e).message}`, { cause: e });
     }
@@ -538,11 +543,12 @@ export function createDockerEngine(opts: DockerEngineOptions): ContainerEngine {
     },
 
     async listManaged(): Promise<ObservedContainer[]> {
-      const list = await call('list managed containers', (signal) =>
-        docker.listContainers({ all: true, filters: { label: [`${LABELS.managed}=true`] }, abortSignal: signal }),
-      );
+      const label = [`${LABELS.managed}=true`, ...(opts.owner === undefined ? [] : [`${LABELS.owner}=${opts.owner}`])];
+      const list = await call('list managed containers', (signal) => docker.listContainers({ all: true, filters: { label }, abortSignal: signal }));
       // The server-side filter already did it; checked again so nothing else can ever slip in.
-      const ids = list.filter((c) => c.Labels?.[LABELS.managed] === 'true').map((c) => c.Id);
+      const ours = (l: Record<string, string> | undefined): boolean =>
+        l?.[LABELS.managed] === 'true' && (opts.owner === undefined || l[LABELS.owner] === opts.owner);
+      const ids = list.filter((c) => ours(c.Labels)).map((c) => c.Id);
       const observed = await mapLimit(ids, inspectConcurrency, inspectManaged);
       return observed
         .filter((o): o is ObservedContainer => o !== undefined)

@@ -16,6 +16,8 @@ export const LABELS = {
   specHash: 'io.flotilla.container.spec-hash',
   /** How many times this container was (re)started for this pod: the restartCount. */
   attempt: 'io.flotilla.container.attempt',
+  /** The node (agent) that created it: agents sharing a Docker host never touch each other's. */
+  owner: 'io.flotilla.owner',
 } as const;
 
 export type ContainerRole = 'sandbox' | 'init' | 'app';

@@ -8,40 +8,19 @@
  */
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { createDockerEngine } from '../../agent/engine/docker-engine.js';
-import type { ContainerEngine, ObservedContainer } from '../../agent/engine/types.js';
-import { createProbeManager } from '../../agent/probes/index.js';
-import type { ProbeManager } from '../../agent/probes/types.js';
-import { startReconciler, type Reconciler } from '../../agent/reconcile/index.js';
+import type { ContainerEngine } from '../../agent/engine/types.js';
+import type { Reconciler } from '../../agent/reconcile/index.js';
 import type { KubeObject } from '../../shared/api/meta.js';
-import type { DesiredState } from '../../shared/protocol/desired.js';
-import type { NodeEvent, PodStatusReport } from '../../shared/protocol/messages.js';
-import { systemClock } from '../../shared/util/clock.js';
+import type { NodeEvent } from '../../shared/protocol/messages.js';
 import { errorMessage, isRecord, type JsonObject } from '../../shared/util/guards.js';
-import { silentLogger } from '../../shared/util/logger.js';
-import { DOCKER_SOCKET, TEST_IMAGE, dockerAvailable, registryAvailable, requireService, testImageAvailable } from '../support/env.js';
-import { until } from '../support/wait.js';
+import { engineWithTestImage } from '../support/engine-harness.js';
+import { TEST_IMAGE } from '../support/env.js';
+import { RECONCILE_NODE, reconcileHarness, waitFor } from '../support/reconcile-harness.js';
 
 const RUN = Date.now().toString(36);
 /** The reconciler's podPidsLimit in these tests (per container). */
 const PIDS_LIMIT = 50;
 const MEMORY_LIMIT = 64 * 2 ** 20;
-
-/** `until`, where `false` also means "not yet". */
-function waitFor<T>(what: string, fn: () => T | undefined | Promise<T | undefined>, timeoutMs = 20_000): Promise<T> {
-  return until(
-    what,
-    async () => {
-      const v = await fn();
-      return v === false ? undefined : v;
-    },
-    timeoutMs,
-    150,
-  );
-}
 
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
@@ -50,7 +29,7 @@ function podObj(name: string, spec: JsonObject): KubeObject {
     apiVersion: 'v1',
     kind: 'Pod',
     metadata: { name, namespace: 'default', uid: `${RUN}-${name}-${randomUUID().slice(0, 8)}`, labels: { app: name } },
-    spec: { nodeName: 'pi-test', restartPolicy: 'Always', terminationGracePeriodSeconds: 1, ...spec },
+    spec: { nodeName: RECONCILE_NODE, restartPolicy: 'Always', terminationGracePeriodSeconds: 1, ...spec },
   };
 }
 
@@ -59,27 +38,10 @@ const sh = (script: string, extra: JsonObject = {}): JsonObject => ({ image: TES
 describe('reconcile on real Docker: pod limits from inside the pod, readiness', function () {
   this.timeout(120_000);
   let engine: ContainerEngine;
-  let probes: ProbeManager | undefined;
   let rec: Reconciler | undefined;
-  let podsDir: string | undefined;
-  const events: NodeEvent[] = [];
-  let state: DesiredState = { node: 'pi-test', seq: 1, issuedAt: '', pods: [], configMaps: [], secrets: [] };
-  const uids = new Set<string>();
-
-  function setDesired(pods: KubeObject[]): void {
-    for (const p of pods) if (p.metadata.uid) uids.add(p.metadata.uid);
-    state = { ...state, seq: state.seq + 1, pods };
-    rec?.update(state);
-  }
-
-  function report(pod: KubeObject): PodStatusReport | undefined {
-    return rec?.reports().find((r) => r.uid === pod.metadata.uid);
-  }
-
-  function containerStatus(pod: KubeObject, name: string): JsonObject | undefined {
-    const list = report(pod)?.status['containerStatuses'];
-    return Array.isArray(list) ? list.filter(isRecord).find((c) => c['name'] === name) : undefined;
-  }
+  let events: NodeEvent[] = [];
+  const r = reconcileHarness({ podsDirPrefix: 'flotilla-limits-', podPidsLimit: PIDS_LIMIT, realProbes: true });
+  const { setDesired, report, containerStatus, running } = r;
 
   function condition(pod: KubeObject, type: string): string | undefined {
     const list = report(pod)?.status['conditions'];
@@ -90,10 +52,6 @@ describe('reconcile on real Docker: pod limits from inside the pod, readiness', 
   function isRunningState(cs: JsonObject | undefined): boolean {
     const st = cs?.['state'];
     return isRecord(st) && isRecord(st['running']);
-  }
-
-  async function running(pod: KubeObject, name: string): Promise<ObservedContainer | undefined> {
-    return (await engine.listManaged()).find((c) => c.podUid === pod.metadata.uid && c.container === name && c.state === 'running');
   }
 
   /** Phase Running and every named container running and ready. */
@@ -109,49 +67,17 @@ describe('reconcile on real Docker: pod limits from inside the pod, readiness', 
   }
 
   before(async function () {
-    await requireService('docker', dockerAvailable, this);
-    await requireService('registry', registryAvailable, this);
-    await requireService('test image', testImageAvailable, this);
-    engine = createDockerEngine({ socketPath: DOCKER_SOCKET, logger: silentLogger });
-    await engine.pullImage(TEST_IMAGE, {});
-    podsDir = await mkdtemp(join(tmpdir(), 'flotilla-limits-'));
-    probes = createProbeManager({ engine, clock: systemClock, logger: silentLogger });
-    rec = startReconciler({
-      engine,
-      probes,
-      desired: { current: () => state },
-      publishPodStatus: () => Promise.resolve(true),
-      publishEvents: (m) => {
-        events.push(...m.events);
-        return Promise.resolve(true);
-      },
-      config: {
-        nodeName: 'pi-test',
-        podsDir,
-        hostIP: '127.0.0.1',
-        podInfraImage: TEST_IMAGE,
-        podInfraCommand: ['sleep', '2147483647'],
-        podPidsLimit: PIDS_LIMIT,
-        allowPrivileged: false,
-        pollIntervalMs: 300,
-        nodeCpuCores: 2,
-        nodeMemoryBytes: 2 ** 31,
-      },
-      clock: systemClock,
-      logger: silentLogger,
-    });
+    engine = await engineWithTestImage(this);
+    await r.setUp(engine);
+    ({ rec, events } = r.start());
   });
 
   afterEach(async () => {
-    setDesired([]);
-    await waitFor('pods removed', async () => ((await engine.listManaged()).some((c) => uids.has(c.podUid)) ? undefined : true), 30_000);
+    await r.removeAllPods();
   });
 
   after(async () => {
-    await rec?.stop();
-    probes?.stop();
-    if (rec) for (const c of await engine.listManaged()) if (uids.has(c.podUid)) await engine.removeContainer(c.id);
-    if (podsDir) await rm(podsDir, { recursive: true, force: true });
+    await r.dispose();
   });
 
   it('the container sees its pod limits in its own cgroups: memory without extra swap, CFS quota, shares, pids.max', async () => {
@@ -190,7 +116,9 @@ describe('reconcile on real Docker: pod limits from inside the pod, readiness', 
     this.timeout(90_000);
     // busybox sh gives up at its first failed fork: the inner shell forks until refused, the
     // outer loop starts another one (its own forks may be refused too; it keeps going).
-    const bomb = `while :; do sh -c 'for i in $(seq 1 200); do sleep 30 & done; sleep 30'; sleep 1; done`;
+    // The bomb runs in the background; PID 1 becomes a plain sleep that never forks, so a shell
+    // that dies on "can't fork" does not take the container (and the readings) down with it.
+    const bomb = `(while :; do sh -c 'for i in $(seq 1 200); do sleep 30 & done; sleep 30'; sleep 1; done) & exec sleep 3600`;
     const pod = podObj('forkbomb', { containers: [sh(bomb, { name: 'bomb' }), sh('sleep 3600', { name: 'app' })] });
     setDesired([pod]);
     await waitFor('forkbomb ready', allReady(pod, 'bomb', 'app'), 30_000);
