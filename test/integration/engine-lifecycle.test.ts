@@ -5,46 +5,12 @@
  * tail / timestamps / follow, and exec exit codes, output and time limits.
  */
 import assert from 'node:assert/strict';
-import { createDockerEngine } from '../../agent/engine/docker-engine.js';
 import { FrameDemuxer, LineSplitter } from '../../agent/engine/docker-stream.js';
 import { isEngineError } from '../../agent/engine/errors.js';
-import { LABELS, type ContainerCreateSpec, type ContainerEngine, type ObservedContainer } from '../../agent/engine/types.js';
-import { silentLogger } from '../../shared/util/logger.js';
-import {
-  DOCKER_SOCKET,
-  TEST_IMAGE,
-  dockerAvailable,
-  registryAvailable,
-  requireService,
-  testImageAvailable,
-} from '../support/env.js';
+import type { ContainerCreateSpec, ContainerEngine, ObservedContainer } from '../../agent/engine/types.js';
+import { TestContainers, engineWithTestImage, shellSpec } from '../support/engine-harness.js';
 
 const RUN = `${process.pid}-${Date.now().toString(36)}`;
-
-function spec(name: string, script: string, over: Partial<ContainerCreateSpec> = {}): ContainerCreateSpec {
-  return {
-    name,
-    labels: {
-      [LABELS.managed]: 'true',
-      [LABELS.podUid]: `uid-${name}`,
-      [LABELS.podNamespace]: 'default',
-      [LABELS.podName]: name,
-      [LABELS.container]: 'app',
-      [LABELS.role]: 'app',
-      [LABELS.specHash]: 'h',
-      [LABELS.attempt]: '0',
-    },
-    image: TEST_IMAGE,
-    entrypoint: ['sh', '-c'],
-    cmd: [script],
-    env: [],
-    mounts: [],
-    ports: [],
-    networkMode: 'none',
-    privileged: false,
-    ...over,
-  };
-}
 
 /** A frame of Docker's multiplexed stream. */
 function frame(type: 1 | 2, text: string): Buffer {
@@ -58,14 +24,11 @@ function frame(type: 1 | 2, text: string): Buffer {
 describe('engine: stop, logs and exec (real Docker)', function () {
   this.timeout(90_000);
   let engine: ContainerEngine;
-  const created: string[] = [];
+  const containers = new TestContainers(() => engine);
   const name = (s: string): string => `flotilla-test-life-${s}-${RUN}`;
 
   async function startScript(label: string, script: string, over: Partial<ContainerCreateSpec> = {}): Promise<string> {
-    const id = await engine.createContainer(spec(name(label), script, over));
-    created.push(id);
-    await engine.startContainer(id);
-    return id;
+    return containers.createStarted(shellSpec(name(label), script, over));
   }
 
   async function observed(id: string): Promise<ObservedContainer> {
@@ -103,16 +66,12 @@ describe('engine: stop, logs and exec (real Docker)', function () {
   }
 
   before(async function () {
-    await requireService('docker', dockerAvailable, this);
-    await requireService('registry', registryAvailable, this);
-    await requireService('test image', testImageAvailable, this);
-    engine = createDockerEngine({ socketPath: DOCKER_SOCKET, logger: silentLogger });
-    await engine.pullImage(TEST_IMAGE, {});
+    engine = await engineWithTestImage(this);
   });
 
   after(async function () {
     if (engine === undefined) return;
-    for (const id of created) await engine.removeContainer(id);
+    await containers.removeAll();
   });
 
   describe('stopContainer', function () {

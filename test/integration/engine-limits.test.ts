@@ -5,64 +5,22 @@
  * stops at pids.max.
  */
 import assert from 'node:assert/strict';
-import { createDockerEngine } from '../../agent/engine/docker-engine.js';
-import {
-  LABELS,
-  type ContainerCreateSpec,
-  type ContainerEngine,
-  type ExecResult,
-  type ObservedContainer,
-  type RuntimeInfo,
-} from '../../agent/engine/types.js';
-import { silentLogger } from '../../shared/util/logger.js';
-import {
-  DOCKER_SOCKET,
-  TEST_IMAGE,
-  dockerAvailable,
-  registryAvailable,
-  requireService,
-  testImageAvailable,
-} from '../support/env.js';
+import type { ContainerCreateSpec, ContainerEngine, ExecResult, ObservedContainer, RuntimeInfo } from '../../agent/engine/types.js';
+import { TestContainers, engineWithTestImage, managedSpec } from '../support/engine-harness.js';
 
 const RUN = `${process.pid}-${Date.now().toString(36)}`;
 const MiB = 1024 * 1024;
-
-function spec(name: string, over: Partial<ContainerCreateSpec> = {}): ContainerCreateSpec {
-  return {
-    name,
-    labels: {
-      [LABELS.managed]: 'true',
-      [LABELS.podUid]: `uid-${name}`,
-      [LABELS.podNamespace]: 'default',
-      [LABELS.podName]: name,
-      [LABELS.container]: 'app',
-      [LABELS.role]: 'app',
-      [LABELS.specHash]: 'h',
-      [LABELS.attempt]: '0',
-    },
-    image: TEST_IMAGE,
-    cmd: ['sleep', '300'],
-    env: [],
-    mounts: [],
-    ports: [],
-    networkMode: 'none',
-    privileged: false,
-    ...over,
-  };
-}
 
 describe('engine: cgroup limits (real Docker)', function () {
   this.timeout(90_000);
   let engine: ContainerEngine;
   let info: RuntimeInfo;
-  const created: string[] = [];
+  const containers = new TestContainers(() => engine);
   const name = (s: string): string => `flotilla-test-lim-${s}-${RUN}`;
 
   async function createStarted(s: ContainerCreateSpec): Promise<{ id: string; ms: number }> {
     const t0 = performance.now();
-    const id = await engine.createContainer(s);
-    created.push(id);
-    await engine.startContainer(id);
+    const id = await containers.createStarted(s);
     return { id, ms: performance.now() - t0 };
   }
 
@@ -83,22 +41,18 @@ describe('engine: cgroup limits (real Docker)', function () {
   }
 
   before(async function () {
-    await requireService('docker', dockerAvailable, this);
-    await requireService('registry', registryAvailable, this);
-    await requireService('test image', testImageAvailable, this);
-    engine = createDockerEngine({ socketPath: DOCKER_SOCKET, logger: silentLogger });
-    await engine.pullImage(TEST_IMAGE, {});
+    engine = await engineWithTestImage(this);
     info = await engine.info();
   });
 
   after(async function () {
     if (engine === undefined) return;
-    for (const id of created) await engine.removeContainer(id);
+    await containers.removeAll();
   });
 
   it('applies memory 64Mi (no extra swap), CPU quota 50000/100000, shares 512 and pids 64', async function () {
     const { id, ms } = await createStarted(
-      spec(name('limits'), {
+      managedSpec(name('limits'), {
         memoryBytes: 64 * MiB,
         memorySwapBytes: 64 * MiB,
         cpuQuota: 50_000,
@@ -158,7 +112,7 @@ describe('engine: cgroup limits (real Docker)', function () {
   });
 
   it('without limits the cgroup is unlimited', async function () {
-    const { id } = await createStarted(spec(name('unlimited')));
+    const { id } = await createStarted(managedSpec(name('unlimited')));
     if (info.cgroupVersion === '1') {
       assert.equal(await cat(id, '/sys/fs/cgroup/cpu/cpu.cfs_quota_us'), '-1');
       assert.equal(await cat(id, '/sys/fs/cgroup/pids/pids.max'), 'max');
@@ -174,7 +128,7 @@ describe('engine: cgroup limits (real Docker)', function () {
     if (!info.memoryLimitSupported) this.skip();
     // tail keeps the whole line (no newline in /dev/zero) in memory: 200 MB against 32 MB.
     const { id } = await createStarted(
-      spec(name('oom'), {
+      managedSpec(name('oom'), {
         memoryBytes: 32 * MiB,
         memorySwapBytes: 32 * MiB,
         cmd: ['sh', '-c', 'dd if=/dev/zero bs=1M count=200 | tail'],
@@ -193,7 +147,7 @@ describe('engine: cgroup limits (real Docker)', function () {
     // one survives, records the peak with a builtin (no fork) and becomes a sleep (no fork).
     const bomb = 'i=0; while [ $i -lt 100 ]; do sleep 300 & i=$((i+1)); echo started=$i; done';
     const { id } = await createStarted(
-      spec(name('forkbomb'), {
+      managedSpec(name('forkbomb'), {
         pidsLimit: 20,
         cmd: ['sh', '-c', `sh -c '${bomb}'; echo inner-exit=$?; read cur < ${pidsDir}/pids.current; echo peak=$cur; exec sleep 300`],
       }),

@@ -15,14 +15,8 @@ import { armVariantFromCpuinfo, memoryCgroupEnabled, platformOf } from '../../ag
 import { LABELS, type ContainerCreateSpec, type ContainerEngine } from '../../agent/engine/types.js';
 import { isRecord } from '../../shared/util/guards.js';
 import { silentLogger } from '../../shared/util/logger.js';
-import {
-  DOCKER_SOCKET,
-  TEST_IMAGE,
-  dockerAvailable,
-  registryAvailable,
-  requireService,
-  testImageAvailable,
-} from '../support/env.js';
+import { TestContainers, engineWithTestImage, managedLabels as agentLabels, managedSpec } from '../support/engine-harness.js';
+import { TEST_IMAGE } from '../support/env.js';
 import { run } from '../support/run.js';
 
 const RUN = `${process.pid}-${Date.now().toString(36)}`;
@@ -50,32 +44,13 @@ function field(o: unknown, ...path: string[]): unknown {
   return cur;
 }
 
+/** The agent's labels, with a spec hash and an attempt the listing must read back. */
 function managedLabels(name: string): Record<string, string> {
-  return {
-    [LABELS.managed]: 'true',
-    [LABELS.podUid]: `uid-${name}`,
-    [LABELS.podNamespace]: 'default',
-    [LABELS.podName]: name,
-    [LABELS.container]: 'app',
-    [LABELS.role]: 'app',
-    [LABELS.specHash]: 'hash-1',
-    [LABELS.attempt]: '2',
-  };
+  return agentLabels(name, { specHash: 'hash-1', attempt: '2' });
 }
 
 function spec(name: string, over: Partial<ContainerCreateSpec> = {}): ContainerCreateSpec {
-  return {
-    name,
-    labels: managedLabels(name),
-    image: TEST_IMAGE,
-    cmd: ['sleep', '300'],
-    env: [],
-    mounts: [],
-    ports: [],
-    networkMode: 'none',
-    privileged: false,
-    ...over,
-  };
+  return managedSpec(name, { labels: managedLabels(name), ...over });
 }
 
 function goArch(): string {
@@ -86,29 +61,23 @@ function goArch(): string {
 describe('engine: observe and create (real Docker)', function () {
   this.timeout(60_000);
   let engine: ContainerEngine;
-  const created: string[] = [];
+  const containers = new TestContainers(() => engine);
   const cliCreated: string[] = [];
   let tmp = '';
 
   const name = (s: string): string => `flotilla-test-obs-${s}-${RUN}`;
   async function create(s: ContainerCreateSpec): Promise<string> {
-    const id = await engine.createContainer(s);
-    created.push(id);
-    return id;
+    return containers.create(s);
   }
 
   before(async function () {
-    await requireService('docker', dockerAvailable, this);
-    await requireService('registry', registryAvailable, this);
-    await requireService('test image', testImageAvailable, this);
-    engine = createDockerEngine({ socketPath: DOCKER_SOCKET, logger: silentLogger });
-    await engine.pullImage(TEST_IMAGE, {});
+    engine = await engineWithTestImage(this);
     tmp = await mkdtemp(join(tmpdir(), 'flotilla-engine-'));
   });
 
   after(async function () {
     if (engine === undefined) return;
-    for (const id of created) await engine.removeContainer(id);
+    await containers.removeAll();
     for (const id of cliCreated) await run('docker', ['rm', '-f', id]);
     if (tmp !== '') await rm(tmp, { recursive: true, force: true });
   });

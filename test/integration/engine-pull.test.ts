@@ -8,20 +8,10 @@
 import assert from 'node:assert/strict';
 import http from 'node:http';
 import net from 'node:net';
-import { createDockerEngine } from '../../agent/engine/docker-engine.js';
 import { isEngineError } from '../../agent/engine/errors.js';
 import type { ContainerEngine, PullProgress } from '../../agent/engine/types.js';
-import { silentLogger } from '../../shared/util/logger.js';
-import {
-  DOCKER_SOCKET,
-  REGISTRY_ADDR,
-  REGISTRY_URL,
-  TEST_IMAGE,
-  dockerAvailable,
-  registryAvailable,
-  requireService,
-  testImageAvailable,
-} from '../support/env.js';
+import { engineWithTestImage } from '../support/engine-harness.js';
+import { REGISTRY_ADDR, REGISTRY_URL, TEST_IMAGE } from '../support/env.js';
 import { run } from '../support/run.js';
 
 const RUN = `${process.pid}-${Date.now().toString(36)}`;
@@ -63,11 +53,7 @@ describe('engine: image pulls (real Docker + registry)', function () {
   let pushed = false;
 
   before(async function () {
-    await requireService('docker', dockerAvailable, this);
-    await requireService('registry', registryAvailable, this);
-    await requireService('test image', testImageAvailable, this);
-    engine = createDockerEngine({ socketPath: DOCKER_SOCKET, logger: silentLogger });
-    await engine.pullImage(TEST_IMAGE, {});
+    engine = await engineWithTestImage(this);
     // An image nobody has pulled: the test image plus a layer of 4 MB of random bytes, pushed to
     // the local registry under a tag of this run and removed locally, so the pull below is real.
     const src = `flotilla-test-pullsrc-${RUN}`;

@@ -13,15 +13,16 @@ import { fileURLToPath } from 'node:url';
 import { startAgent, type RunningAgent } from '../../agent/agent.js';
 import { loadHostFixture, recordedHostProbe } from '../../agent/conditions/index.js';
 import type { AgentConfig } from '../../agent/config.js';
-import { createDockerEngine } from '../../agent/engine/docker-engine.js';
-import { LABELS, type ContainerEngine } from '../../agent/engine/types.js';
+import type { ContainerEngine } from '../../agent/engine/types.js';
 import { mqttJsConnector } from '../../agent/link/index.js';
 import type { KubeObject } from '../../shared/api/meta.js';
 import { systemClock } from '../../shared/util/clock.js';
-import { createJsonLogger, silentLogger } from '../../shared/util/logger.js';
+import { createJsonLogger } from '../../shared/util/logger.js';
 import { main as flotctlMain } from '../../server/flotctl/cli.js';
-import { DOCKER_SOCKET, TEST_IMAGE, dockerAvailable, registryAvailable, requireService, testImageAvailable } from '../support/env.js';
+import { TestContainers, engineWithTestImage, managedLabels, shellSpec } from '../support/engine-harness.js';
+import { DOCKER_SOCKET, requireService } from '../support/env.js';
 import { pod } from '../support/fixtures.js';
+import { bootstrapToken, flotctl, kubectlAvailable } from '../support/flotctl.js';
 import { endpoint, startHub, type HubHandle } from '../support/hub.js';
 import { apiClient, type Api } from '../support/http.js';
 import { run } from '../support/run.js';
@@ -31,26 +32,6 @@ const PODS = '/api/v1/namespaces/default/pods';
 const NODE = 'pi-logs';
 const RUN = `${process.pid}-${Date.now().toString(36)}`;
 
-async function flotctl(hub: HubHandle, args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  let stdout = '';
-  let stderr = '';
-  const code = await flotctlMain(['--kubeconfig', hub.kubeconfig, ...args], {
-    stdout: { write: (s: string) => void (stdout += s) },
-    stderr: { write: (s: string) => void (stderr += s) },
-    stdin: (async function* () {})(),
-    env: {},
-  });
-  return { code, stdout, stderr };
-}
-
-async function kubectlAvailable(): Promise<boolean> {
-  try {
-    return (await run('kubectl', ['version', '--client'])).code === 0;
-  } catch {
-    return false;
-  }
-}
-
 describe('logs end to end: hub, real agent, real Docker', function () {
   this.timeout(120_000);
   let hub: HubHandle;
@@ -59,37 +40,16 @@ describe('logs end to end: hub, real agent, real Docker', function () {
   let agent: RunningAgent | undefined;
   let agentDir: string;
   const agentLogs: string[] = [];
-  const created: string[] = [];
+  const containers = new TestContainers(() => engine);
 
   /** A pod bound to the agent's node, and its container started on Docker with the agent's labels. */
   async function podWithContainer(name: string, script: string): Promise<string> {
     const res = await api<KubeObject>(PODS, { method: 'POST', body: pod(name, { nodeName: NODE }) });
     assert.equal(res.status, 201, res.text);
     const uid = res.body.metadata.uid ?? '';
-    const id = await engine.createContainer({
-      name: `flotilla-test-logs-${name}-${RUN}`,
-      labels: {
-        [LABELS.managed]: 'true',
-        [LABELS.podUid]: uid,
-        [LABELS.podNamespace]: 'default',
-        [LABELS.podName]: name,
-        [LABELS.container]: 'main',
-        [LABELS.role]: 'app',
-        [LABELS.specHash]: 'h',
-        [LABELS.attempt]: '0',
-      },
-      image: TEST_IMAGE,
-      entrypoint: ['sh', '-c'],
-      cmd: [script],
-      env: [],
-      mounts: [],
-      ports: [],
-      networkMode: 'none',
-      privileged: false,
-    });
-    created.push(id);
-    await engine.startContainer(id);
-    return id;
+    return containers.createStarted(
+      shellSpec(`flotilla-test-logs-${name}-${RUN}`, script, { labels: managedLabels(name, { podUid: uid, container: 'main' }) }),
+    );
   }
 
   async function exited(id: string): Promise<void> {
@@ -97,15 +57,10 @@ describe('logs end to end: hub, real agent, real Docker', function () {
   }
 
   before(async function () {
-    await requireService('docker', dockerAvailable, this);
-    await requireService('registry', registryAvailable, this);
-    await requireService('test image', testImageAvailable, this);
-    engine = createDockerEngine({ socketPath: DOCKER_SOCKET, logger: silentLogger });
-    await engine.pullImage(TEST_IMAGE, {});
+    engine = await engineWithTestImage(this);
     hub = await startHub();
     api = apiClient(endpoint(hub));
-    const t = await flotctl(hub, ['token', 'create', '--ttl', '1h']);
-    assert.equal(t.code, 0, t.stderr);
+    const token = await bootstrapToken(hub);
     agentDir = await mkdtemp(join(tmpdir(), 'flotilla-agent-logs-'));
     const host = await loadHostFixture(fileURLToPath(new URL('../fixtures/conditions/pi4-bookworm.json', import.meta.url)));
     const cfg: AgentConfig = {
@@ -113,7 +68,7 @@ describe('logs end to end: hub, real agent, real Docker', function () {
       dataDir: agentDir,
       nodeName: NODE,
       nodeNameSource: 'flag',
-      token: t.stdout.trim(),
+      token,
       dockerSocket: DOCKER_SOCKET,
       heartbeatIntervalMs: 1000,
       statusIntervalMs: 60_000,
@@ -134,7 +89,7 @@ describe('logs end to end: hub, real agent, real Docker', function () {
   after(async function () {
     if (this.currentTest?.state === 'failed') console.log(agentLogs.slice(-30).join(''));
     await agent?.stop();
-    for (const id of created) await engine.removeContainer(id).catch(() => undefined);
+    await containers.removeAll({ ignoreErrors: true });
     await hub?.dispose();
     if (agentDir) await rm(agentDir, { recursive: true, force: true });
   });

@@ -8,36 +8,16 @@ import assert from 'node:assert/strict';
 import type { MqttClient } from 'mqtt';
 import type { KubeList, KubeObject } from '../../shared/api/meta.js';
 import { encode, nodeTopic, type PodsMessage, type PodStatusReport } from '../../shared/protocol/index.js';
-import { main as flotctlMain } from '../../server/flotctl/cli.js';
 import { connectNode, enroll, newDevice } from '../support/device.js';
 import { requireService } from '../support/env.js';
 import { pod } from '../support/fixtures.js';
+import { bootstrapToken, flotctl, kubectlAvailable } from '../support/flotctl.js';
 import { endpoint, startHub, type HubHandle } from '../support/hub.js';
 import { apiClient, readWatch, type Api } from '../support/http.js';
 import { run } from '../support/run.js';
 import { until } from '../support/wait.js';
 
 const PODS = '/api/v1/namespaces/default/pods';
-
-async function flotctl(hub: HubHandle, ...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  let stdout = '';
-  let stderr = '';
-  const code = await flotctlMain(['--kubeconfig', hub.kubeconfig, ...args], {
-    stdout: { write: (s: string) => void (stdout += s) },
-    stderr: { write: (s: string) => void (stderr += s) },
-    stdin: (async function* () {})(),
-    env: {},
-  });
-  return { code, stdout, stderr };
-}
-
-async function kubectlAvailable(): Promise<boolean> {
-  try {
-    return (await run('kubectl', ['version', '--client'])).code === 0;
-  } catch {
-    return false;
-  }
-}
 
 const RUNNING = {
   phase: 'Running',
@@ -109,9 +89,7 @@ describe('pod status intake: a node reports its pods (real hub, real MQTT)', fun
   before(async function () {
     hub = await startHub();
     api = apiClient(endpoint(hub));
-    const t = await flotctl(hub, 'token', 'create', '--ttl', '1h');
-    assert.equal(t.code, 0, t.stderr);
-    const token = t.stdout.trim();
+    const token = await bootstrapToken(hub);
     assert.equal((await enroll(hub.mqttUrl, token, alpha)).ok, true);
     assert.equal((await enroll(hub.mqttUrl, token, beta)).ok, true);
     device = await connectNode(hub.mqttUrl, alpha);
@@ -144,7 +122,7 @@ describe('pod status intake: a node reports its pods (real hub, real MQTT)', fun
     assert.equal(conditions.length, 4);
     assert.ok(conditions.every((c) => typeof c['lastTransitionTime'] === 'string'));
 
-    const listed = await flotctl(hub, 'get', 'pods');
+    const listed = await flotctl(hub, ['get', 'pods']);
     assert.match(listed.stdout, /^web\s+1\/1\s+Running\s+0\s/m, listed.stdout);
   });
 

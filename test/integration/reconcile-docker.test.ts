@@ -9,23 +9,18 @@
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import { mkdtemp, rm, stat } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { createDockerEngine } from '../../agent/engine/docker-engine.js';
-import { LABELS, type ContainerEngine, type ObservedContainer } from '../../agent/engine/types.js';
+import { LABELS, type ContainerEngine } from '../../agent/engine/types.js';
 import { createProbeManager } from '../../agent/probes/index.js';
-import type { ProbeManager } from '../../agent/probes/types.js';
-import { noProbes, startReconciler, type Reconciler } from '../../agent/reconcile/index.js';
 import type { KubeObject } from '../../shared/api/meta.js';
-import type { DesiredState } from '../../shared/protocol/desired.js';
-import type { NodeEvent, PodStatusReport } from '../../shared/protocol/messages.js';
 import { systemClock } from '../../shared/util/clock.js';
 import { isRecord, type JsonObject } from '../../shared/util/guards.js';
 import { silentLogger } from '../../shared/util/logger.js';
-import { DOCKER_SOCKET, TEST_IMAGE, TEST_IMAGE_LATEST, dockerAvailable, registryAvailable, requireService, testImageAvailable } from '../support/env.js';
-import { until } from '../support/wait.js';
+import { engineWithTestImage } from '../support/engine-harness.js';
+import { TEST_IMAGE, TEST_IMAGE_LATEST } from '../support/env.js';
+import { RECONCILE_NODE, reconcileHarness, waitFor, type RunningReconciler } from '../support/reconcile-harness.js';
 
 const run = promisify(execFile);
 const RUN = Date.now().toString(36);
@@ -34,25 +29,12 @@ async function docker(...args: string[]): Promise<string> {
   return (await run('docker', args)).stdout.trim();
 }
 
-/** `until`, where `false` also means "not yet". */
-function waitFor<T>(what: string, fn: () => T | undefined | Promise<T | undefined>, timeoutMs = 20_000): Promise<T> {
-  return until(
-    what,
-    async () => {
-      const v = await fn();
-      return v === false ? undefined : v;
-    },
-    timeoutMs,
-    150,
-  );
-}
-
 function podObj(name: string, spec: JsonObject, meta: JsonObject = {}): KubeObject {
   return {
     apiVersion: 'v1',
     kind: 'Pod',
     metadata: { name, namespace: 'default', uid: `${RUN}-${name}-${randomUUID().slice(0, 8)}`, labels: { app: name }, ...meta },
-    spec: { nodeName: 'pi-test', restartPolicy: 'Always', terminationGracePeriodSeconds: 2, ...spec },
+    spec: { nodeName: RECONCILE_NODE, restartPolicy: 'Always', terminationGracePeriodSeconds: 2, ...spec },
   };
 }
 
@@ -62,78 +44,20 @@ function cm(name: string, data: Record<string, string>): KubeObject {
 
 const sh = (script: string, extra: JsonObject = {}): JsonObject => ({ image: TEST_IMAGE, imagePullPolicy: 'IfNotPresent', command: ['sh', '-c', script], ...extra });
 
-interface Harness {
-  rec: Reconciler;
-  events: NodeEvent[];
-  podsDir: string;
-}
-
 describe('reconcile on real Docker', function () {
   this.timeout(120_000);
   let engine: ContainerEngine;
   let podsDir: string;
-  let h: Harness | undefined;
-  let state: DesiredState = { node: 'pi-test', seq: 1, issuedAt: '', pods: [], configMaps: [], secrets: [] };
+  let h: RunningReconciler | undefined;
+  const r = reconcileHarness({ podsDirPrefix: 'flotilla-reconcile-' });
+  const { start, setDesired, report, containerStatus, managed, running } = r;
   const decoys: string[] = [];
-  const uids = new Set<string>();
-
-  function start(probes: ProbeManager = noProbes()): Harness {
-    const events: NodeEvent[] = [];
-    const rec = startReconciler({
-      engine,
-      probes,
-      desired: { current: () => state },
-      publishPodStatus: () => Promise.resolve(true),
-      publishEvents: (m) => {
-        events.push(...m.events);
-        return Promise.resolve(true);
-      },
-      config: {
-        nodeName: 'pi-test',
-        podsDir,
-        hostIP: '127.0.0.1',
-        podInfraImage: TEST_IMAGE,
-        podInfraCommand: ['sleep', '2147483647'],
-        podPidsLimit: 1024,
-        allowPrivileged: false,
-        pollIntervalMs: 300,
-        nodeCpuCores: 2,
-        nodeMemoryBytes: 2 ** 31,
-      },
-      clock: systemClock,
-      logger: silentLogger,
-    });
-    return { rec, events, podsDir };
-  }
-
-  function setDesired(pods: KubeObject[], configMaps: KubeObject[] = []): void {
-    for (const p of pods) if (p.metadata.uid) uids.add(p.metadata.uid);
-    state = { ...state, seq: state.seq + 1, pods, configMaps };
-    h?.rec.update(state);
-  }
-
-  function report(pod: KubeObject): PodStatusReport | undefined {
-    return h?.rec.reports().find((r) => r.uid === pod.metadata.uid);
-  }
-
-  function containerStatus(pod: KubeObject, name: string, field = 'containerStatuses'): JsonObject | undefined {
-    const list = report(pod)?.status[field];
-    return Array.isArray(list) ? list.filter(isRecord).find((c) => c['name'] === name) : undefined;
-  }
 
   function stateOf(cs: JsonObject | undefined, kind: 'waiting' | 'running' | 'terminated'): JsonObject | undefined {
     const st = cs?.['state'];
     if (!isRecord(st)) return undefined;
     const v = st[kind];
     return isRecord(v) ? v : undefined;
-  }
-
-  async function managed(pod: KubeObject): Promise<ObservedContainer[]> {
-    return (await engine.listManaged()).filter((c) => c.podUid === pod.metadata.uid);
-  }
-
-  async function running(pod: KubeObject, name: string): Promise<ObservedContainer | undefined> {
-    return (await managed(pod)).find((c) => c.container === name && c.state === 'running');
   }
 
   const ready = (pod: KubeObject) => (): boolean => report(pod)?.status['phase'] === 'Running' && containerStatus(pod, (podContainers(pod)[0] ?? ''))?.['ready'] === true;
@@ -145,12 +69,8 @@ describe('reconcile on real Docker', function () {
   }
 
   before(async function () {
-    await requireService('docker', dockerAvailable, this);
-    await requireService('registry', registryAvailable, this);
-    await requireService('test image', testImageAvailable, this);
-    engine = createDockerEngine({ socketPath: DOCKER_SOCKET, logger: silentLogger });
-    podsDir = await mkdtemp(join(tmpdir(), 'flotilla-reconcile-'));
-    await engine.pullImage(TEST_IMAGE, {});
+    engine = await engineWithTestImage(this);
+    podsDir = await r.setUp(engine);
     // Decoys: not created by the agent. One has a name like the agent's, one the agent's labels but for "managed".
     const decoySpecs: { name: string; labels: Record<string, string> }[] = [
       { name: `flotilla_app_web_default_decoy-${RUN}_0`, labels: {} },
@@ -176,17 +96,12 @@ describe('reconcile on real Docker', function () {
 
   afterEach(async () => {
     // Each test leaves nothing desired behind.
-    setDesired([]);
-    await waitFor('pods removed', async () => ((await engine.listManaged()).some((c) => uids.has(c.podUid)) ? undefined : true), 30_000);
+    await r.removeAllPods();
   });
 
   after(async () => {
-    await h?.rec.stop();
-    if (engine) {
-      for (const c of await engine.listManaged()) if (uids.has(c.podUid)) await engine.removeContainer(c.id);
-      for (const id of decoys) await engine.removeContainer(id);
-    }
-    if (podsDir) await rm(podsDir, { recursive: true, force: true });
+    await r.dispose();
+    if (engine) for (const id of decoys) await engine.removeContainer(id);
   });
 
   it('runs a pod: sandbox, two containers sharing its network, env, cgroups, status and events', async () => {
@@ -204,7 +119,7 @@ describe('reconcile on real Docker', function () {
         sh('sleep 3600', { name: 'client' }),
       ],
     });
-    setDesired([web], [cm('web-config', { greeting: 'hi' })]);
+    setDesired([web], { configMaps: [cm('web-config', { greeting: 'hi' })] });
     await waitFor('web ready', () => report(web)?.status['phase'] === 'Running' && containerStatus(web, 'server')?.['ready'] === true && containerStatus(web, 'client')?.['ready'] === true, 30_000);
 
     const client = await running(web, 'client');
@@ -274,7 +189,7 @@ describe('reconcile on real Docker', function () {
       containers: [sh('sleep 3600', { name: 'app', volumeMounts: [{ name: 'cfg', mountPath: '/etc/app' }] })],
       volumes: [{ name: 'cfg', configMap: { name: 'files-config' } }],
     });
-    setDesired([pod], [cm('files-config', { 'app.conf': 'version=1\n' })]);
+    setDesired([pod], { configMaps: [cm('files-config', { 'app.conf': 'version=1\n' })] });
     await waitFor('files ready', ready(pod));
     const app = await running(pod, 'app');
     assert.ok(app);
@@ -283,7 +198,7 @@ describe('reconcile on real Docker', function () {
     const dir = join(podsDir, String(pod.metadata.uid), 'volumes', 'configmap', 'cfg');
     const inode = (await stat(dir)).ino;
 
-    setDesired([pod], [cm('files-config', { 'app.conf': 'version=2\n' })]);
+    setDesired([pod], { configMaps: [cm('files-config', { 'app.conf': 'version=2\n' })] });
     await waitFor('file updated in the container', async () => ((await read()) === 'version=2\n' ? true : undefined));
     assert.equal((await stat(dir)).ino, inode);
     assert.equal((await running(pod, 'app'))?.id, app.id);
@@ -325,7 +240,7 @@ describe('reconcile on real Docker', function () {
     });
     const privileged = podObj('priv', { hostNetwork: true, containers: [sh('sleep 3600', { name: 'app', securityContext: { privileged: true } })] });
     const never = podObj('never', { hostNetwork: true, containers: [{ name: 'app', image: `127.0.0.1:5000/flotilla/not-here-${RUN}:1.0`, imagePullPolicy: 'Never' }] });
-    setDesired([good, noImage, noKey, noPath, privileged, never], [cm('bad-config', { present: 'yes' })]);
+    setDesired([good, noImage, noKey, noPath, privileged, never], { configMaps: [cm('bad-config', { present: 'yes' })] });
 
     const waitingReason = (p: KubeObject) => (): string | undefined => stateOf(containerStatus(p, 'app'), 'waiting')?.['reason'] as string | undefined;
     await waitFor('good ready', ready(good), 30_000);

@@ -8,49 +8,27 @@
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { createDockerEngine } from '../../agent/engine/docker-engine.js';
 import type { ContainerEngine, ObservedContainer } from '../../agent/engine/types.js';
-import { noProbes, startReconciler, type Reconciler } from '../../agent/reconcile/index.js';
 import type { KubeObject } from '../../shared/api/meta.js';
-import type { DesiredState } from '../../shared/protocol/desired.js';
-import type { NodeEvent, PodStatusReport } from '../../shared/protocol/messages.js';
-import { systemClock } from '../../shared/util/clock.js';
+import type { NodeEvent } from '../../shared/protocol/messages.js';
 import { errorMessage, isRecord, type JsonObject } from '../../shared/util/guards.js';
-import { silentLogger } from '../../shared/util/logger.js';
+import { dockerEngine } from '../support/engine-harness.js';
 import {
-  DOCKER_SOCKET,
   PRIVATE_IMAGE,
   PRIVATE_REGISTRY,
   PRIVATE_REGISTRY_PASSWORD,
   PRIVATE_REGISTRY_USER,
-  TEST_IMAGE,
   dockerAvailable,
   privateRegistryAvailable,
   requireService,
 } from '../support/env.js';
-import { until } from '../support/wait.js';
+import { RECONCILE_NODE, reconcileHarness, waitFor } from '../support/reconcile-harness.js';
 
 const run = promisify(execFile);
 const RUN = Date.now().toString(36);
 /** What Docker or the registry says when a pull has no (valid) credentials. */
 const AUTH_ERROR = /no basic auth credentials|unauthorized|authentication required/i;
-
-/** `until`, where `false` also means "not yet". */
-function waitFor<T>(what: string, fn: () => T | undefined | Promise<T | undefined>, timeoutMs = 20_000): Promise<T> {
-  return until(
-    what,
-    async () => {
-      const v = await fn();
-      return v === false ? undefined : v;
-    },
-    timeoutMs,
-    150,
-  );
-}
 
 /** Removes the image tag from the local Docker (other tags of the same image stay). */
 async function removeLocalImage(ref: string): Promise<void> {
@@ -67,7 +45,7 @@ function privatePod(name: string, spec: JsonObject = {}): KubeObject {
     kind: 'Pod',
     metadata: { name, namespace: 'default', uid: `${RUN}-${name}-${randomUUID().slice(0, 8)}`, labels: { app: name } },
     spec: {
-      nodeName: 'pi-test',
+      nodeName: RECONCILE_NODE,
       restartPolicy: 'Always',
       terminationGracePeriodSeconds: 1,
       hostNetwork: true,
@@ -93,25 +71,12 @@ function pullSecret(name: string): KubeObject {
 describe('reconcile on real Docker: private registry and imagePullSecrets', function () {
   this.timeout(90_000);
   let engine: ContainerEngine;
-  let rec: Reconciler | undefined;
-  let podsDir: string | undefined;
-  const events: NodeEvent[] = [];
-  let state: DesiredState = { node: 'pi-test', seq: 1, issuedAt: '', pods: [], configMaps: [], secrets: [] };
-  const uids = new Set<string>();
-
-  function setDesired(pods: KubeObject[], secrets: KubeObject[] = []): void {
-    for (const p of pods) if (p.metadata.uid) uids.add(p.metadata.uid);
-    state = { ...state, seq: state.seq + 1, pods, secrets };
-    rec?.update(state);
-  }
-
-  function report(pod: KubeObject): PodStatusReport | undefined {
-    return rec?.reports().find((r) => r.uid === pod.metadata.uid);
-  }
+  let events: NodeEvent[] = [];
+  const r = reconcileHarness({ podsDirPrefix: 'flotilla-private-' });
+  const { setDesired, report, containerStatus, managed } = r;
 
   function appStatus(pod: KubeObject): JsonObject | undefined {
-    const list = report(pod)?.status['containerStatuses'];
-    return Array.isArray(list) ? list.filter(isRecord).find((c) => c['name'] === 'app') : undefined;
+    return containerStatus(pod, 'app');
   }
 
   function waiting(pod: KubeObject): { reason?: string; message?: string } {
@@ -124,38 +89,15 @@ describe('reconcile on real Docker: private registry and imagePullSecrets', func
   }
 
   async function appContainers(pod: KubeObject): Promise<ObservedContainer[]> {
-    return (await engine.listManaged()).filter((c) => c.podUid === pod.metadata.uid && c.role !== 'sandbox');
+    return (await managed(pod)).filter((c) => c.role !== 'sandbox');
   }
 
   before(async function () {
     await requireService('docker', dockerAvailable, this);
     await requireService('private registry', privateRegistryAvailable, this);
-    engine = createDockerEngine({ socketPath: DOCKER_SOCKET, logger: silentLogger });
-    podsDir = await mkdtemp(join(tmpdir(), 'flotilla-private-'));
-    rec = startReconciler({
-      engine,
-      probes: noProbes(),
-      desired: { current: () => state },
-      publishPodStatus: () => Promise.resolve(true),
-      publishEvents: (m) => {
-        events.push(...m.events);
-        return Promise.resolve(true);
-      },
-      config: {
-        nodeName: 'pi-test',
-        podsDir,
-        hostIP: '127.0.0.1',
-        podInfraImage: TEST_IMAGE,
-        podInfraCommand: ['sleep', '2147483647'],
-        podPidsLimit: 1024,
-        allowPrivileged: false,
-        pollIntervalMs: 300,
-        nodeCpuCores: 2,
-        nodeMemoryBytes: 2 ** 31,
-      },
-      clock: systemClock,
-      logger: silentLogger,
-    });
+    engine = dockerEngine();
+    await r.setUp(engine);
+    ({ events } = r.start());
   });
 
   beforeEach(async () => {
@@ -165,17 +107,12 @@ describe('reconcile on real Docker: private registry and imagePullSecrets', func
   });
 
   afterEach(async () => {
-    setDesired([]);
-    await waitFor('pods removed', async () => ((await engine.listManaged()).some((c) => uids.has(c.podUid)) ? undefined : true), 30_000);
+    await r.removeAllPods();
   });
 
   after(async () => {
-    await rec?.stop();
-    if (rec) {
-      for (const c of await engine.listManaged()) if (uids.has(c.podUid)) await engine.removeContainer(c.id);
-      await removeLocalImage(PRIVATE_IMAGE);
-    }
-    if (podsDir) await rm(podsDir, { recursive: true, force: true });
+    await r.dispose();
+    if (r.current) await removeLocalImage(PRIVATE_IMAGE);
   });
 
   it('without imagePullSecrets the pull is refused: ErrImagePull, then ImagePullBackOff, with the auth error', async () => {
@@ -206,7 +143,7 @@ describe('reconcile on real Docker: private registry and imagePullSecrets', func
     // the image backoff (10 s), has the credentials.
     const spec = isRecord(pod['spec']) ? pod['spec'] : {};
     const withSecret: KubeObject = { ...pod, spec: { ...spec, imagePullSecrets: [{ name: 'private-pull' }] } };
-    setDesired([withSecret], [pullSecret('private-pull')]);
+    setDesired([withSecret], { secrets: [pullSecret('private-pull')] });
     try {
       await waitFor('Running', () => report(pod)?.status['phase'] === 'Running' && appStatus(pod)?.['ready'] === true, 40_000);
     } catch (e) {
