@@ -6,7 +6,6 @@
 import assert from 'node:assert/strict';
 import type { KubeList, KubeObject } from '../../shared/api/meta.js';
 import { encode, nodeTopic } from '../../shared/protocol/index.js';
-import { main as flotctlMain } from '../../server/flotctl/cli.js';
 import { connectNode, enroll, newDevice, nextPassword, type Device } from '../support/device.js';
 import { requireService } from '../support/env.js';
 import { endpoint, startHub, type HubHandle } from '../support/hub.js';
@@ -14,21 +13,10 @@ import { apiClient, type Api } from '../support/http.js';
 import { run } from '../support/run.js';
 import { pod } from '../support/fixtures.js';
 import { until } from '../support/wait.js';
-
-async function flotctl(hub: HubHandle, ...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  let stdout = '';
-  let stderr = '';
-  const code = await flotctlMain(['--kubeconfig', hub.kubeconfig, ...args], {
-    stdout: { write: (s: string) => void (stdout += s) },
-    stderr: { write: (s: string) => void (stderr += s) },
-    stdin: (async function* () {})(),
-    env: {},
-  });
-  return { code, stdout, stderr };
-}
+import { flotctl } from '../support/flotctl.js';
 
 async function newToken(hub: HubHandle, ...flags: string[]): Promise<string> {
-  const r = await flotctl(hub, 'token', 'create', ...flags);
+  const r = await flotctl(hub, ['token', 'create', ...flags]);
   assert.equal(r.code, 0, r.stderr);
   const token = r.stdout.trim();
   assert.match(token, /^[a-z0-9]{6}\.[a-z0-9]{16}$/);
@@ -73,12 +61,12 @@ describe('fleet link: enrollment, identity and ACL (real hub, real MQTT clients)
     const res = await enroll(hub.mqttUrl, token, alpha, { arch: 'arm64' });
     assert.equal(res.ok, true, JSON.stringify(res));
     assert.ok(res.ok && res.hubKey.length > 0);
-    const nodes = await flotctl(hub, 'get', 'nodes');
+    const nodes = await flotctl(hub, ['get', 'nodes']);
     assert.match(nodes.stdout, /^pi-alpha\s/m);
     const node = (await api<KubeObject>('/api/v1/nodes/pi-alpha')).body;
     assert.equal(node.metadata.labels?.['kubernetes.io/arch'], 'arm64');
     assert.equal((await enroll(hub.mqttUrl, token, beta)).ok, true);
-    const listed = await flotctl(hub, 'token', 'list');
+    const listed = await flotctl(hub, ['token', 'list']);
     assert.match(listed.stdout, new RegExp(`^${token.slice(0, 6)}\\s.*\\s2\\s`, 'm'), listed.stdout);
   });
 
@@ -94,7 +82,7 @@ describe('fleet link: enrollment, identity and ACL (real hub, real MQTT clients)
     assert.ok(!refused.ok && refused.reason === 'name-conflict', JSON.stringify(refused));
     await assert.rejects(connectNode(hub.mqttUrl, impostor), /Not authorized|Bad username|refused/i);
 
-    const allowed = await flotctl(hub, 'node', 'allow-reenroll', 'pi-alpha');
+    const allowed = await flotctl(hub, ['node', 'allow-reenroll', 'pi-alpha']);
     assert.equal(allowed.code, 0, allowed.stderr);
     const replaced = await enroll(hub.mqttUrl, token, impostor);
     assert.equal(replaced.ok, true, JSON.stringify(replaced));
@@ -205,7 +193,7 @@ describe('fleet link: enrollment, identity and ACL (real hub, real MQTT clients)
   it('revoking a node cuts it off at once and it cannot connect again', async function () {
     const c = await connectNode(hub.mqttUrl, beta);
     const closed = new Promise<void>((r) => c.once('close', () => r()));
-    const r = await flotctl(hub, 'node', 'revoke', 'pi-beta');
+    const r = await flotctl(hub, ['node', 'revoke', 'pi-beta']);
     assert.equal(r.code, 0, r.stderr);
     await closed;
     c.end(true);

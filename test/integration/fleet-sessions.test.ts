@@ -8,7 +8,7 @@ import assert from 'node:assert/strict';
 import mqtt, { type MqttClient } from 'mqtt';
 import { createVerifier, fromBase64 } from '../../shared/crypto/index.js';
 import { nodeClientId, nodeTopic, openDesired, type DesiredState } from '../../shared/protocol/index.js';
-import { main as flotctlMain } from '../../server/flotctl/cli.js';
+import { bootstrapToken } from '../support/flotctl.js';
 import { enroll, newDevice, nextPassword, type Device } from '../support/device.js';
 import { endpoint, startHub, type HubHandle } from '../support/hub.js';
 import { apiClient, type Api } from '../support/http.js';
@@ -31,9 +31,7 @@ describe('persistent agent sessions across a hub kill -9', function () {
   before(async function () {
     hub = await startHub();
     api = apiClient(endpoint(hub));
-    let out = '';
-    await flotctlMain(['--kubeconfig', hub.kubeconfig, 'token', 'create'], { stdout: { write: (s: string) => void (out += s) }, stderr: { write: () => undefined }, stdin: (async function* () {})(), env: {} });
-    const res = await enroll(hub.mqttUrl, out.trim(), d);
+    const res = await enroll(hub.mqttUrl, await bootstrapToken(hub), d);
     assert.ok(res.ok);
     hubKey = res.hubKey;
   });

@@ -8,6 +8,7 @@ import { endpoint, startHub, type HubHandle } from '../support/hub.js';
 import { apiClient, type Api } from '../support/http.js';
 import { requireService } from '../support/env.js';
 import { run, type RunResult } from '../support/run.js';
+import { kubectlAvailable } from '../support/flotctl.js';
 import { node, TEST_IMAGE } from '../support/fixtures.js';
 
 function dsYaml(name: string, image: string, extraEnv = ''): string {
@@ -36,13 +37,6 @@ ${extraEnv}        resources:
 `;
 }
 
-async function kubectlAvailable(): Promise<boolean> {
-  try {
-    return (await run('kubectl', ['version', '--client'])).code === 0;
-  } catch {
-    return false;
-  }
-}
 
 describe('kubectl against the hub', function () {
   let hub: HubHandle;

@@ -10,7 +10,6 @@ import { request } from 'node:https';
 import type { MqttClient } from 'mqtt';
 import type { KubeObject } from '../../shared/api/meta.js';
 import { decodeHubMessage, encode, logsTopic, nodeTopic, type CommandMessage, type LogChunkMessage, type LogsCommand } from '../../shared/protocol/index.js';
-import { main as flotctlMain } from '../../server/flotctl/cli.js';
 import { connectNode, enroll, newDevice } from '../support/device.js';
 import { requireService } from '../support/env.js';
 import { pod } from '../support/fixtures.js';
@@ -18,40 +17,10 @@ import { endpoint, startHub, type HubHandle } from '../support/hub.js';
 import { apiClient, type Api } from '../support/http.js';
 import { run } from '../support/run.js';
 import { until } from '../support/wait.js';
+import { flotctl, kubectlAvailable } from '../support/flotctl.js';
 
 const PODS = '/api/v1/namespaces/default/pods';
 
-interface Flotctl {
-  code: number;
-  stdout: string;
-  stderr: string;
-}
-
-async function flotctl(hub: HubHandle, args: string[], opts: { onStdout?: (all: string) => void; signal?: AbortSignal } = {}): Promise<Flotctl> {
-  let stdout = '';
-  let stderr = '';
-  const code = await flotctlMain(['--kubeconfig', hub.kubeconfig, ...args], {
-    stdout: {
-      write: (s: string) => {
-        stdout += s;
-        opts.onStdout?.(stdout);
-      },
-    },
-    stderr: { write: (s: string) => void (stderr += s) },
-    stdin: (async function* () {})(),
-    env: {},
-    ...(opts.signal ? { signal: opts.signal } : {}),
-  });
-  return { code, stdout, stderr };
-}
-
-async function kubectlAvailable(): Promise<boolean> {
-  try {
-    return (await run('kubectl', ['version', '--client'])).code === 0;
-  } catch {
-    return false;
-  }
-}
 
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 

@@ -10,15 +10,24 @@ export interface FlotctlResult {
   stderr: string;
 }
 
-/** Runs `flotctl --kubeconfig HUB_KUBECONFIG ARGS…` in this process, with no stdin and an empty environment. */
-export async function flotctl(hub: HubHandle, args: string[]): Promise<FlotctlResult> {
+/**
+ * Runs `flotctl --kubeconfig HUB_KUBECONFIG ARGS…` in this process, with no stdin and an empty
+ * environment. `onStdout` sees the output so far as it grows (for streams); `signal` is Ctrl-C.
+ */
+export async function flotctl(hub: HubHandle, args: string[], opts: { onStdout?: (all: string) => void; signal?: AbortSignal } = {}): Promise<FlotctlResult> {
   let stdout = '';
   let stderr = '';
   const code = await flotctlMain(['--kubeconfig', hub.kubeconfig, ...args], {
-    stdout: { write: (s: string) => void (stdout += s) },
+    stdout: {
+      write: (s: string) => {
+        stdout += s;
+        opts.onStdout?.(stdout);
+      },
+    },
     stderr: { write: (s: string) => void (stderr += s) },
     stdin: (async function* () {})(),
     env: {},
+    ...(opts.signal ? { signal: opts.signal } : {}),
   });
   return { code, stdout, stderr };
 }
