@@ -87,8 +87,9 @@ export class ResourceService {
     if (info.namespaced && !path.namespace) {
       throw new ApiError(405, 'MethodNotAllowed', `${info.kind} is namespaced: POST it to /namespaces/NAME/${info.plural}`);
     }
-    const obj = admitOnCreate(asObjectOf(body, info));
-    fields.check(body, info.kind);
+    const decoded = asObjectOf(body, info);
+    fields.check(decoded, info.kind);
+    const obj = admitOnCreate(decoded);
     initMetadata(obj, info, path.namespace, rfc3339(this.clock.now()));
     if (STATUS_RESET_ON_CREATE.has(info.kind)) delete obj['status'];
     this.validateAndDefault(obj, info);
@@ -101,7 +102,7 @@ export class ResourceService {
   update(path: ResourcePath, body: unknown, dryRun = false, fields: FieldValidator = IGNORE_FIELDS): Promise<KubeObject> {
     const name = requireName(path);
     const incoming = asObjectOf(body, path.info);
-    fields.check(body, path.info.kind);
+    fields.check(incoming, path.info.kind);
     if (incoming.metadata.name && incoming.metadata.name !== name) {
       throw ApiError.badRequest(
         `the name of the object (${incoming.metadata.name}) does not match the name on the URL (${name})`,
@@ -166,7 +167,7 @@ export class ResourceService {
       throw ApiError.badRequest('PATCH requests with apply-patch content type must include fieldManager', 'fieldManager');
     }
     const applied = asObjectOf(body, info);
-    fields.check(body, info.kind);
+    fields.check(applied, info.kind);
     if (applied.metadata.name !== undefined && applied.metadata.name !== name) {
       throw ApiError.badRequest(`the name of the object (${String(applied.metadata.name)}) does not match the name on the URL (${name})`, 'metadata.name');
     }

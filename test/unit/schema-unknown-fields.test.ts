@@ -393,6 +393,26 @@ describe('fieldValidation', function () {
     assert.deepEqual(ignore.warningHeaders(), []);
   });
 
+  it('Warn and Ignore drop unknown fields from what is stored, as Kubernetes does; Strict and the hub\'s own writes keep the body as it is', function () {
+    const pruned = (v: FieldValidator): unknown => {
+      const body = typo();
+      try {
+        v.check(body, 'DaemonSet');
+      } catch {
+        // Strict refuses; the body is what matters here
+      }
+      return body;
+    };
+    for (const mode of ['Warn', 'Ignore'] as const) {
+      const body = pruned(new FieldValidator(mode));
+      assert.deepEqual(unknownFields(body, 'DaemonSet'), [], `${mode} leaves no unknown field`);
+      assert.equal(JSON.stringify(body).includes('imagePullPolcy'), false);
+      assert.equal(JSON.stringify(body).includes('"image"'), true, 'known fields stay');
+    }
+    assert.deepEqual(pruned(new FieldValidator('Strict')), typo());
+    assert.deepEqual(pruned(new FieldValidator('Ignore', false)), typo());
+  });
+
   it('writes warning headers as bytes a header can carry', function () {
     assert.equal(warningHeader('a\\b'), '299 - "a\\\\b"');
     assert.equal(warningHeader('bad\nline'), undefined);

@@ -34,14 +34,22 @@ export function warningHeader(text: string): string | undefined {
 export class FieldValidator {
   readonly warnings: string[] = [];
 
-  constructor(readonly mode: FieldValidation) {}
+  /** `prune`: drop unknown fields from what is stored, as Kubernetes does; off only for the hub's own writes. */
+  constructor(
+    readonly mode: FieldValidation,
+    private readonly prune = true,
+  ) {}
 
-  /** Throws a 400 BadRequest naming every unknown field in Strict mode; records them in Warn mode. */
+  /**
+   * Throws a 400 BadRequest naming every unknown field in Strict mode; records them in Warn mode.
+   * In Warn and Ignore mode the unknown fields are removed from `body`, so they are never stored.
+   */
   check(body: unknown, kind: string, opts: UnknownFieldOptions = {}): void {
-    if (this.mode === 'Ignore') return;
-    const found = unknownFields(body, kind, opts).map((path) => `unknown field ${JSON.stringify(path)}`);
-    if (found.length === 0) return;
-    if (this.mode === 'Strict') throw new ApiError(400, 'BadRequest', `strict decoding error: ${found.join(', ')}`);
+    if (this.mode === 'Ignore' && !this.prune) return;
+    const strict = this.mode === 'Strict';
+    const found = unknownFields(body, kind, { ...opts, prune: this.prune && !strict }).map((path) => `unknown field ${JSON.stringify(path)}`);
+    if (found.length === 0 || this.mode === 'Ignore') return;
+    if (strict) throw new ApiError(400, 'BadRequest', `strict decoding error: ${found.join(', ')}`);
     this.warnings.push(...found);
   }
 
@@ -50,5 +58,5 @@ export class FieldValidator {
   }
 }
 
-/** For writes the hub makes itself: nothing is checked. */
-export const IGNORE_FIELDS = new FieldValidator('Ignore');
+/** For writes the hub makes itself: nothing is checked or removed. */
+export const IGNORE_FIELDS = new FieldValidator('Ignore', false);

@@ -10,6 +10,8 @@ export interface UnknownFieldOptions {
    * an unknown field set to null leaves nothing unknown behind.
    */
   patch?: boolean;
+  /** Also delete each unknown field from `obj` (in place), as Kubernetes' decoder drops them. */
+  prune?: boolean;
 }
 
 function isDirective(key: string): boolean {
@@ -32,7 +34,10 @@ function walk(value: unknown, schema: Schema, path: string, opts: UnknownFieldOp
     const p = path ? `${path}.${key}` : key;
     const s = schema.fields.get(key);
     if (s) walk(child, s, p, opts, out);
-    else out.push(p);
+    else {
+      out.push(p);
+      if (opts.prune) delete value[key];
+    }
   }
 }
 
