@@ -1,16 +1,10 @@
 /** The admin bearer token (kept across restarts) and the kubeconfig that carries it. */
 import { randomBytes } from 'node:crypto';
-import { readFile, rename, writeFile } from 'node:fs/promises';
+import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { stringify } from 'yaml';
+import { writeFileAtomic } from '../shared/util/atomic-file.js';
 import { errnoCode } from '../shared/util/guards.js';
-
-/** Writes through a temp file and rename, so readers never see half a file. */
-export async function writeFileAtomic(path: string, data: string, mode: number): Promise<void> {
-  const tmp = `${path}.${process.pid}.tmp`;
-  await writeFile(tmp, data, { mode });
-  await rename(tmp, path);
-}
 
 export async function loadOrCreateAdminToken(dataDir: string): Promise<string> {
   const path = join(dataDir, 'admin-token');

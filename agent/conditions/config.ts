@@ -1,12 +1,6 @@
 /** Configuration of node status reporting. main.ts builds it; everything has a default. */
 import { FLOTILLA_VERSION } from '../../shared/version.js';
 
-/**
- * The Kubernetes minor version whose Node semantics the agent reports (kept equal to the hub's
- * KUBE_COMPAT in server/apiserver/discovery.ts; agent/ may not import server/).
- */
-export const KUBE_COMPAT_VERSION = 'v1.32.0';
-
 const Mi = 1024 * 1024;
 
 export interface ConditionsConfig {

@@ -1,6 +1,7 @@
 /** Pure construction of the Node's status, labels and annotations from host readings. */
 import { isValidLabelValue, LABEL_VALUE_MAX_LENGTH } from '../../shared/api/validation/names.js';
-import { KUBE_COMPAT_VERSION, type ConditionsConfig } from './config.js';
+import type { ConditionsConfig } from './config.js';
+import { KUBE_COMPAT } from '../../shared/version.js';
 import type { NetworkInterfaceReading } from './host-probe.js';
 import type { HostReadings, StaticHostInfo } from './readings.js';
 import type { NodeAddress, NodeCondition, NodeStatus, NodeSystemInfo, ResourceList } from './types.js';
@@ -102,7 +103,7 @@ export function nodeAddresses(info: StaticHostInfo, readings: HostReadings, cfg:
 }
 
 export function kubeletVersion(agentVersion: string): string {
-  return `${KUBE_COMPAT_VERSION}-flotilla.${agentVersion}`;
+  return `v${KUBE_COMPAT.major}.${KUBE_COMPAT.minor}.0-flotilla.${agentVersion}`;
 }
 
 export function nodeSystemInfo(info: StaticHostInfo, containerRuntimeVersion: string, cfg: ConditionsConfig): NodeSystemInfo {

@@ -11,7 +11,7 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { MAX_CONNECT_COUNTER } from '../../shared/protocol/index.js';
 import { errnoCode } from '../../shared/util/guards.js';
-import { writeFileAtomic } from './atomic-file.js';
+import { writeFileAtomic } from '../../shared/util/atomic-file.js';
 
 export const COUNTER_FILE = 'connect-counter';
 export const COUNTER_JUMP = 2 ** 32;

@@ -21,7 +21,7 @@ import {
 } from '../../shared/crypto/index.js';
 import { isNodeName } from '../../shared/protocol/index.js';
 import { errnoCode, errorMessage, isRecord } from '../../shared/util/guards.js';
-import { writeFileAtomic } from './atomic-file.js';
+import { writeFileAtomic } from '../../shared/util/atomic-file.js';
 
 export const IDENTITY_FILE = 'identity.json';
 export const HUB_FILE = 'hub.json';

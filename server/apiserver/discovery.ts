@@ -1,11 +1,10 @@
 /** Discovery documents, complete enough for kubectl and client libraries to find every served kind. */
 import { apiVersionOf, SERVED_KINDS, type KindInfo } from '../../shared/api/kinds.js';
+import { KUBE_COMPAT } from '../../shared/version.js';
 
 const VERBS = ['create', 'delete', 'deletecollection', 'get', 'list', 'patch', 'update', 'watch'];
 const SUB_VERBS = ['get', 'patch', 'update'];
 
-/** The Kubernetes minor version whose API semantics the hub follows. */
-export const KUBE_COMPAT = { major: '1', minor: '32' };
 
 export function versionInfo(flotillaVersion: string): Record<string, string> {
   return {

@@ -3,7 +3,7 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { createSigner, generateIdentity, identityFromJson, identityToJson, keyFingerprint, keyId, toBase64, type Sign } from '../../shared/crypto/index.js';
 import { errnoCode } from '../../shared/util/guards.js';
-import { writeFileAtomic } from '../credentials.js';
+import { writeFileAtomic } from '../../shared/util/atomic-file.js';
 
 export interface HubSigningKey {
   sign: Sign;

@@ -9,6 +9,7 @@ import { ApiClient } from './client.js';
 import { CliError } from './errors.js';
 import type { CliIO } from './io.js';
 import { kubeconfigPaths, loadKubeconfig, resolveConnection, type Connection } from './kubeconfig.js';
+import { parseDuration } from '../../shared/util/duration.js';
 
 export interface GlobalOptions {
   kubeconfig?: string;
@@ -21,19 +22,11 @@ export interface GlobalOptions {
 export function parseRequestTimeout(text: string): number {
   const t = text.trim();
   if (/^\d+$/.test(t)) return Number(t) * 1000;
-  const units: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 };
-  const re = /(\d+(?:\.\d+)?)(ms|s|m|h)/gy;
-  let total = 0;
-  let matched = 0;
-  let m: RegExpExecArray | null;
-  while ((m = re.exec(t)) !== null) {
-    total += Number(m[1]) * (units[m[2] ?? ''] ?? 0);
-    matched = re.lastIndex;
-  }
-  if (t === '' || matched !== t.length) {
+  try {
+    return parseDuration('--request-timeout', t);
+  } catch {
     throw new CliError(`invalid --request-timeout "${text}": use a duration like 0, 5, 500ms, 10s, 2m or 1h`);
   }
-  return Math.round(total);
 }
 
 export class Session {

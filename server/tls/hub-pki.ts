@@ -2,7 +2,7 @@
 import { mkdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { errnoCode } from '../../shared/util/guards.js';
-import { writeFileAtomic } from '../credentials.js';
+import { writeFileAtomic } from '../../shared/util/atomic-file.js';
 import { certificateFits, createCA, issueCertificate, type KeyAndCert } from './certificates.js';
 
 export interface HubPki {

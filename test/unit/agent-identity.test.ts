@@ -14,8 +14,8 @@ import {
   NodeCredentials,
   saveHubKey,
   saveIdentity,
-  writeFileAtomic,
 } from '../../agent/identity/index.js';
+import { writeFileAtomic } from '../../shared/util/atomic-file.js';
 import { createVerifier, generateIdentity, keyFingerprint } from '../../shared/crypto/index.js';
 import { parseConnectPassword, verifyConnectPassword } from '../../shared/protocol/index.js';
 import { silentLogger } from '../../shared/util/logger.js';

@@ -6,7 +6,7 @@
 import { randomBytes } from 'node:crypto';
 import { open, rename, rm } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
-import { errnoCode } from '../../shared/util/guards.js';
+import { errnoCode } from './guards.js';
 
 async function fsyncDir(dir: string): Promise<void> {
   let fh;
