@@ -137,13 +137,9 @@ describe('reconcile on real Docker: pod limits from inside the pod, readiness', 
       20_000,
     );
 
-    const [v1Max, v2Max] = [await readIn(bombId, '/sys/fs/cgroup/pids/pids.max'), await readIn(bombId, '/sys/fs/cgroup/pids.max')];
-    const base = v1Max !== undefined ? '/sys/fs/cgroup/pids' : '/sys/fs/cgroup';
-    assert.equal(v1Max ?? v2Max, String(PIDS_LIMIT), 'pids.max');
-
     /** `cat` in the bomb's container; with the cgroup full, some runtimes refuse the exec (126): try again. */
     async function readRetrying(path: string): Promise<string | undefined> {
-      for (let attempt = 0; attempt < 10; attempt++) {
+      for (let attempt = 0; attempt < 20; attempt++) {
         try {
           const r = await engine.exec(bombId, ['cat', path], 5000);
           if (r.exitCode === 0) return r.output.trim();
@@ -154,6 +150,12 @@ describe('reconcile on real Docker: pod limits from inside the pod, readiness', 
       }
       return undefined;
     }
+
+    // Read like pids.current below: with the cgroup full, the exec itself may be refused.
+    const v1Max = await readRetrying('/sys/fs/cgroup/pids/pids.max');
+    const v2Max = v1Max === undefined ? await readRetrying('/sys/fs/cgroup/pids.max') : undefined;
+    const base = v1Max !== undefined ? '/sys/fs/cgroup/pids' : '/sys/fs/cgroup';
+    assert.equal(v1Max ?? v2Max, String(PIDS_LIMIT), 'pids.max');
 
     /**
      * pids.current, not counting the reader: the runtime attaches an exec'd process to the
