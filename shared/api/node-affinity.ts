@@ -1,0 +1,124 @@
+/**
+ * A pod's required node placement — `spec.nodeSelector` plus
+ * `affinity.nodeAffinity.requiredDuringSchedulingIgnoredDuringExecution` — matched against a
+ * node as component-helpers' `nodeaffinity.GetRequiredNodeAffinity(pod).Match(node)` does:
+ * every nodeSelector label must be equal; the terms are ORed; within a term every
+ * matchExpressions (labels) and matchFields (`metadata.name`) requirement must hold; a term
+ * with no requirements, or one that does not parse, matches nothing.
+ */
+import { isRecord } from '../util/guards.js';
+
+export type NodeSelectorOperator = 'In' | 'NotIn' | 'Exists' | 'DoesNotExist' | 'Gt' | 'Lt';
+
+export interface NodeSelectorRequirement {
+  key: string;
+  operator: NodeSelectorOperator;
+  values: string[];
+}
+
+export interface NodeSelectorTerm {
+  matchExpressions: NodeSelectorRequirement[];
+  matchFields: NodeSelectorRequirement[];
+  /** The term did not parse (unknown operator, Gt without one integer…): it matches nothing. */
+  invalid?: boolean;
+}
+
+export interface RequiredNodePlacement {
+  nodeSelector: Record<string, string>;
+  /** Undefined: no required node affinity (every node passes this half). */
+  terms?: NodeSelectorTerm[];
+}
+
+/** What placement looks at on a node. */
+export interface NodePlacementFacts {
+  name: string;
+  labels: Readonly<Record<string, string>>;
+}
+
+const OPERATORS: readonly NodeSelectorOperator[] = ['In', 'NotIn', 'Exists', 'DoesNotExist', 'Gt', 'Lt'];
+
+function isOperator(v: unknown): v is NodeSelectorOperator {
+  return typeof v === 'string' && (OPERATORS as readonly string[]).includes(v);
+}
+const INTEGER_RE = /^[+-]?[0-9]+$/;
+
+function parseRequirement(raw: unknown, isField: boolean): NodeSelectorRequirement | undefined {
+  if (!isRecord(raw) || typeof raw['key'] !== 'string' || !isOperator(raw['operator'])) return undefined;
+  const op = raw['operator'];
+  const values = raw['values'] ?? [];
+  if (!Array.isArray(values) || !values.every((v): v is string => typeof v === 'string')) return undefined;
+  if ((op === 'In' || op === 'NotIn') && values.length === 0) return undefined;
+  if ((op === 'Exists' || op === 'DoesNotExist') && values.length > 0) return undefined;
+  if ((op === 'Gt' || op === 'Lt') && (values.length !== 1 || !INTEGER_RE.test(values[0] ?? ''))) return undefined;
+  // Fields: only metadata.name, with In / NotIn (Kubernetes' field selector for node affinity).
+  if (isField && (raw['key'] !== 'metadata.name' || (op !== 'In' && op !== 'NotIn'))) return undefined;
+  return { key: raw['key'], operator: op, values };
+}
+
+function parseTerm(raw: unknown): NodeSelectorTerm {
+  const term: NodeSelectorTerm = { matchExpressions: [], matchFields: [] };
+  if (!isRecord(raw)) return { ...term, invalid: true };
+  for (const [list, isField] of [['matchExpressions', false], ['matchFields', true]] as const) {
+    const items = raw[list] ?? [];
+    if (!Array.isArray(items)) return { ...term, invalid: true };
+    for (const item of items as unknown[]) {
+      const r = parseRequirement(item, isField);
+      if (!r) return { ...term, invalid: true };
+      term[list].push(r);
+    }
+  }
+  return term;
+}
+
+/** Reads the required placement from a pod spec (a Pod's or a DaemonSet template's). */
+export function requiredNodePlacement(podSpec: unknown): RequiredNodePlacement {
+  const out: RequiredNodePlacement = { nodeSelector: {} };
+  if (!isRecord(podSpec)) return out;
+  const selector = podSpec['nodeSelector'];
+  if (isRecord(selector)) {
+    for (const [k, v] of Object.entries(selector)) if (typeof v === 'string') out.nodeSelector[k] = v;
+  }
+  const affinity = podSpec['affinity'];
+  const nodeAffinity = isRecord(affinity) ? affinity['nodeAffinity'] : undefined;
+  const required = isRecord(nodeAffinity) ? nodeAffinity['requiredDuringSchedulingIgnoredDuringExecution'] : undefined;
+  if (isRecord(required)) {
+    const terms = required['nodeSelectorTerms'];
+    out.terms = Array.isArray(terms) ? (terms as unknown[]).map(parseTerm) : [];
+  }
+  return out;
+}
+
+function requirementHolds(r: NodeSelectorRequirement, has: boolean, value: string): boolean {
+  switch (r.operator) {
+    case 'In':
+      return has && r.values.includes(value);
+    case 'NotIn':
+      return !has || !r.values.includes(value);
+    case 'Exists':
+      return has;
+    case 'DoesNotExist':
+      return !has;
+    case 'Gt':
+    case 'Lt': {
+      if (!has || !INTEGER_RE.test(value)) return false;
+      const n = Number(value);
+      const bound = Number(r.values[0]);
+      return r.operator === 'Gt' ? n > bound : n < bound;
+    }
+  }
+}
+
+export function termMatches(term: NodeSelectorTerm, node: NodePlacementFacts): boolean {
+  if (term.invalid || (term.matchExpressions.length === 0 && term.matchFields.length === 0)) return false;
+  const labelsOk = term.matchExpressions.every((r) => requirementHolds(r, Object.hasOwn(node.labels, r.key), node.labels[r.key] ?? ''));
+  return labelsOk && term.matchFields.every((r) => requirementHolds(r, true, node.name));
+}
+
+/** Which half failed, for messages: undefined = the node satisfies the pod's required placement. */
+export function placementMismatch(p: RequiredNodePlacement, node: NodePlacementFacts): 'nodeSelector' | 'nodeAffinity' | undefined {
+  for (const [k, v] of Object.entries(p.nodeSelector)) {
+    if (!Object.hasOwn(node.labels, k) || node.labels[k] !== v) return 'nodeSelector';
+  }
+  if (p.terms !== undefined && !p.terms.some((t) => termMatches(t, node))) return 'nodeAffinity';
+  return undefined;
+}
