@@ -33,7 +33,7 @@ export interface ManageInput {
 export interface ManageResult {
   steps: DaemonSetStep[];
   events: PlannedEvent[];
-  /** New backoff entries (node → entry) to keep for the next reconcile. */
+  /** The backoff entries to keep for the next reconcile (expired ones dropped). */
   backoff: Map<string, BackoffEntry>;
   requeueAfterMs?: number;
 }
@@ -62,6 +62,7 @@ function excessPods(running: DaemonPodView[], input: ManageInput): DaemonPodView
 
 export function planManage(input: ManageInput): ManageResult {
   const out: ManageResult = { steps: [], events: [], backoff: new Map() };
+  for (const [node, b] of input.backoff) if (input.now - b.lastAt <= 2 * FAILED_POD_BACKOFF.maxMs) out.backoff.set(node, b);
   const del = (p: DaemonPodView, reason: Extract<DaemonSetStep, { kind: 'deletePod' }>['reason']): void => {
     out.steps.push({ kind: 'deletePod', pod: p.name, node: p.nodeName, reason });
   };
