@@ -119,16 +119,22 @@ export function planDaemonSet(input: DaemonSetPlanInput): DaemonSetPlan {
     minReadySeconds: ds.minReadySeconds, backoff: input.backoff, now,
   });
 
-  // The rollout: per-node state, stages, failure budget.
+  // The rollout: per-node state, stages, failure budget. An unreachable node carries the
+  // unreachable NoSchedule taint, which daemons do not tolerate, so Kubernetes stops counting
+  // it as desired; the rollout keeps it as a member (waiting offline) while its pod may stay.
   const wanted = input.nodes.filter((n) => eligibility.get(n.name)?.wantToRun);
+  const members = input.nodes.filter((n) => {
+    const e = eligibility.get(n.name);
+    return e !== undefined && (e.wantToRun || (!n.reachable && e.shouldContinueRunning));
+  });
   const states = new Map<string, NodeRolloutState>();
   const updatedPods = new Map<string, DaemonPodView>();
-  for (const n of wanted) {
+  for (const n of members) {
     const pair = updatedAndOld(byNode.get(n.name) ?? [], hash, ds.templateGeneration) ?? {};
     if (pair.updated) updatedPods.set(n.name, pair.updated);
     states.set(n.name, nodeRolloutState(pair, n.reachable, eligibility.get(n.name)?.shouldRun ?? false, policy, ds.minReadySeconds, now));
   }
-  const stages = planStages(wanted, policy);
+  const stages = planStages(members, policy);
   const release = releasedStages(stages, states, policy, hash);
   const releasedNodes = new Set(stages.slice(0, release.released).flatMap((s) => s.nodes));
   const allReleased = release.released === stages.length;
