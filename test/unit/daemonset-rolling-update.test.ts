@@ -73,6 +73,7 @@ const ROLLING: [string, RollingNode[], number, number, { frozen?: boolean; minRe
   ['maxUnavailable 2: two at a time', [N('a', [oldOn('a')]), N('b', [oldOn('b')]), N('c', [oldOn('c')])], 0, 2, {}, ['delete a-old', 'delete b-old']],
   ['an updated pod still starting uses the budget', [N('a', [starting('a-new', 'a', NEW, 10)]), N('b', [oldOn('b')])], 0, 1, {}, []],
   ['a node with no pod yet counts as unavailable', [N('a', []), N('b', [oldOn('b')])], 0, 1, {}, []],
+  ['a node without room for the pod does not hold the budget', [N('a', [], { shouldRun: false, state: 'unplaced' }), N('b', [oldOn('b')])], 0, 1, {}, ['delete b-old']],
   ['an unavailable old pod is replaced at once, outside the budget', [N('a', [starting('a-new', 'a', NEW, 10)]), N('b', [{ ...oldOn('b'), ready: false }])], 0, 1, {}, ['delete b-old']],
   ['an updated pod that has failed counts against the failure budget, not maxUnavailable', [N('a', [starting('a-new', 'a', NEW, 9999)], { state: 'failed' }), N('b', [oldOn('b')])], 0, 1, {}, ['delete b-old']],
   ['minReadySeconds: ready but not yet available holds the budget', [N('a', [{ ...newOn('a'), readySince: sec(-5) }]), N('b', [oldOn('b')])], 0, 1, { minReadySeconds: 10 }, []],

@@ -11,7 +11,7 @@
  * Flotilla: an unreachable node is deferred — neither counted unavailable nor touched; when it
  * is back it is an ordinary candidate and gets the current revision. Only nodes in released
  * stages are touched. An updated pod that has failed counts against the failure budget instead
- * of maxUnavailable. Halted or paused: no node is touched; a surge pair whose updated pod is
+ * of maxUnavailable, and a node without room for the pod does not count at all. Halted or paused: no node is touched; a surge pair whose updated pod is
  * available still completes.
  */
 import { scaledValue } from '../../../shared/api/int-or-percent.js';
@@ -76,7 +76,8 @@ function withoutSurge(input: RollingInput): DaemonSetStep[] {
     }
     const { updated, old } = pair;
     if (!old) {
-      if (!updated || (!avail(updated) && n.state !== 'failed')) unavailable++;
+      // A node that cannot take the pod (resources) or whose update failed does not hold the rollout.
+      if (updated ? !avail(updated) && n.state !== 'failed' : n.state !== 'unplaced') unavailable++;
     } else if (updated) {
       unavailable++;
     } else if (n.released && !input.frozen) {
