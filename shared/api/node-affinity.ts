@@ -7,6 +7,7 @@
  * with no requirements, or one that does not parse, matches nothing.
  */
 import { isRecord } from '../util/guards.js';
+import { matchesLabels, type SelectorOperator } from './selectors.js';
 
 export type NodeSelectorOperator = 'In' | 'NotIn' | 'Exists' | 'DoesNotExist' | 'Gt' | 'Lt';
 
@@ -88,30 +89,18 @@ export function requiredNodePlacement(podSpec: unknown): RequiredNodePlacement {
   return out;
 }
 
-function requirementHolds(r: NodeSelectorRequirement, has: boolean, value: string): boolean {
-  switch (r.operator) {
-    case 'In':
-      return has && r.values.includes(value);
-    case 'NotIn':
-      return !has || !r.values.includes(value);
-    case 'Exists':
-      return has;
-    case 'DoesNotExist':
-      return !has;
-    case 'Gt':
-    case 'Lt': {
-      if (!has || !INTEGER_RE.test(value)) return false;
-      const n = Number(value);
-      const bound = Number(r.values[0]);
-      return r.operator === 'Gt' ? n > bound : n < bound;
-    }
-  }
+/** As Kubernetes' `NodeSelectorRequirementsAsSelector`: the same rules as a label selector's. */
+const AS_LABEL_OPERATOR: Record<NodeSelectorOperator, SelectorOperator> = {
+  In: 'In', NotIn: 'NotIn', Exists: 'Exists', DoesNotExist: 'DoesNotExist', Gt: 'GreaterThan', Lt: 'LessThan',
+};
+
+function holds(reqs: readonly NodeSelectorRequirement[], labels: Readonly<Record<string, string>>): boolean {
+  return matchesLabels({ requirements: reqs.map((r) => ({ key: r.key, operator: AS_LABEL_OPERATOR[r.operator], values: r.values })) }, labels);
 }
 
 export function termMatches(term: NodeSelectorTerm, node: NodePlacementFacts): boolean {
   if (term.invalid || (term.matchExpressions.length === 0 && term.matchFields.length === 0)) return false;
-  const labelsOk = term.matchExpressions.every((r) => requirementHolds(r, Object.hasOwn(node.labels, r.key), node.labels[r.key] ?? ''));
-  return labelsOk && term.matchFields.every((r) => requirementHolds(r, true, node.name));
+  return holds(term.matchExpressions, node.labels) && holds(term.matchFields, { 'metadata.name': node.name });
 }
 
 /** Which half failed, for messages: undefined = the node satisfies the pod's required placement. */

@@ -58,7 +58,9 @@ describe('daemonset: rollout annotations', () => {
 
 const fleet = (n: number, labels: (i: number) => Record<string, string> = () => ({})): { name: string; labels: Record<string, string> }[] =>
   Array.from({ length: n }, (_, i) => ({ name: `pi-${String(i + 1).padStart(2, '0')}`, labels: labels(i) }));
-const shape = (p: RolloutPolicy, n = 10): string[] => planStages(fleet(n, (i) => (i % 4 === 3 ? { ring: 'canary' } : {})), p).map((s) => `${s.name}:${s.nodes.length}`);
+/** pi-04 and pi-08 carry ring=canary. */
+const ringEvery4th = (i: number): Record<string, string> => (i % 4 === 3 ? { ring: 'canary' } : {});
+const shape = (p: RolloutPolicy, n = 10): string[] => planStages(fleet(n, ringEvery4th), p).map((s) => `${s.name}:${s.nodes.length}`);
 
 describe('daemonset: stage selection', () => {
   /** [annotations, want stages] over 10 nodes, pi-04 and pi-08 labelled ring=canary */
@@ -78,7 +80,7 @@ describe('daemonset: stage selection', () => {
   }
 
   it('the selector picks the labelled nodes, in name order', () => {
-    const stages = planStages(fleet(10, (i) => (i % 4 === 3 ? { ring: 'canary' } : {})), policy({ 'flotilla.io/canary-selector': 'ring=canary' }));
+    const stages = planStages(fleet(10, ringEvery4th), policy({ 'flotilla.io/canary-selector': 'ring=canary' }));
     assert.deepEqual(stages[0]?.nodes, ['pi-04', 'pi-08']);
   });
 
