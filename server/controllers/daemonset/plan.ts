@@ -39,7 +39,7 @@ import { availableAt, podsByNode, updatedAndOld } from './pods.js';
 import { planRevisions, type RevisionPlan } from './revisions.js';
 import { allowsSurge, planRollingUpdate, surgeAndUnavailable, type RollingNode } from './rolling-update.js';
 import { DEFAULT_ROLLOUT_POLICY, parseRolloutPolicy } from './rollout-policy.js';
-import { planStages, releasedStages, type NodeRolloutState } from './stages.js';
+import { planStages, releasedStages, type NodeRolloutState, type Stage } from './stages.js';
 import { CONDITION_HALTED, CONDITION_PROGRESSING, fleetView, mergeConditions, rolloutConditions, statusCounts, type DaemonSetStatusCounts, type FleetView } from './status.js';
 import type { DaemonSetStep, PlannedEvent } from './steps.js';
 import type { Condition, DaemonPodView, DaemonSetView, NodeView, RevisionView } from './view.js';
@@ -96,6 +96,34 @@ function transitionEvents(previous: readonly Condition[], next: readonly Conditi
   return events;
 }
 
+/**
+ * The nodes the rolling update looks at, in rollout order: stage members, then nodes that only
+ * keep a pod (misscheduled), which are released with the last stage.
+ */
+function rollingNodes(
+  stages: readonly Stage[],
+  releasedNodes: ReadonlySet<string>,
+  states: ReadonlyMap<string, NodeRolloutState>,
+  byNode: ReadonlyMap<string, readonly DaemonPodView[]>,
+  nodeByName: ReadonlyMap<string, NodeView>,
+  eligibility: ReadonlyMap<string, Eligibility>,
+): RollingNode[] {
+  const allReleased = stages.every((s) => s.nodes.every((n) => releasedNodes.has(n)));
+  const order = [...stages.flatMap((s) => s.nodes), ...[...byNode.keys()].filter((n) => n !== '' && !states.has(n)).sort()];
+  return order.flatMap((name) => {
+    const node = nodeByName.get(name);
+    const e = eligibility.get(name);
+    if (!node || !e) return [];
+    const r: RollingNode = {
+      name, pods: (byNode.get(name) ?? []).filter((p) => !p.deleting), wantToRun: e.wantToRun, shouldRun: e.shouldRun,
+      reachable: node.reachable, released: states.has(name) ? releasedNodes.has(name) : allReleased,
+    };
+    const st = states.get(name);
+    if (st) r.state = st;
+    return [r];
+  });
+}
+
 export function planDaemonSet(input: DaemonSetPlanInput): DaemonSetPlan {
   const { ds, now } = input;
   const parsed = parseRolloutPolicy(ds.annotations);
@@ -137,26 +165,13 @@ export function planDaemonSet(input: DaemonSetPlanInput): DaemonSetPlan {
   const stages = planStages(members, policy);
   const release = releasedStages(stages, states, policy, hash);
   const releasedNodes = new Set(stages.slice(0, release.released).flatMap((s) => s.nodes));
-  const allReleased = release.released === stages.length;
   const verdict = judgeFailures(policy, states, updatedPods);
   const frozen = verdict.halted || policy.paused || policyErrors.length > 0;
 
   const rolling: DaemonSetStep[] = [];
   if (strategy.type === 'RollingUpdate') {
     const { maxSurge, maxUnavailable } = surgeAndUnavailable(strategy, wanted.length);
-    const order = [...stages.flatMap((s) => s.nodes), ...[...byNode.keys()].filter((n) => n !== '' && !states.has(n)).sort()];
-    const nodes: RollingNode[] = order.flatMap((name) => {
-      const node = nodeByName.get(name);
-      const e = eligibility.get(name);
-      if (!node || !e) return [];
-      const r: RollingNode = {
-        name, pods: (byNode.get(name) ?? []).filter((p) => !p.deleting), wantToRun: e.wantToRun, shouldRun: e.shouldRun,
-        reachable: node.reachable, released: states.has(name) ? releasedNodes.has(name) : allReleased,
-      };
-      const st = states.get(name);
-      if (st) r.state = st;
-      return [r];
-    });
+    const nodes = rollingNodes(stages, releasedNodes, states, byNode, nodeByName, eligibility);
     const rollingInput = { nodes, hash, maxSurge, maxUnavailable, desiredNumberScheduled: wanted.length, minReadySeconds: ds.minReadySeconds, frozen, now };
     rolling.push(...planRollingUpdate(ds.templateGeneration === undefined ? rollingInput : { ...rollingInput, templateGeneration: ds.templateGeneration }));
   }
