@@ -2,6 +2,7 @@
  * What the DaemonSet planners read: small views the wiring builds from the store's objects
  * (Node, Pod, DaemonSet, ControllerRevision). Times are epoch milliseconds.
  */
+import type { IntOrPercent } from '../../../shared/api/int-or-percent.js';
 import type { Taint } from '../../../shared/api/taints.js';
 import type { JsonObject } from '../../../shared/util/guards.js';
 
@@ -72,7 +73,7 @@ export interface RevisionView {
 
 export type UpdateStrategy =
   | { type: 'OnDelete' }
-  | { type: 'RollingUpdate'; maxUnavailable: number | `${number}%`; maxSurge: number | `${number}%` };
+  | { type: 'RollingUpdate'; maxUnavailable: IntOrPercent; maxSurge: IntOrPercent };
 
 export interface DaemonSetView {
   name: string;
