@@ -103,12 +103,15 @@ export function containerState(w: ContainerWorkers): ProbeState {
     (!ready && w.readiness?.message !== undefined ? w.readiness : undefined) ??
     all.find((x) => x?.message !== undefined);
   const state: ProbeState = { started, ready, mustRestart };
-  if (pick?.message !== undefined) state.message = pick.message;
+  if (pick?.message !== undefined) {
+    state.message = pick.message;
+    state.probe = pick.kind;
+  }
   return state;
 }
 
 export function sameState(a: ProbeState, b: ProbeState): boolean {
-  return a.started === b.started && a.ready === b.ready && a.mustRestart === b.mustRestart && a.message === b.message;
+  return a.started === b.started && a.ready === b.ready && a.mustRestart === b.mustRestart && a.message === b.message && a.probe === b.probe;
 }
 
 /** Until the first probe: initialDelaySeconds after the container started (0 if already past). */

@@ -128,7 +128,7 @@ export function createProbeManager(deps: ProbeManagerDeps): ProbeManager {
     if (sameState(next, e.state)) return;
     const prev = e.state;
     e.state = next;
-    const fields = { started: next.started, ready: next.ready, mustRestart: next.mustRestart, message: next.message };
+    const fields = { started: next.started, ready: next.ready, mustRestart: next.mustRestart, probe: next.probe, message: next.message };
     if (next.mustRestart && !prev.mustRestart) e.log.warn('container must be restarted', fields);
     else e.log.info('probe state changed', fields);
     emit(e.target.podUid);

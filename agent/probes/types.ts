@@ -3,6 +3,7 @@
  * startup probes on the device; reconcile tells it which containers run and reads the results.
  */
 import type { KubeObject } from '../../shared/api/meta.js';
+import type { ProbeKind } from './spec.js';
 
 export interface ProbeTarget {
   pod: KubeObject;
@@ -30,6 +31,11 @@ export interface ProbeState {
   mustRestart: boolean;
   /** Why, for the pod event and status (e.g. `Liveness probe failed: HTTP probe failed with statuscode: 500`). */
   message?: string;
+  /**
+   * The probe `message` is about: with `mustRestart`, the one that forces the restart (startup
+   * or liveness). Set exactly when `message` is, so nobody reads the kind out of the text.
+   */
+  probe?: ProbeKind;
 }
 
 export interface ProbeManager {

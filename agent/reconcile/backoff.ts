@@ -10,7 +10,7 @@
  * the agent's own operations (Docker errors) back off with jitter (STEP_BACKOFF).
  */
 import type { BackoffPolicy } from '../../shared/reconcile/backoff.js';
-import type { CrashBackoff } from './types.js';
+import type { CrashBackoff } from './memory.js';
 
 export const CRASH_BACKOFF_INITIAL_MS = 10_000;
 export const CRASH_BACKOFF_MAX_MS = 300_000;

@@ -2,8 +2,8 @@
  * Executors: carry out one pod's steps against the engine and the disk, in order, reporting
  * each outcome. A failed step skips the rest of its chain (and steps that need that chain);
  * other chains go on. An abort (a newer desired state) stops at the next step boundary and is
- * passed into pulls and stops. Events are the kubelet's: Pulling/Pulled, Created/Started,
- * Killing, Failed, FailedMount, FailedCreatePodSandBox.
+ * passed into pulls and stops. What each step did is reported to the event policy
+ * (agent/pods/event-policy.ts), which decides the events.
  */
 import { isEngineError } from '../engine/errors.js';
 import type { ContainerEngine, PullProgress } from '../engine/types.js';
@@ -12,17 +12,19 @@ import { errorMessage } from '../../shared/util/guards.js';
 import type { Logger } from '../../shared/util/logger.js';
 import type { PodVolumePlan } from '../volumes/plan.js';
 import { setUpPodVolumes, tearDownPodVolumes } from '../volumes/setup.js';
+import type { StepReport } from '../pods/event-policy.js';
 import type { Outcome } from './memory.js';
+import { SANDBOX_CONTAINER } from './naming.js';
 import type { PodRef } from './pod-model.js';
 import type { Step } from './types.js';
 
-export type EmitEvent = (pod: PodRef, type: 'Normal' | 'Warning', reason: string, message: string) => void;
+export type ReportStep = (pod: PodRef, report: StepReport) => void;
 
 export interface ExecutorDeps {
   engine: ContainerEngine;
   clock: Clock;
   logger: Logger;
-  emit: EmitEvent;
+  report: ReportStep;
   podsDir: string;
   /** The node's platform (`linux/arm64`) for pulls. */
   platform?: string;
@@ -63,7 +65,7 @@ class PodExecutor {
       case 'start':
         return this.guard(async () => {
           await this.deps.engine.startContainer(step.id);
-          this.deps.emit(step.pod, 'Normal', 'Started', `Started container ${step.container}`);
+          this.deps.report(step.pod, { kind: 'started', container: step.container, sandbox: step.container === SANDBOX_CONTAINER });
         });
       case 'stop':
         return this.stop(step);
@@ -95,7 +97,7 @@ class PodExecutor {
   private async syncVolumes(step: Extract<Step, { kind: 'syncVolumes' }>): Promise<Outcome> {
     const plan = this.deps.volumePlan(step.pod.uid);
     if (!plan) return { status: 'failed', error: 'the pod is no longer desired' };
-    for (const w of plan.warnings) this.deps.emit(step.pod, 'Warning', 'FailedMount', w);
+    for (const message of plan.warnings) this.deps.report(step.pod, { kind: 'volumeWarning', message });
     let result;
     try {
       result = await setUpPodVolumes(plan, this.deps.clock.now());
@@ -104,15 +106,16 @@ class PodExecutor {
     }
     if (result.updated.length > 0) this.log.info('volumes updated', { volumes: result.updated });
     if (result.problems.length === 0) return { status: 'ok', updated: result.updated };
-    for (const p of result.problems) this.deps.emit(step.pod, 'Warning', 'FailedMount', `MountVolume.SetUp failed for volume "${p.volume}" : ${p.message}`);
+    for (const p of result.problems) this.deps.report(step.pod, { kind: 'mountFailed', volume: p.volume, message: p.message });
     const first = result.problems[0];
     return { status: 'failed', error: first ? first.message : 'volume setup failed', problems: result.problems };
   }
 
   private async pull(step: Extract<Step, { kind: 'pull' }>): Promise<Outcome> {
-    const { engine, clock, emit } = this.deps;
+    const { engine, clock, report } = this.deps;
+    const { image } = step;
     const started = clock.now().getTime();
-    emit(step.pod, 'Normal', 'Pulling', `Pulling image "${step.image}"`);
+    report(step.pod, { kind: 'pulling', image });
     let lastLog = 0;
     const onProgress = (p: PullProgress): void => {
       const now = clock.now().getTime();
@@ -131,51 +134,41 @@ class PodExecutor {
     } catch (e) {
       if (aborted(e, signal)) return { status: 'aborted' };
       const error = errorMessage(e);
-      if (step.present) {
-        // imagePullPolicy Always with the registry out of reach: run what the device has (offline autonomy).
-        emit(step.pod, 'Warning', 'Failed', `Failed to pull image "${step.image}": ${error}; using the image already present on the device`);
-        return { status: 'ok' };
-      }
-      emit(step.pod, 'Warning', 'Failed', `Failed to pull image "${step.image}": ${error}`);
-      emit(step.pod, 'Warning', 'Failed', 'Error: ErrImagePull');
-      return { status: 'failed', error };
+      report(step.pod, { kind: 'pullFailed', image, error, usingPresent: step.present });
+      // imagePullPolicy Always with the registry out of reach: run what the device has (offline autonomy).
+      return step.present ? { status: 'ok' } : { status: 'failed', error };
     }
     const seconds = ((clock.now().getTime() - started) / 1000).toFixed(3);
-    emit(step.pod, 'Normal', 'Pulled', `Successfully pulled image "${step.image}" in ${seconds}s`);
+    report(step.pod, { kind: 'pulled', image, seconds });
     return { status: 'ok' };
   }
 
   private async create(step: Extract<Step, { kind: 'run' }>): Promise<Outcome> {
-    const { engine, emit } = this.deps;
-    const sandbox = step.role === 'sandbox';
+    const { engine, report } = this.deps;
+    const who = { container: step.container, sandbox: step.role === 'sandbox' };
     let id: string;
     try {
       id = await engine.createContainer(step.spec);
     } catch (e) {
       const error = errorMessage(e);
-      if (sandbox) emit(step.pod, 'Warning', 'FailedCreatePodSandBox', `Failed to create pod sandbox: ${error}`);
-      else emit(step.pod, 'Warning', 'Failed', `Error: ${error}`);
+      report(step.pod, { kind: 'createFailed', ...who, error });
       return { status: 'failed', error, phase: 'create' };
     }
     this.log.info('container created', { container: step.container, attempt: step.attempt, id });
-    if (!sandbox) emit(step.pod, 'Normal', 'Created', `Created container ${step.container}`);
-    for (const w of step.warnings) emit(step.pod, 'Warning', w.reason, w.message);
+    report(step.pod, { kind: 'created', ...who, warnings: step.warnings });
     try {
       await engine.startContainer(id);
     } catch (e) {
       const error = errorMessage(e);
-      if (sandbox) emit(step.pod, 'Warning', 'FailedCreatePodSandBox', `Failed to start pod sandbox: ${error}`);
-      else emit(step.pod, 'Warning', 'Failed', `Error: failed to start container "${step.container}": ${error}`);
+      report(step.pod, { kind: 'startFailed', ...who, error });
       return { status: 'failed', error, phase: 'start' };
     }
-    if (!sandbox) emit(step.pod, 'Normal', 'Started', `Started container ${step.container}`);
+    report(step.pod, { kind: 'started', ...who });
     return { status: 'ok' };
   }
 
   private async stop(step: Extract<Step, { kind: 'stop' }>): Promise<Outcome> {
-    // Liveness and spec-change kills were announced by the planner's notices.
-    const announced = step.reason === 'liveness' || step.reason === 'startup' || step.reason === 'spec-changed';
-    if (!announced && step.container !== 'POD') this.deps.emit(step.pod, 'Normal', 'Killing', step.message);
+    this.deps.report(step.pod, { kind: 'stopping', container: step.container, sandbox: step.container === SANDBOX_CONTAINER, reason: step.reason, message: step.message });
     this.log.info('stopping container', { container: step.container, id: step.id, reason: step.reason, graceSeconds: step.graceSeconds });
     return this.guard(async () => {
       try {

@@ -1,6 +1,7 @@
 /**
  * The reconcile loop. A pass observes (engine.listManaged(), images, probes, pod directories),
- * plans (pure), turns notices into events, publishes pod status on change, and hands each
+ * plans (pure), reports the conditions it found to the event policy, publishes pod status on
+ * change, and hands each
  * pod's steps to that pod's executor, unless one is still busy with the pod (its completion
  * triggers the next pass). Passes run one at a time; they are triggered by a new desired state
  * (which also aborts the executors of pods whose spec changed or went away), a probe change,
@@ -13,7 +14,8 @@
 import { createHash } from 'node:crypto';
 import type { ContainerEngine, ObservedContainer, RuntimeInfo } from '../engine/types.js';
 import type { ProbeManager, ProbeState } from '../probes/types.js';
-import { PodEventRecorder, type SendEvents } from '../pods/events.js';
+import type { SendEvents } from '../pods/events.js';
+import { PodEvents } from '../pods/event-policy.js';
 import { PodStatusPublisher, type SendPods } from '../pods/publisher.js';
 import { backoffDelay } from '../../shared/reconcile/backoff.js';
 import { canonicalJson } from '../../shared/protocol/canonical-json.js';
@@ -26,11 +28,11 @@ import { STEP_BACKOFF } from './backoff.js';
 import { buildDesired, EMPTY_DESIRED, type DesiredPod, type DesiredPods } from './desired.js';
 import { executeSteps, type ExecutorDeps } from './executor.js';
 import { PodInstances, timeMs } from './instances.js';
-import { clearCooldown, forget, newNotices, recordOutcome, rememberPods } from './memory.js';
+import { PlannerMemory } from './memory.js';
 import { imagesToCheck, listPodDirs, presentImages, probeTargets } from './observe.js';
 import { plan } from './planner.js';
 import { podReports } from './reports.js';
-import { newMemory, probeKey, type Memory, type Plan, type Step } from './types.js';
+import { probeKey, type Plan, type Step } from './types.js';
 
 export interface ReconcilerConfig {
   nodeName: string;
@@ -98,10 +100,10 @@ class ReconcileLoop implements Reconciler {
   private state: DesiredState | undefined;
   private built: { state: DesiredState; pods: DesiredPods; byUid: Map<string, DesiredPod> } | undefined;
   private info: RuntimeInfo | undefined;
-  private readonly memory: Memory = newMemory();
+  private readonly memory = new PlannerMemory();
   private readonly workers = new Map<string, Worker>();
   private readonly publisher: PodStatusPublisher;
-  private readonly recorder: PodEventRecorder;
+  private readonly events: PodEvents;
   private readonly log: Logger;
   private readonly random: () => number;
   private passing: Promise<void> | undefined;
@@ -119,7 +121,7 @@ class ReconcileLoop implements Reconciler {
     this.log = deps.logger.child({ component: 'reconcile', node: deps.config.nodeName });
     this.random = deps.random ?? Math.random;
     this.publisher = new PodStatusPublisher(deps.publishPodStatus, this.log);
-    this.recorder = new PodEventRecorder(deps.publishEvents, deps.clock, this.log);
+    this.events = new PodEvents(deps.publishEvents, deps.clock, this.log);
     this.state = deps.desired?.current();
     this.unsubscribeProbes = deps.probes.onChange(() => this.trigger());
     this.schedulePoll();
@@ -177,7 +179,7 @@ class ReconcileLoop implements Reconciler {
     this.shutdown.abort();
     await this.passing?.catch(() => undefined);
     await Promise.allSettled([...this.workers.values()].map((w) => w.done));
-    await Promise.allSettled([this.publisher.flush(), this.recorder.flush()]);
+    await Promise.allSettled([this.publisher.flush(), this.events.flush()]);
   }
 
   // ---- timers ---------------------------------------------------------------------------------
@@ -218,7 +220,7 @@ class ReconcileLoop implements Reconciler {
       this.log.warn('reconcile pass failed', { reconcile: id, error: errorMessage(e), retryInMs: delay, failures: this.passFailures });
       this.wakeAt(this.notBefore);
     }
-    await Promise.allSettled([this.publisher.flush(), this.recorder.flush()]);
+    await Promise.allSettled([this.publisher.flush(), this.events.flush()]);
   }
 
   private async runtimeInfo(): Promise<RuntimeInfo> {
@@ -265,16 +267,16 @@ class ReconcileLoop implements Reconciler {
       const at = timeMs(c.createdAt);
       if (at !== undefined) oldest.set(c.podUid, Math.min(at, oldest.get(c.podUid) ?? at));
     }
-    rememberPods(this.memory, desired, t, oldest);
+    this.memory.remember(desired, t, oldest);
     const images = await presentImages(engine, imagesToCheck(desired, byPod), this.log);
     const targets = probeTargets(desired, byPod, now);
     probes.sync(targets);
     const probeStates = new Map<string, ProbeState>();
     for (const tg of targets) probeStates.set(probeKey(tg.podUid, tg.container), probes.state(tg.podUid, tg.container));
-    forget(this.memory, new Set(byUid.keys()), new Set([...grouped.keys(), ...podDirs]), new Set(containers.map((c) => c.id)));
+    this.memory.forget(new Set(byUid.keys()), new Set([...grouped.keys(), ...podDirs]), new Set(containers.map((c) => c.id)));
 
     const result = plan(desired, { containers, images, probes: probeStates, podDirs }, this.memory, now);
-    for (const n of newNotices(this.memory, result.notices)) this.recorder.record(n.pod, n.type, n.reason, n.message);
+    this.events.conditions(result.conditions);
     this.publish(result, byUid, grouped, probeStates);
     // A newer desired state arrived meanwhile: its pass (already due) plans and dispatches instead.
     const dispatched = this.state === planned ? this.dispatch(result, byUid, id, t) : 0;
@@ -292,7 +294,7 @@ class ReconcileLoop implements Reconciler {
       clock: this.deps.clock,
       logger: this.log,
       podsDir: this.deps.config.podsDir,
-      emit: (pod, type, reason, message) => this.recorder.record(pod, type, reason, message),
+      report: (pod, r) => this.events.report(pod, r),
       volumePlan: (uid) => byUid.get(uid)?.volumes,
       shutdown: this.shutdown.signal,
       ...(this.info ? { platform: this.info.platform } : {}),
@@ -306,7 +308,7 @@ class ReconcileLoop implements Reconciler {
     if (this.stopped) return 0;
     for (const [uid, steps] of byPod) {
       if (this.workers.has(uid)) continue; // its end triggers a new pass
-      const cooldown = this.memory.cooldown.get(uid);
+      const cooldown = this.memory.cooldown(uid);
       if (cooldown && now < cooldown.retryAt) {
         this.wakeAt(cooldown.retryAt);
         continue;
@@ -319,7 +321,7 @@ class ReconcileLoop implements Reconciler {
         this.executorDeps(byUid),
         abort.signal,
         (step, outcome) => {
-          recordOutcome(this.memory, step, outcome, this.deps.clock.now().getTime(), this.random);
+          this.memory.apply(step, outcome, this.deps.clock.now().getTime(), this.random);
           if (outcome.status === 'failed' && UNMODELED.has(step.kind)) failedUnmodeled = true;
         },
         id,
@@ -327,7 +329,7 @@ class ReconcileLoop implements Reconciler {
         .catch((e: unknown) => this.log.error('executor failed', { reconcile: id, uid, error: errorMessage(e) }))
         .finally(() => {
           this.workers.delete(uid);
-          if (!failedUnmodeled) clearCooldown(this.memory, uid);
+          if (!failedUnmodeled) this.memory.clearCooldown(uid);
           this.trigger();
         });
       this.workers.set(uid, { abort, objHash: d ? objHash(d.model.obj) : undefined, done });

@@ -1,10 +1,11 @@
 /** What planning one pod produces, accumulated as the planner walks the pod. */
 import type { PodRef } from './pod-model.js';
-import type { Notice, PodView, Step, Waiting } from './types.js';
+import type { PodCondition } from '../pods/event-policy.js';
+import type { PlannedCondition, PodView, Step, Waiting } from './types.js';
 
 export class PodOutput {
   readonly steps: Step[] = [];
-  readonly notices: Notice[] = [];
+  readonly conditions: PlannedCondition[] = [];
   readonly waiting = new Map<string, Waiting>();
   wakeAt: number | undefined;
 
@@ -14,8 +15,8 @@ export class PodOutput {
     this.steps.push(s);
   }
 
-  notice(key: string, type: Notice['type'], reason: string, message: string): void {
-    this.notices.push({ key, pod: this.ref, type, reason, message });
+  found(condition: PodCondition): void {
+    this.conditions.push({ pod: this.ref, condition });
   }
 
   wait(container: string, reason: string, message?: string): void {

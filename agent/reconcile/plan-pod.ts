@@ -13,14 +13,12 @@ import { endedMs, exitCodeOf, isRunning, isTerminated, isUnstarted, PodInstances
 import { PodOutput } from './plan-output.js';
 import { SANDBOX_STOP_GRACE_SECONDS } from './naming.js';
 import { podDisplay } from './pod-model.js';
-import { probeKey, type Memory, type Observed, type StopReason } from './types.js';
+import { killingMessage, specChangedMessage } from '../pods/event-policy.js';
+import type { MemoryView } from './memory.js';
+import { probeKey, type Observed, type StopReason } from './types.js';
 
 export const POD_CHAIN = 'pod';
 export const containerChain = (name: string): string => `c:${name}`;
-export const crashKey = (uid: string, container: string, hash: string): string => `${uid}/${container}/${hash}`;
-export const pullKey = (uid: string, image: string): string => `${uid}/${image}`;
-export const createKey = (uid: string, container: string): string => `${uid}/${container}`;
-export const stepKey = (kind: string, uid: string, container: string): string => `${kind}/${uid}/${container}`;
 
 type VolumeReadiness = 'ready' | 'pending' | 'blocked';
 
@@ -35,7 +33,7 @@ class ActivePodPlanner {
     private readonly pod: DesiredPod,
     observed: readonly ObservedContainer[],
     private readonly world: Observed,
-    private readonly mem: Readonly<Memory>,
+    private readonly mem: MemoryView,
     private readonly now: number,
   ) {
     this.out = new PodOutput(pod.model.ref);
@@ -104,7 +102,7 @@ class ActivePodPlanner {
     return this.pod.app.every((c) => {
       const cur = this.newest('app', c.name);
       if (!cur || !isTerminated(cur)) return false;
-      const intent = this.mem.restarts.get(cur.id);
+      const intent = this.mem.restartIntent(cur.id);
       if (intent === 'always' || (intent === 'unless-never' && policy !== 'Never')) return false;
       return policy === 'Never' || exitCodeOf(cur) === 0;
     });
@@ -131,7 +129,7 @@ class ActivePodPlanner {
     }
     const ran = this.inst.all.some((c) => c.role !== 'sandbox');
     if (sb) {
-      this.out.notice(`sandbox-changed/${sb.id}`, 'Normal', 'SandboxChanged', 'Pod sandbox changed, it will be killed and re-created.');
+      this.out.found({ kind: 'sandboxChanged', sandboxId: sb.id });
       for (const c of this.inst.all) {
         if (c.role !== 'sandbox' && isRunning(c)) this.stop(c, 'sandbox-changed', `Stopping container ${c.container}`, POD_CHAIN, true);
       }
@@ -139,14 +137,14 @@ class ActivePodPlanner {
       // The kubelet does not bring back the sandbox of a restartPolicy Never pod that already ran.
       if (this.pod.model.restartPolicy === 'Never' && ran) return false;
     }
-    const failure = this.mem.steps.get(stepKey('run', this.uid, SANDBOX_CONTAINER));
+    const failure = this.mem.sandboxFailure(this.uid);
     if (failure && this.now < failure.retryAt) {
       this.waitAll('ContainerCreating', `Failed to create pod sandbox: ${failure.error}`);
       this.out.wake(failure.retryAt);
       return false;
     }
     if (!this.world.images.has(want.image)) {
-      const pull = this.mem.pulls.get(pullKey(this.uid, want.image));
+      const pull = this.mem.pullFailure(this.uid, want.image);
       if (pull && this.now < pull.retryAt) {
         this.waitAll('ContainerCreating', `Failed to create pod sandbox: pulling image "${want.image}": ${pull.error}`);
         this.out.wake(pull.retryAt);
@@ -172,7 +170,7 @@ class ActivePodPlanner {
 
   private planVolumes(): VolumeReadiness {
     const plan = this.pod.volumes;
-    const state = this.mem.volumes.get(this.uid);
+    const state = this.mem.volumes(this.uid);
     const synced = state?.hash === plan.hash;
     if (synced && state.problems.length === 0) return 'ready';
     if (!synced || this.now >= state.retryAt) {
@@ -227,19 +225,15 @@ class ActivePodPlanner {
     }
     if (isRunning(cur)) {
       if (cur.specHash !== c.specHash) {
-        const message = `Container ${c.name} definition changed, will be restarted`;
-        this.out.notice(`killing/${cur.id}`, 'Normal', 'Killing', message);
-        this.stop(cur, 'spec-changed', message, containerChain(c.name), false, 'always');
+        this.out.found({ kind: 'specChanged', container: c.name, containerId: cur.id });
+        this.stop(cur, 'spec-changed', specChangedMessage(c.name), containerChain(c.name), false, 'always');
         return;
       }
       const probe = this.world.probes.get(probeKey(this.uid, c.name));
       if (probe?.mustRestart) {
-        const kind = /^startup/i.test(probe.message ?? '') ? 'startup' : 'liveness';
-        const restart = policy !== 'Never';
-        const message = `Container ${c.name} failed ${kind} probe${restart ? ', will be restarted' : ''}`;
-        this.out.notice(`unhealthy/${cur.id}`, 'Warning', 'Unhealthy', probe.message ?? `${kind === 'startup' ? 'Startup' : 'Liveness'} probe failed`);
-        this.out.notice(`killing/${cur.id}`, 'Normal', 'Killing', message);
-        this.stop(cur, kind, message, containerChain(c.name), false, restart ? 'unless-never' : undefined);
+        const failed = { container: c.name, probe: probe.probe === 'startup' ? ('startup' as const) : ('liveness' as const), restart: policy !== 'Never' };
+        this.out.found({ kind: 'probeFailed', containerId: cur.id, ...failed, ...(probe.message !== undefined ? { message: probe.message } : {}) });
+        this.stop(cur, failed.probe, killingMessage(failed), containerChain(c.name), false, failed.restart ? 'unless-never' : undefined);
       }
       return;
     }
@@ -248,7 +242,7 @@ class ActivePodPlanner {
       this.startExisting(cur);
       return;
     }
-    const intent = this.mem.restarts.get(cur.id);
+    const intent = this.mem.restartIntent(cur.id);
     const failed = exitCodeOf(cur) !== 0;
     const restart =
       intent === 'always' || (intent === 'unless-never' && policy !== 'Never') || policy === 'Always' || (policy === 'OnFailure' && failed);
@@ -259,28 +253,27 @@ class ActivePodPlanner {
 
   /** Restart after an exit, unless the crash-loop backoff says wait. */
   private restart(c: DesiredContainer, cur: ObservedContainer): void {
-    const key = crashKey(this.uid, c.name, c.specHash);
-    const entry = this.mem.crash.get(key);
+    const entry = this.mem.crashBackoff(this.uid, c.name, c.specHash);
     const until = crashBackoffUntil(entry, endedMs(cur), this.now);
     if (until !== undefined && entry) {
       const display = podDisplay(this.pod.model.ref);
       this.out.wait(c.name, 'CrashLoopBackOff', `back-off ${goDuration(entry.delayMs)} restarting failed container=${c.name} pod=${display}`);
-      this.out.notice(`backoff/${cur.id}`, 'Warning', 'BackOff', `Back-off restarting failed container ${c.name} in pod ${display}`);
+      this.out.found({ kind: 'crashBackOff', container: c.name, containerId: cur.id, pod: display });
       this.out.wake(until);
       return;
     }
-    this.start(c, { key, delayMs: nextCrashDelay(entry, this.now) });
+    this.start(c, { specHash: c.specHash, delayMs: nextCrashDelay(entry, this.now) });
   }
 
-  private start(c: DesiredContainer, backoff?: { key: string; delayMs: number }): void {
+  private start(c: DesiredContainer, backoff?: { specHash: string; delayMs: number }): void {
     const ref = this.pod.model.ref;
     if (c.configError !== undefined || !c.template) {
       const message = c.configError ?? 'container cannot be created';
       this.out.wait(c.name, 'CreateContainerConfigError', message);
-      this.out.notice(`config-error/${this.uid}/${c.name}/${message}`, 'Warning', 'Failed', `Error: ${message}`);
+      this.out.found({ kind: 'configError', container: c.name, message });
       return;
     }
-    const created = this.mem.creates.get(createKey(this.uid, c.name));
+    const created = this.mem.createFailure(this.uid, c.name);
     if (created && this.now < created.retryAt) {
       this.out.wait(c.name, 'CreateContainerError', created.error);
       this.out.wake(created.retryAt);
@@ -292,14 +285,14 @@ class ActivePodPlanner {
     if (c.pullPolicy === 'Never' && !present) {
       const message = `Container image "${c.image}" is not present with pull policy of Never`;
       this.out.wait(c.name, 'ErrImageNeverPull', message);
-      this.out.notice(`never-pull/${this.uid}/${c.name}/${c.image}`, 'Warning', 'ErrImageNeverPull', message);
+      this.out.found({ kind: 'neverPull', container: c.name, image: c.image, message });
       return;
     }
     for (const problem of c.authProblems) {
-      this.out.notice(`pull-secret/${this.uid}/${problem}`, 'Warning', 'FailedToRetrieveImagePullSecret', `Unable to retrieve some image pull secrets (${problem}); attempting to pull the image may not succeed.`);
+      this.out.found({ kind: 'pullSecretMissing', problem });
     }
     if (c.pullPolicy === 'Always' || !present) {
-      const pull = this.mem.pulls.get(pullKey(this.uid, c.image));
+      const pull = this.mem.pullFailure(this.uid, c.image);
       if (pull && this.now < pull.retryAt) {
         const hold = pull.failedAt + ERR_IMAGE_PULL_HOLD_MS;
         if (this.now < hold) {
@@ -307,7 +300,7 @@ class ActivePodPlanner {
           this.out.wake(hold);
         } else {
           this.out.wait(c.name, 'ImagePullBackOff', `Back-off pulling image "${c.image}"`);
-          this.out.notice(`pull-backoff/${this.uid}/${c.image}/${pull.failures}`, 'Normal', 'BackOff', `Back-off pulling image "${c.image}"`);
+          this.out.found({ kind: 'pullBackOff', image: c.image, failures: pull.failures });
         }
         this.out.wake(pull.retryAt);
         return;
@@ -315,7 +308,7 @@ class ActivePodPlanner {
       const step = { kind: 'pull' as const, pod: ref, chain, needs: this.needs, container: c.name, image: c.image, present };
       this.out.step(c.auth ? { ...step, auth: c.auth } : step);
     } else {
-      this.out.notice(`present/${this.uid}/${c.name}/${attempt}`, 'Normal', 'Pulled', `Container image "${c.image}" already present on machine`);
+      this.out.found({ kind: 'imagePresent', container: c.name, image: c.image, attempt });
     }
     const spec = finalSpec(ref, c.name, c.role, c.specHash, attempt, c.template, this.sandboxId);
     const run = { kind: 'run' as const, pod: ref, chain, needs: this.needs, container: c.name, role: c.role, attempt, spec, warnings: c.warnings };
@@ -350,6 +343,6 @@ class ActivePodPlanner {
   }
 }
 
-export function planActivePod(pod: DesiredPod, observed: readonly ObservedContainer[], world: Observed, mem: Readonly<Memory>, now: number): PodOutput {
+export function planActivePod(pod: DesiredPod, observed: readonly ObservedContainer[], world: Observed, mem: MemoryView, now: number): PodOutput {
   return new ActivePodPlanner(pod, observed, world, mem, now).plan();
 }

@@ -1,6 +1,6 @@
 /**
  * The pure planner: plan(desired, observed, memory, now) → steps (+ per-pod views for status,
- * notices for events, and when to plan again). Three kinds of pod:
+ * conditions for events, and when to plan again). Three kinds of pod:
  *
  *   active       in the desired document, no deletionTimestamp: plan-pod.ts;
  *   terminating  deletionTimestamp set: stop every container with deletionGracePeriodSeconds,
@@ -18,7 +18,8 @@ import { isRunning } from './instances.js';
 import { SANDBOX_STOP_GRACE_SECONDS } from './naming.js';
 import { PodOutput } from './plan-output.js';
 import { planActivePod } from './plan-pod.js';
-import type { Memory, Observed, Plan, PodView } from './types.js';
+import type { MemoryView } from './memory.js';
+import type { Observed, Plan, PodView } from './types.js';
 
 export const DELETE_CHAIN = 'delete';
 
@@ -50,7 +51,7 @@ function planTeardown(out: PodOutput, containers: readonly ObservedContainer[], 
   if (finalize) out.step({ kind: 'finalize', pod: ref, chain: DELETE_CHAIN });
 }
 
-export function plan(desired: DesiredPods, observed: Observed, memory: Readonly<Memory>, now: Date): Plan {
+export function plan(desired: DesiredPods, observed: Observed, memory: MemoryView, now: Date): Plan {
   const t = now.getTime();
   const byPod = new Map<string, ObservedContainer[]>();
   for (const c of observed.containers) {
@@ -58,10 +59,10 @@ export function plan(desired: DesiredPods, observed: Observed, memory: Readonly<
     list.push(c);
     byPod.set(c.podUid, list);
   }
-  const result: Plan = { steps: [], views: new Map<string, PodView>(), notices: [] };
+  const result: Plan = { steps: [], views: new Map<string, PodView>(), conditions: [] };
   const take = (out: PodOutput, flags: { terminating: boolean; deleted: boolean } | undefined): void => {
     result.steps.push(...out.steps);
-    result.notices.push(...out.notices);
+    result.conditions.push(...out.conditions);
     if (out.wakeAt !== undefined && (result.wakeAt === undefined || out.wakeAt < result.wakeAt)) result.wakeAt = out.wakeAt;
     if (flags) result.views.set(out.ref.uid, out.view(flags));
   };
@@ -73,7 +74,7 @@ export function plan(desired: DesiredPods, observed: Observed, memory: Readonly<
     const containers = byPod.get(ref.uid) ?? [];
     if (pod.model.deletion) {
       const out = new PodOutput(ref);
-      const done = memory.finalized.has(ref.uid) && containers.length === 0;
+      const done = memory.finalized(ref.uid) && containers.length === 0;
       if (!done) planTeardown(out, containers, pod.model.deletion.graceSeconds, true, true);
       take(out, { terminating: true, deleted: done });
       continue;
@@ -86,7 +87,7 @@ export function plan(desired: DesiredPods, observed: Observed, memory: Readonly<
   for (const uid of leftovers) {
     if (desiredUids.has(uid)) continue;
     const containers = byPod.get(uid) ?? [];
-    const known = memory.known.get(uid);
+    const known = memory.known(uid);
     const first = containers[0];
     const ref: PodRef = known?.ref ?? (first ? { uid, namespace: first.podNamespace, name: first.podName } : { uid, namespace: '', name: '' });
     const out = new PodOutput(ref);

@@ -4,14 +4,15 @@ import type { ProbeState } from '../probes/types.js';
 import { computePodStatus } from '../pods/status.js';
 import type { PodStatusReport } from '../../shared/protocol/messages.js';
 import type { DesiredPod } from './desired.js';
-import { probeKey, type Memory, type PodView } from './types.js';
+import type { MemoryView } from './memory.js';
+import { probeKey, type PodView } from './types.js';
 
 export interface ReportInputs {
   byUid: ReadonlyMap<string, DesiredPod>;
   grouped: ReadonlyMap<string, ObservedContainer[]>;
   probeStates: ReadonlyMap<string, ProbeState>;
   hostIP: string;
-  memory: Readonly<Memory>;
+  memory: MemoryView;
 }
 
 export function podReports(views: ReadonlyMap<string, PodView>, inputs: ReportInputs): PodStatusReport[] {
@@ -19,7 +20,7 @@ export function podReports(views: ReadonlyMap<string, PodView>, inputs: ReportIn
   for (const [uid, view] of views) {
     const d = inputs.byUid.get(uid);
     if (!d) continue;
-    const firstSeen = inputs.memory.known.get(uid)?.firstSeen;
+    const firstSeen = inputs.memory.known(uid)?.firstSeen;
     const status = computePodStatus({
       restartPolicy: d.model.restartPolicy,
       hostNetwork: d.model.hostNetwork,

@@ -1,11 +1,11 @@
 /**
- * The planner's vocabulary: what it sees (Observed), what it remembers between passes
- * (Memory: backoffs and failures Docker does not record), and what it decides (Plan: steps for
- * the executors, plus per-pod views for status and notices for events).
+ * The planner's vocabulary: what it sees (Observed) and what it decides (Plan: steps for the
+ * executors, plus per-pod views for status and the conditions events are made of). What it
+ * remembers between passes is memory.ts.
  */
+import type { PodCondition, StopReason } from '../pods/event-policy.js';
 import type { ContainerCreateSpec, ContainerRole, ObservedContainer, RegistryAuth } from '../engine/types.js';
 import type { ProbeState } from '../probes/types.js';
-import type { VolumeProblem } from '../volumes/plan.js';
 import type { PodRef } from './pod-model.js';
 
 export interface Observed {
@@ -19,17 +19,7 @@ export interface Observed {
   podDirs?: ReadonlySet<string>;
 }
 
-export type StopReason =
-  | 'spec-changed'
-  | 'liveness'
-  | 'startup'
-  | 'pod-deleted'
-  | 'pod-removed'
-  | 'sandbox-changed'
-  | 'pod-completed'
-  | 'not-in-spec'
-  | 'duplicate'
-  | 'superseded';
+export type { StopReason } from '../pods/event-policy.js';
 
 /** What to do once a stopped container has exited: restart it whatever the exit code. */
 export type RestartIntent = 'always' | 'unless-never';
@@ -53,8 +43,8 @@ export type Step =
       role: ContainerRole;
       attempt: number;
       spec: ContainerCreateSpec;
-      /** The crash backoff entry this start records (kubelet's backOff.Next). */
-      backoff?: { key: string; delayMs: number };
+      /** The crash backoff this start records for the container's spec (kubelet's backOff.Next). */
+      backoff?: { specHash: string; delayMs: number };
       /** Worth a Warning event at each start (a limit the node cannot enforce, …). */
       warnings: StepWarning[];
     })
@@ -81,70 +71,6 @@ export interface StepWarning {
   message: string;
 }
 
-export interface CrashBackoff {
-  delayMs: number;
-  /** When the entry was last bumped (ms). */
-  lastUpdate: number;
-}
-
-export interface Failure {
-  failures: number;
-  error: string;
-  failedAt: number;
-  retryAt: number;
-}
-
-export interface VolumeState {
-  hash: string;
-  problems: VolumeProblem[];
-  failures: number;
-  retryAt: number;
-}
-
-export interface KnownPod {
-  ref: PodRef;
-  graceSeconds: number;
-  /** When the agent first saw the pod (ms): the pod's startTime. */
-  firstSeen: number;
-}
-
-/** What the reconciler remembers between passes (lost on restart, like the kubelet's). */
-export interface Memory {
-  /** Crash-loop backoff by `uid/container/specHash`. */
-  crash: Map<string, CrashBackoff>;
-  /** Image pull failures by `uid/image`. */
-  pulls: Map<string, Failure>;
-  /** Create failures (CreateContainerError) by `uid/container`. */
-  creates: Map<string, Failure>;
-  /** Failures of the sandbox's creation by `run/uid/POD`. */
-  steps: Map<string, Failure>;
-  /** Pods whose last apply failed in a way no other entry models (Docker errors on stop/remove): cool down. */
-  cooldown: Map<string, Failure>;
-  volumes: Map<string, VolumeState>;
-  /** Containers stopped to be restarted (liveness, spec change), by container id. */
-  restarts: Map<string, RestartIntent>;
-  known: Map<string, KnownPod>;
-  /** Pods whose deletion is complete (containers and directories gone), by uid. */
-  finalized: Set<string>;
-  /** Notice keys of the last pass (already turned into events), by pod uid. */
-  emitted: Map<string, Set<string>>;
-}
-
-export function newMemory(): Memory {
-  return {
-    crash: new Map(),
-    pulls: new Map(),
-    creates: new Map(),
-    steps: new Map(),
-    cooldown: new Map(),
-    volumes: new Map(),
-    restarts: new Map(),
-    known: new Map(),
-    finalized: new Set(),
-    emitted: new Map(),
-  };
-}
-
 export interface Waiting {
   reason: string;
   message?: string;
@@ -161,19 +87,16 @@ export interface PodView {
   deleted: boolean;
 }
 
-export interface Notice {
-  /** Emitted once per key (memory.emitted). */
-  key: string;
+/** A lasting condition the planner found in a pod (the event policy announces it once). */
+export interface PlannedCondition {
   pod: PodRef;
-  type: 'Normal' | 'Warning';
-  reason: string;
-  message: string;
+  condition: PodCondition;
 }
 
 export interface Plan {
   steps: Step[];
   views: Map<string, PodView>;
-  notices: Notice[];
+  conditions: PlannedCondition[];
   /** Plan again at this time (ms) even if nothing else happens (a backoff ends). */
   wakeAt?: number;
 }

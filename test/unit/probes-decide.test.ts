@@ -79,12 +79,12 @@ describe('probes: a container state from its workers (pure)', () => {
     {
       name: 'startup failing below threshold shows why',
       workers: { startup: w('startup', { last: 'failure', run: 1, message: 'Startup probe failed: no' }), readiness: w('readiness') },
-      want: { started: false, ready: false, mustRestart: false, message: 'Startup probe failed: no' },
+      want: { started: false, ready: false, mustRestart: false, message: 'Startup probe failed: no', probe: 'startup' },
     },
     {
       name: 'startup failed: must restart',
       workers: { startup: w('startup', { result: 'failure', hold: true, message: 'Startup probe failed: no' }) },
-      want: { started: false, ready: false, mustRestart: true, message: 'Startup probe failed: no' },
+      want: { started: false, ready: false, mustRestart: true, message: 'Startup probe failed: no', probe: 'startup' },
     },
     {
       name: 'liveness failed: must restart, not ready, its message first',
@@ -92,32 +92,32 @@ describe('probes: a container state from its workers (pure)', () => {
         liveness: w('liveness', { result: 'failure', hold: true, message: 'Liveness probe failed: dead' }),
         readiness: w('readiness', { result: 'success', last: 'failure', message: 'Readiness probe failed: slow' }),
       },
-      want: { started: true, ready: false, mustRestart: true, message: 'Liveness probe failed: dead' },
+      want: { started: true, ready: false, mustRestart: true, message: 'Liveness probe failed: dead', probe: 'liveness' },
     },
     {
       name: 'readiness failed: not ready, no restart',
       workers: { liveness: w('liveness'), readiness: w('readiness', { result: 'failure', last: 'failure', run: 3, message: 'Readiness probe failed: 503' }) },
-      want: { started: true, ready: false, mustRestart: false, message: 'Readiness probe failed: 503' },
+      want: { started: true, ready: false, mustRestart: false, message: 'Readiness probe failed: 503', probe: 'readiness' },
     },
     {
       name: 'liveness failing below threshold: still ready, message shown',
       workers: { liveness: w('liveness', { last: 'failure', run: 1, message: 'Liveness probe failed: x' }) },
-      want: { started: true, ready: true, mustRestart: false, message: 'Liveness probe failed: x' },
+      want: { started: true, ready: true, mustRestart: false, message: 'Liveness probe failed: x', probe: 'liveness' },
     },
     {
       name: 'invalid readiness: never ready',
       workers: { readiness: invalidWorkerState('readiness', 'must specify a handler type') },
-      want: { started: true, ready: false, mustRestart: false, message: 'Readiness probe is invalid: must specify a handler type' },
+      want: { started: true, ready: false, mustRestart: false, message: 'Readiness probe is invalid: must specify a handler type', probe: 'readiness' },
     },
     {
       name: 'invalid liveness: never restarts, says so',
       workers: { liveness: invalidWorkerState('liveness', 'bad') },
-      want: { started: true, ready: true, mustRestart: false, message: 'Liveness probe is invalid: bad' },
+      want: { started: true, ready: true, mustRestart: false, message: 'Liveness probe is invalid: bad', probe: 'liveness' },
     },
     {
       name: 'invalid startup: never started',
       workers: { startup: invalidWorkerState('startup', 'bad'), readiness: w('readiness') },
-      want: { started: false, ready: false, mustRestart: false, message: 'Startup probe is invalid: bad' },
+      want: { started: false, ready: false, mustRestart: false, message: 'Startup probe is invalid: bad', probe: 'startup' },
     },
   ];
   for (const c of cases) {

@@ -121,7 +121,7 @@ function rig(script: Partial<Record<ProbeKind, Step[]>> = {}): Rig {
 const READY: ProbeState = { started: true, ready: true, mustRestart: false };
 const NOT_READY: ProbeState = { started: true, ready: false, mustRestart: false };
 const NOT_STARTED: ProbeState = { started: false, ready: false, mustRestart: false };
-const msg = (s: ProbeState, message: string): ProbeState => ({ ...s, message });
+const msg = (s: ProbeState, probe: ProbeKind, message: string): ProbeState => ({ ...s, message, probe });
 
 interface Case {
   name: string;
@@ -167,9 +167,9 @@ const CASES: Case[] = [
     script: { readiness: ['ok', 'fail', 'fail', 'fail', 'ok', 'ok'] },
     expect: [
       [0, READY],
-      [10, msg(READY, 'Readiness probe failed: boom')],
-      [20, msg(READY, 'Readiness probe failed: boom')],
-      [30, msg(NOT_READY, 'Readiness probe failed: boom')],
+      [10, msg(READY, 'readiness', 'Readiness probe failed: boom')],
+      [20, msg(READY, 'readiness', 'Readiness probe failed: boom')],
+      [30, msg(NOT_READY, 'readiness', 'Readiness probe failed: boom')],
       [40, READY],
       [50, READY],
     ],
@@ -179,10 +179,10 @@ const CASES: Case[] = [
     container: { livenessProbe: { ...exec, periodSeconds: 5 } },
     script: { liveness: ['fail'] },
     expect: [
-      [0, msg(READY, 'Liveness probe failed: boom')],
-      [5, msg(READY, 'Liveness probe failed: boom')],
-      [10, msg({ started: true, ready: false, mustRestart: true }, 'Liveness probe failed: boom')],
-      [60, msg({ started: true, ready: false, mustRestart: true }, 'Liveness probe failed: boom')],
+      [0, msg(READY, 'liveness', 'Liveness probe failed: boom')],
+      [5, msg(READY, 'liveness', 'Liveness probe failed: boom')],
+      [10, msg({ started: true, ready: false, mustRestart: true }, 'liveness', 'Liveness probe failed: boom')],
+      [60, msg({ started: true, ready: false, mustRestart: true }, 'liveness', 'Liveness probe failed: boom')],
     ],
     calls: { liveness: [0, 5, 10] },
   },
@@ -190,21 +190,21 @@ const CASES: Case[] = [
     name: 'liveness: a success in between starts the count over',
     container: { livenessProbe: exec },
     script: { liveness: ['fail', 'fail', 'ok', 'fail', 'fail', 'ok'] },
-    expect: [[15, msg(READY, 'Liveness probe failed: boom')], [25, READY], [45, msg(READY, 'Liveness probe failed: boom')], [55, READY]],
+    expect: [[15, msg(READY, 'liveness', 'Liveness probe failed: boom')], [25, READY], [45, msg(READY, 'liveness', 'Liveness probe failed: boom')], [55, READY]],
   },
   {
     name: 'liveness with readiness: readiness failing does not restart',
     container: { livenessProbe: exec, readinessProbe: { ...exec, failureThreshold: 1 } },
     script: { readiness: ['fail'] },
-    expect: [[30, msg(NOT_READY, 'Readiness probe failed: boom')]],
+    expect: [[30, msg(NOT_READY, 'readiness', 'Readiness probe failed: boom')]],
   },
   {
     name: 'startup gates liveness and readiness; they start the moment it passes',
     container: { startupProbe: { ...exec, periodSeconds: 2, failureThreshold: 10 }, livenessProbe: exec, readinessProbe: exec },
     script: { startup: ['fail', 'fail', 'fail', 'ok'] },
     expect: [
-      [0, msg(NOT_STARTED, 'Startup probe failed: boom')],
-      [5, msg(NOT_STARTED, 'Startup probe failed: boom')],
+      [0, msg(NOT_STARTED, 'startup', 'Startup probe failed: boom')],
+      [5, msg(NOT_STARTED, 'startup', 'Startup probe failed: boom')],
       [6, READY],
       [20, READY],
     ],
@@ -215,9 +215,9 @@ const CASES: Case[] = [
     container: { startupProbe: { ...exec, periodSeconds: 1, failureThreshold: 3 }, livenessProbe: exec },
     script: { startup: ['fail'] },
     expect: [
-      [1, msg(NOT_STARTED, 'Startup probe failed: boom')],
-      [2, msg({ started: false, ready: false, mustRestart: true }, 'Startup probe failed: boom')],
-      [30, msg({ started: false, ready: false, mustRestart: true }, 'Startup probe failed: boom')],
+      [1, msg(NOT_STARTED, 'startup', 'Startup probe failed: boom')],
+      [2, msg({ started: false, ready: false, mustRestart: true }, 'startup', 'Startup probe failed: boom')],
+      [30, msg({ started: false, ready: false, mustRestart: true }, 'startup', 'Startup probe failed: boom')],
     ],
     calls: { startup: [0, 1, 2], liveness: [] },
   },
@@ -233,8 +233,8 @@ const CASES: Case[] = [
     script: { liveness: ['hang'] },
     expect: [
       [(2000 + RUNNER_GRACE_MS) / 1000 - 0.25, READY],
-      [(2000 + RUNNER_GRACE_MS) / 1000, msg({ started: true, ready: false, mustRestart: true }, 'Liveness probe failed: exec [check]: no result within 2s')],
-      [30, msg({ started: true, ready: false, mustRestart: true }, 'Liveness probe failed: exec [check]: no result within 2s')],
+      [(2000 + RUNNER_GRACE_MS) / 1000, msg({ started: true, ready: false, mustRestart: true }, 'liveness', 'Liveness probe failed: exec [check]: no result within 2s')],
+      [30, msg({ started: true, ready: false, mustRestart: true }, 'liveness', 'Liveness probe failed: exec [check]: no result within 2s')],
     ],
     calls: { liveness: [0] },
   },
@@ -242,37 +242,37 @@ const CASES: Case[] = [
     name: 'unknown results (the prober could not run) never restart',
     container: { livenessProbe: { ...exec, failureThreshold: 1 } },
     script: { liveness: ['error'] },
-    expect: [[30, msg(READY, 'Liveness probe errored: docker down')]],
+    expect: [[30, msg(READY, 'liveness', 'Liveness probe errored: docker down')]],
     calls: { liveness: [0, 10, 20, 30] },
   },
   {
     name: 'a runner that rejects counts as unknown',
     container: { readinessProbe: exec },
     script: { readiness: ['throw'] },
-    expect: [[0, msg(NOT_READY, 'Readiness probe errored: runner exploded')]],
+    expect: [[0, msg(NOT_READY, 'readiness', 'Readiness probe errored: runner exploded')]],
   },
   {
     name: 'bad spec, no handler: clear error, never ready, nothing runs',
     container: { readinessProbe: { periodSeconds: 5 } },
-    expect: [[0, msg(NOT_READY, 'Readiness probe is invalid: must specify a handler type (exec, httpGet or tcpSocket)')], [60, msg(NOT_READY, 'Readiness probe is invalid: must specify a handler type (exec, httpGet or tcpSocket)')]],
+    expect: [[0, msg(NOT_READY, 'readiness', 'Readiness probe is invalid: must specify a handler type (exec, httpGet or tcpSocket)')], [60, msg(NOT_READY, 'readiness', 'Readiness probe is invalid: must specify a handler type (exec, httpGet or tcpSocket)')]],
     calls: { readiness: [] },
   },
   {
     name: 'bad spec, two handlers in liveness: never restarts, says why; readiness still runs',
     container: { livenessProbe: { ...exec, tcpSocket: { port: 80 } }, readinessProbe: exec },
-    expect: [[20, msg(READY, 'Liveness probe is invalid: may not specify more than 1 handler type, got exec and tcpSocket')]],
+    expect: [[20, msg(READY, 'liveness', 'Liveness probe is invalid: may not specify more than 1 handler type, got exec and tcpSocket')]],
     calls: { liveness: [], readiness: [0, 10, 20] },
   },
   {
     name: 'bad spec, startup: never started, liveness never runs',
     container: { startupProbe: { ...exec, successThreshold: 2 }, livenessProbe: exec },
-    expect: [[30, msg(NOT_STARTED, 'Startup probe is invalid: successThreshold must be 1 for startup probes, got 2')]],
+    expect: [[30, msg(NOT_STARTED, 'startup', 'Startup probe is invalid: successThreshold must be 1 for startup probes, got 2')]],
     calls: { startup: [], liveness: [] },
   },
   {
     name: 'bad spec, unknown named port',
     container: { ports: [{ name: 'http', containerPort: 8080 }], readinessProbe: { httpGet: { port: 'web' } } },
-    expect: [[0, msg(NOT_READY, 'Readiness probe is invalid: httpGet.port: the container has no port named "web" (named ports: http)')]],
+    expect: [[0, msg(NOT_READY, 'readiness', 'Readiness probe is invalid: httpGet.port: the container has no port named "web" (named ports: http)')]],
   },
 ];
 
@@ -379,8 +379,8 @@ describe('probes: the manager on fake time (scripted runner)', () => {
     await r.to(60);
     assert.deepEqual(seen, [
       READY, // 0
-      msg(READY, 'Readiness probe failed: boom'), // 20
-      msg(NOT_READY, 'Readiness probe failed: boom'), // 40
+      msg(READY, 'readiness', 'Readiness probe failed: boom'), // 20
+      msg(NOT_READY, 'readiness', 'Readiness probe failed: boom'), // 40
       READY, // 60
     ]);
     assert.deepEqual(r.changes, ['uid-1', 'uid-1', 'uid-1', 'uid-1']);

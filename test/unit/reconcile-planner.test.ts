@@ -3,10 +3,10 @@ import type { ObservedContainer } from '../../agent/engine/types.js';
 import type { ProbeState } from '../../agent/probes/types.js';
 import { nextCrashDelay } from '../../agent/reconcile/backoff.js';
 import { buildDesired, type BuildContext, type DesiredPods } from '../../agent/reconcile/desired.js';
-import { newNotices, recordOutcome } from '../../agent/reconcile/memory.js';
-import { crashKey, pullKey } from '../../agent/reconcile/plan-pod.js';
+import { eventsOf } from '../../agent/pods/event-policy.js';
+import { PlannerMemory } from '../../agent/reconcile/memory.js';
 import { plan } from '../../agent/reconcile/planner.js';
-import { newMemory, type Memory, type Plan, type Step } from '../../agent/reconcile/types.js';
+import type { Plan, RestartIntent, Step } from '../../agent/reconcile/types.js';
 import type { KubeObject } from '../../shared/api/meta.js';
 import type { JsonObject } from '../../shared/util/guards.js';
 
@@ -115,6 +115,29 @@ function inst(d: DesiredPods, container: string, attempt: number, o: InstOpts = 
 
 const sandbox = (d: DesiredPods, o: InstOpts = {}): ObservedContainer => inst(d, 'POD', 0, o);
 
+// ---- memory as earlier outcomes leave it (PlannerMemory.apply) --------------------------------
+
+const WEB = { uid: 'uid-web', namespace: 'default', name: 'web' };
+const SPEC = { name: 'n', labels: {}, image: IMAGE, env: [], mounts: [], ports: [], networkMode: 'host', privileged: false };
+/** Jitter pinned at its top: a first step failure retries 2 s later. */
+const TOP = (): number => 1;
+
+/** Container `id` was stopped to be restarted. */
+function stoppedFor(m: PlannerMemory, id: string, restart: RestartIntent): void {
+  m.apply({ kind: 'stop', pod: WEB, chain: 'c:app', container: 'app', id, graceSeconds: 30, reason: 'liveness', message: '', restart }, { status: 'ok' }, s(-1));
+}
+
+/** Container app of the first pod was (re)started at `at` with crash backoff `delayMs`. */
+function startedWithBackoff(m: PlannerMemory, d: DesiredPods, delayMs: number, at: number): void {
+  const backoff = { specHash: d.pods[0]?.app[0]?.specHash ?? '', delayMs };
+  m.apply({ kind: 'run', pod: WEB, chain: 'c:app', container: 'app', role: 'app', attempt: 0, spec: SPEC, backoff, warnings: [] }, { status: 'ok' }, at);
+}
+
+/** The pull of IMAGE failed at each of `times`. */
+function pullFailed(m: PlannerMemory, ...times: number[]): void {
+  for (const at of times) m.apply({ kind: 'pull', pod: WEB, chain: 'c:app', container: 'app', image: IMAGE, present: false }, { status: 'failed', error: 'manifest unknown' }, at);
+}
+
 interface Want {
   steps: string[];
   waiting?: Record<string, string>;
@@ -129,7 +152,8 @@ interface Row {
   configMaps?: KubeObject[];
   ctx?: Partial<BuildContext>;
   observed?: (d: DesiredPods) => ObservedContainer[];
-  memory?: (m: Memory, d: DesiredPods) => void;
+  /** Memory as the outcomes of earlier steps left it. */
+  memory?: (m: PlannerMemory, d: DesiredPods) => void;
   /** Images present (default: the test image and pause). */
   images?: string[];
   probes?: Record<string, ProbeState>;
@@ -235,7 +259,7 @@ const ROWS: Row[] = [
     name: 'spec change: once stopped it is recreated with the next attempt, even under Never',
     pods: [pod({ restartPolicy: 'Never' })],
     observed: (d) => [sandbox(d), inst(d, 'app', 0, { hash: 'stale', state: 'exited', exitCode: 137 })],
-    memory: (m) => m.restarts.set('app.0', 'always'),
+    memory: (m) => stoppedFor(m, 'app.0', 'always'),
     want: { steps: ['run app#1'] },
   },
   {
@@ -316,14 +340,14 @@ const ROWS: Row[] = [
     name: 'CrashLoopBackOff: exited 5 s ago, backoff 10 s → wait 5 s more',
     pods: [pod()],
     observed: (d) => [sandbox(d), inst(d, 'app', 1, { state: 'exited', exitCode: 1, finished: -5 })],
-    memory: (m, d) => m.crash.set(crashKey('uid-web', 'app', d.pods[0]?.app[0]?.specHash ?? ''), { delayMs: 10_000, lastUpdate: s(-8) }),
+    memory: (m, d) => startedWithBackoff(m, d, 10_000, s(-8)),
     want: { steps: [], waiting: { app: 'CrashLoopBackOff' }, notices: ['BackOff'], wakeIn: 5 },
   },
   {
     name: 'CrashLoopBackOff over: restart, the next delay doubles to 20 s',
     pods: [pod()],
     observed: (d) => [sandbox(d), inst(d, 'app', 1, { state: 'exited', exitCode: 1, finished: -11 })],
-    memory: (m, d) => m.crash.set(crashKey('uid-web', 'app', d.pods[0]?.app[0]?.specHash ?? ''), { delayMs: 10_000, lastUpdate: s(-14) }),
+    memory: (m, d) => startedWithBackoff(m, d, 10_000, s(-14)),
     want: {
       steps: ['run app#2'],
       check: (p) => {
@@ -337,7 +361,7 @@ const ROWS: Row[] = [
     name: 'CrashLoopBackOff at the cap: back-off 5m0s',
     pods: [pod()],
     observed: (d) => [sandbox(d), inst(d, 'app', 7, { state: 'exited', exitCode: 1, finished: -60 })],
-    memory: (m, d) => m.crash.set(crashKey('uid-web', 'app', d.pods[0]?.app[0]?.specHash ?? ''), { delayMs: 300_000, lastUpdate: s(-70) }),
+    memory: (m, d) => startedWithBackoff(m, d, 300_000, s(-70)),
     want: {
       steps: [],
       waiting: { app: 'CrashLoopBackOff' },
@@ -349,7 +373,7 @@ const ROWS: Row[] = [
     name: 'backoff resets after 10 min of running: restart at once, delay back to 10 s',
     pods: [pod()],
     observed: (d) => [sandbox(d), inst(d, 'app', 7, { state: 'exited', exitCode: 1, finished: -1 })],
-    memory: (m, d) => m.crash.set(crashKey('uid-web', 'app', d.pods[0]?.app[0]?.specHash ?? ''), { delayMs: 300_000, lastUpdate: s(-601) }),
+    memory: (m, d) => startedWithBackoff(m, d, 300_000, s(-601)),
     want: {
       steps: ['run app#8'],
       check: (p) => {
@@ -364,7 +388,7 @@ const ROWS: Row[] = [
     name: 'liveness failure: stop with grace, restart intended, events Unhealthy + Killing',
     pods: [pod({ grace: 5 })],
     observed: (d) => [sandbox(d), inst(d, 'app', 0)],
-    probes: { 'uid-web/app': { started: true, ready: false, mustRestart: true, message: 'Liveness probe failed: HTTP probe failed with statuscode: 500' } },
+    probes: { 'uid-web/app': { started: true, ready: false, mustRestart: true, probe: 'liveness', message: 'Liveness probe failed: HTTP probe failed with statuscode: 500' } },
     want: {
       steps: ['stop app.0:liveness+unless-never'],
       notices: ['Unhealthy', 'Killing'],
@@ -379,14 +403,14 @@ const ROWS: Row[] = [
     name: 'after a liveness kill (exit 143) under OnFailure: restarted with attempt+1',
     pods: [pod({ restartPolicy: 'OnFailure' })],
     observed: (d) => [sandbox(d), inst(d, 'app', 0, { state: 'exited', exitCode: 0 })],
-    memory: (m) => m.restarts.set('app.0', 'unless-never'),
+    memory: (m) => stoppedFor(m, 'app.0', 'unless-never'),
     want: { steps: ['run app#1'] },
   },
   {
     name: 'startup probe failure under Never: killed, not restarted',
     pods: [pod({ restartPolicy: 'Never' })],
     observed: (d) => [sandbox(d), inst(d, 'app', 0)],
-    probes: { 'uid-web/app': { started: false, ready: false, mustRestart: true, message: 'Startup probe failed: connection refused' } },
+    probes: { 'uid-web/app': { started: false, ready: false, mustRestart: true, probe: 'startup', message: 'Startup probe failed: connection refused' } },
     want: { steps: ['stop app.0:startup'], notices: ['Unhealthy', 'Killing'] },
   },
   // ---- images ----------------------------------------------------------------------------------
@@ -420,21 +444,21 @@ const ROWS: Row[] = [
     name: 'a failed pull shows ErrImagePull first',
     pods: [pod({ hostNetwork: true })],
     images: [],
-    memory: (m) => m.pulls.set(pullKey('uid-web', IMAGE), { failures: 1, error: 'manifest unknown', failedAt: s(-1), retryAt: s(9) }),
+    memory: (m) => pullFailed(m, s(-1)), // retry at 9 s
     want: { steps: [], waiting: { app: 'ErrImagePull' }, wakeIn: 2 },
   },
   {
     name: '… then ImagePullBackOff until the backoff ends',
     pods: [pod({ hostNetwork: true })],
     images: [],
-    memory: (m) => m.pulls.set(pullKey('uid-web', IMAGE), { failures: 2, error: 'manifest unknown', failedAt: s(-5), retryAt: s(15) }),
+    memory: (m) => pullFailed(m, s(-20), s(-5)), // retry at 15 s
     want: { steps: [], waiting: { app: 'ImagePullBackOff' }, notices: ['BackOff'], wakeIn: 15 },
   },
   {
     name: '… and pulled again when it ended',
     pods: [pod({ hostNetwork: true })],
     images: [],
-    memory: (m) => m.pulls.set(pullKey('uid-web', IMAGE), { failures: 2, error: 'manifest unknown', failedAt: s(-25), retryAt: s(-5) }),
+    memory: (m) => pullFailed(m, s(-40), s(-25)), // retry at -5 s
     want: { steps: ['pull img', 'run app#0'] },
   },
   // ---- configuration errors ----------------------------------------------------------------------
@@ -477,7 +501,12 @@ const ROWS: Row[] = [
     pods: [pod({ hostNetwork: true, volumes: [{ name: 'data', hostPath: { path: '/nonexistent/x', type: 'Directory' } }] })],
     volumesSynced: false,
     memory: (m, d) =>
-      m.volumes.set('uid-web', { hash: d.pods[0]?.volumes.hash ?? '', problems: [{ volume: 'data', message: 'hostPath type check failed: /nonexistent/x is not a directory' }], failures: 1, retryAt: s(4) }),
+      m.apply(
+        { kind: 'syncVolumes', pod: WEB, chain: 'pod', hash: d.pods[0]?.volumes.hash ?? '' },
+        { status: 'failed', error: 'x', problems: [{ volume: 'data', message: 'hostPath type check failed: /nonexistent/x is not a directory' }] },
+        s(2),
+        TOP,
+      ),
     want: {
       steps: [],
       waiting: { app: 'ContainerCreating' },
@@ -488,7 +517,13 @@ const ROWS: Row[] = [
   {
     name: 'a create error (CreateContainerError) waits for its retry',
     pods: [pod({ hostNetwork: true })],
-    memory: (m) => m.creates.set('uid-web/app', { failures: 1, error: 'Conflict. The container name is already in use', failedAt: s(-1), retryAt: s(3) }),
+    memory: (m) =>
+      m.apply(
+        { kind: 'run', pod: WEB, chain: 'c:app', container: 'app', role: 'app', attempt: 0, spec: SPEC, warnings: [] },
+        { status: 'failed', error: 'Conflict. The container name is already in use', phase: 'create' },
+        s(1),
+        TOP,
+      ),
     want: { steps: [], waiting: { app: 'CreateContainerError' }, wakeIn: 3 },
   },
   {
@@ -535,7 +570,7 @@ const ROWS: Row[] = [
   {
     name: 'deletionTimestamp, finalized and nothing left: reported deleted, no steps',
     pods: [pod({ deletion: { grace: 30 } })],
-    memory: (m) => m.finalized.add('uid-web'),
+    memory: (m) => m.apply({ kind: 'finalize', pod: WEB, chain: 'delete' }, { status: 'ok' }, s(-1)),
     want: { steps: [], check: (p) => assert.equal(p.views.get('uid-web')?.deleted, true) },
   },
   {
@@ -543,7 +578,7 @@ const ROWS: Row[] = [
     pods: [pod({ name: 'keep', hostNetwork: true })],
     observed: (d) => [inst(d, 'app', 0), { ...inst(d, 'app', 0), id: 'gone.app.0', podUid: 'uid-gone', podName: 'gone' }],
     podDirs: ['uid-gone'],
-    memory: (m) => m.known.set('uid-gone', { ref: { uid: 'uid-gone', namespace: 'default', name: 'gone' }, graceSeconds: 12, firstSeen: s(-100) }),
+    memory: (m) => m.remember(buildDesired({ node: 'pi', seq: 1, issuedAt: '', pods: [pod({ name: 'gone', grace: 12 })], configMaps: [], secrets: [] }, CTX), s(-100)),
     want: {
       steps: ['stop gone.app.0:pod-removed', 'remove gone.app.0', 'rmdir'],
       check: (p) => {
@@ -575,14 +610,14 @@ const ROWS: Row[] = [
   },
 ];
 
-function buildRow(row: Row): { d: DesiredPods; observed: ObservedContainer[]; memory: Memory; result: Plan } {
+function buildRow(row: Row): { d: DesiredPods; observed: ObservedContainer[]; memory: PlannerMemory; result: Plan } {
   const d = buildDesired(
     { node: 'pi', seq: 1, issuedAt: '', pods: row.pods, configMaps: row.configMaps ?? [], secrets: [] },
     { ...CTX, ...row.ctx },
   );
   const observed = row.observed?.(d) ?? [];
-  const memory = newMemory();
-  if (row.volumesSynced !== false) for (const p of d.pods) memory.volumes.set(p.model.ref.uid, { hash: p.volumes.hash, problems: [], failures: 0, retryAt: 0 });
+  const memory = new PlannerMemory();
+  if (row.volumesSynced !== false) for (const p of d.pods) memory.apply({ kind: 'syncVolumes', pod: p.model.ref, chain: 'pod', hash: p.volumes.hash }, { status: 'ok' }, s(-3600));
   row.memory?.(memory, d);
   const probes = new Map<string, ProbeState>(Object.entries(row.probes ?? {}));
   for (const c of observed) if (c.role === 'app' && !probes.has(`${c.podUid}/${c.container}`)) probes.set(`${c.podUid}/${c.container}`, HEALTHY);
@@ -603,7 +638,10 @@ describe('reconcile planner (table)', () => {
       for (const [name, reason] of Object.entries(row.want.waiting ?? {})) {
         assert.equal([...result.views.values()][0]?.waiting.get(name)?.reason, reason, `waiting reason of ${name}`);
       }
-      if (row.want.notices) assert.deepEqual(result.notices.map((n) => n.reason).filter((r) => row.want.notices?.includes(r)), row.want.notices);
+      if (row.want.notices) {
+        const reasons = result.conditions.flatMap((c) => eventsOf(c.condition).map((e) => e.reason));
+        assert.deepEqual(reasons.filter((r) => row.want.notices?.includes(r)), row.want.notices);
+      }
       if (row.want.wakeIn !== undefined) assert.equal(result.wakeAt, s(row.want.wakeIn));
       row.want.check?.(result, d);
     });
@@ -627,48 +665,5 @@ describe('reconcile backoffs', () => {
     assert.deepEqual(delays, [10, 20, 40, 80, 160, 300, 300]);
     assert.equal(nextCrashDelay(entry, s(60 + 601)), 10_000);
     assert.equal(nextCrashDelay(entry, s(60 + 599)), 300_000);
-  });
-
-  it('recordOutcome: a pull failure backs off 10 s doubling to 300 s; success forgets', () => {
-    const m = newMemory();
-    const ref = { uid: 'u', namespace: 'default', name: 'p' };
-    const step: Step = { kind: 'pull', pod: ref, chain: 'c:app', container: 'app', image: IMAGE, present: false };
-    const waits: number[] = [];
-    for (let i = 0; i < 7; i++) {
-      recordOutcome(m, step, { status: 'failed', error: 'x' }, s(0));
-      const f = m.pulls.get(pullKey('u', IMAGE));
-      waits.push(((f?.retryAt ?? 0) - s(0)) / 1000);
-    }
-    assert.deepEqual(waits, [10, 20, 40, 80, 160, 300, 300]);
-    recordOutcome(m, step, { status: 'ok' }, s(1));
-    assert.equal(m.pulls.size, 0);
-  });
-
-  it('recordOutcome: a run bumps the crash backoff whatever happens; a failed create is a CreateContainerError', () => {
-    const m = newMemory();
-    const ref = { uid: 'u', namespace: 'default', name: 'p' };
-    const spec = { name: 'n', labels: {}, image: IMAGE, env: [], mounts: [], ports: [], networkMode: 'host', privileged: false };
-    const step: Step = { kind: 'run', pod: ref, chain: 'c:app', container: 'app', role: 'app', attempt: 1, spec, backoff: { key: 'u/app/h', delayMs: 20_000 }, warnings: [] };
-    recordOutcome(m, step, { status: 'failed', error: 'no space', phase: 'create' }, s(0), () => 0.5);
-    assert.deepEqual(m.crash.get('u/app/h'), { delayMs: 20_000, lastUpdate: s(0) });
-    assert.equal(m.creates.get('u/app')?.error, 'no space');
-    recordOutcome(m, step, { status: 'failed', error: 'exec failed', phase: 'start' }, s(1));
-    assert.equal(m.creates.get('u/app')?.failures, 1, 'a start failure is not a create failure');
-    recordOutcome(m, step, { status: 'ok' }, s(2));
-    assert.equal(m.creates.size, 0);
-  });
-});
-
-describe('reconcile notices → events', () => {
-  it('a lasting condition is announced once; again only after it ended and came back', () => {
-    const m = newMemory();
-    const pod = { uid: 'u', namespace: 'default', name: 'p' };
-    const n = (key: string) => ({ key, pod, type: 'Warning' as const, reason: 'BackOff', message: key });
-    assert.deepEqual(newNotices(m, [n('a'), n('b'), n('a')]).map((x) => x.key), ['a', 'b']);
-    assert.deepEqual(newNotices(m, [n('a'), n('b')]).map((x) => x.key), []);
-    assert.deepEqual(newNotices(m, [n('b')]).map((x) => x.key), []);
-    assert.deepEqual(newNotices(m, [n('a'), n('b')]).map((x) => x.key), ['a']);
-    newNotices(m, []);
-    assert.equal(m.emitted.size, 0, 'nothing piles up');
   });
 });
