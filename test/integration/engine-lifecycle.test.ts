@@ -9,6 +9,7 @@ import { FrameDemuxer, LineSplitter } from '../../agent/engine/docker-stream.js'
 import { isEngineError } from '../../agent/engine/errors.js';
 import type { ContainerCreateSpec, ContainerEngine, ObservedContainer } from '../../agent/engine/types.js';
 import { TestContainers, engineWithTestImage, shellSpec } from '../support/engine-harness.js';
+import { until } from '../support/wait.js';
 
 const RUN = `${process.pid}-${Date.now().toString(36)}`;
 
@@ -49,14 +50,11 @@ describe('engine: stop, logs and exec (real Docker)', function () {
     throw new Error(`no log line matching ${String(re)}`);
   }
 
-  async function waitExited(id: string): Promise<ObservedContainer> {
-    const end = Date.now() + 15_000;
-    while (Date.now() < end) {
+  function waitExited(id: string): Promise<ObservedContainer> {
+    return until(`container ${id} to exit`, async () => {
       const o = await observed(id);
-      if (o.state === 'exited') return o;
-      await new Promise((r) => setTimeout(r, 50));
-    }
-    throw new Error(`container ${id} did not exit`);
+      return o.state === 'exited' ? o : undefined;
+    });
   }
 
   async function timed(p: Promise<void>): Promise<number> {

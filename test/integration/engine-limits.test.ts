@@ -7,6 +7,7 @@
 import assert from 'node:assert/strict';
 import type { ContainerCreateSpec, ContainerEngine, ExecResult, ObservedContainer, RuntimeInfo } from '../../agent/engine/types.js';
 import { TestContainers, engineWithTestImage, managedSpec } from '../support/engine-harness.js';
+import { until } from '../support/wait.js';
 
 const RUN = `${process.pid}-${Date.now().toString(36)}`;
 const MiB = 1024 * 1024;
@@ -30,14 +31,12 @@ describe('engine: cgroup limits (real Docker)', function () {
     return r.output.trim();
   }
 
-  async function waitExited(id: string, timeoutMs: number): Promise<ObservedContainer> {
-    const end = Date.now() + timeoutMs;
-    while (Date.now() < end) {
-      const o = (await engine.listManaged()).find((c) => c.id === id);
-      if (o !== undefined && (o.state === 'exited' || o.state === 'dead')) return o;
-      await new Promise((r) => setTimeout(r, 100));
-    }
-    throw new Error(`container ${id} did not exit within ${timeoutMs} ms`);
+  function waitExited(id: string, timeoutMs: number): Promise<ObservedContainer> {
+    return until(
+      `container ${id} to exit`,
+      async () => (await engine.listManaged()).find((c) => c.id === id && (c.state === 'exited' || c.state === 'dead')),
+      timeoutMs,
+    );
   }
 
   before(async function () {
@@ -171,15 +170,13 @@ describe('engine: cgroup limits (real Docker)', function () {
     // The cgroup is full (19 or 20 of 20): an exec needs a free slot for runc's own setup, so it
     // can be refused now and then ("read init-p: connection reset"). One exec reads everything;
     // a refusal is retried.
-    let stats: ExecResult | undefined;
     let refused = 0;
-    for (let i = 0; i < 20; i++) {
-      stats = await engine.exec(id, ['cat', `${pidsDir}/pids.max`, `${pidsDir}/pids.current`, `${pidsDir}/pids.events`], 10_000);
-      if (stats.exitCode === 0) break;
+    const stats: ExecResult = await until('an exec that reads the pids cgroup', async () => {
+      const r = await engine.exec(id, ['cat', `${pidsDir}/pids.max`, `${pidsDir}/pids.current`, `${pidsDir}/pids.events`], 10_000);
+      if (r.exitCode === 0) return r;
       refused++;
-      await new Promise((r) => setTimeout(r, 250));
-    }
-    assert.ok(stats !== undefined && stats.exitCode === 0, `exec kept failing: ${stats?.output ?? ''}`);
+      return undefined;
+    }, 30_000, 250);
     const [max, currentText, events] = stats.output.trim().split('\n');
     assert.equal(max, '20');
     const current = Number(currentText);

@@ -18,6 +18,7 @@ import { silentLogger } from '../../shared/util/logger.js';
 import { TestContainers, engineWithTestImage, managedLabels as agentLabels, managedSpec } from '../support/engine-harness.js';
 import { TEST_IMAGE } from '../support/env.js';
 import { run } from '../support/run.js';
+import { until } from '../support/wait.js';
 
 const RUN = `${process.pid}-${Date.now().toString(36)}`;
 
@@ -151,7 +152,7 @@ describe('engine: observe and create (real Docker)', function () {
       const exited = await create(spec(name('exited'), { cmd: ['sh', '-c', 'exit 3'] }));
       await engine.startContainer(exited);
       const fresh = await create(spec(name('created')));
-      await waitFor(async () => (await engine.listManaged()).find((o) => o.id === exited)?.state === 'exited', 10_000);
+      await until('the container exited', async () => (await engine.listManaged()).find((o) => o.id === exited)?.state === 'exited', 10_000);
 
       const listed = await engine.listManaged();
       const ids = new Set(listed.map((o) => o.id));
@@ -250,7 +251,7 @@ describe('engine: observe and create (real Docker)', function () {
       assert.equal(field(ins, 'HostConfig', 'AutoRemove'), false);
 
       await engine.startContainer(id);
-      await waitFor(async () => (await readFile(join(rwDir, 'out'), 'utf8').catch(() => '')) === 'hello flotilla\n', 10_000);
+      await until('the file written through the mount', async () => (await readFile(join(rwDir, 'out'), 'utf8').catch(() => '')) === 'hello flotilla\n', 10_000);
       const inside = await engine.exec(id, ['sh', '-c', 'hostname; pwd; cat /config/config; echo x > /config/new'], 10_000);
       assert.notEqual(inside.exitCode, 0, 'the read-only bind must refuse writes');
       // stdout and stderr travel separately: check lines, not their interleaving.
@@ -389,12 +390,3 @@ describe('engine: observe and create (real Docker)', function () {
     });
   });
 });
-
-async function waitFor(cond: () => Promise<boolean>, timeoutMs: number): Promise<void> {
-  const end = Date.now() + timeoutMs;
-  while (Date.now() < end) {
-    if (await cond()) return;
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  throw new Error(`condition not met within ${timeoutMs} ms`);
-}

@@ -11,6 +11,7 @@ import { isRecord } from '../../shared/util/guards.js';
 import { endpoint, REPO_ROOT, startHub, tsEntry, type HubHandle } from '../support/hub.js';
 import { apiClient } from '../support/http.js';
 import { run } from '../support/run.js';
+import { until } from '../support/wait.js';
 
 const EXAMPLE = 'manifests/examples/daemonset-busybox.yaml';
 const DS = 'node-exporter-lite';
@@ -271,7 +272,7 @@ describe('flotctl against a real hub', function () {
         },
       });
       // Wait for the header and the first row, then change the object.
-      for (let i = 0; i < 100 && lines < 2; i++) await new Promise((r) => setTimeout(r, 50));
+      await until('the header and the first row', () => lines >= 2, 5000, 50);
       assert.equal(lines, 2, 'list printed before the change');
       await ok(['label', 'ds', DS, 'watched=yes']);
       await seenUpdate;

@@ -30,6 +30,7 @@ import type { KubeObject } from '../../shared/api/meta.js';
 import { systemClock } from '../../shared/util/clock.js';
 import { silentLogger } from '../../shared/util/logger.js';
 import { run as runCommand } from '../support/run.js';
+import { until } from '../support/wait.js';
 import { DOCKER_SOCKET, TEST_IMAGE, dockerAvailable, requireService, testImageAvailable, type ExplainedCheck } from '../support/env.js';
 
 function spec(handler: ProbeHandler, timeoutSeconds = 1): ProbeSpec {
@@ -378,12 +379,7 @@ describe('probes: exec and in-pod probes in a real Docker container (--network n
       privileged: false,
     });
     await engine.startContainer(id);
-    // Wait for httpd.
-    for (let i = 0; i < 50; i++) {
-      const r = await engine.exec(id, ['nc', '-w', '1', '127.0.0.1', '8080'], 2000);
-      if (r.exitCode === 0) break;
-      await new Promise((res) => setTimeout(res, 100));
-    }
+    await until('httpd listening', async () => (await engine.exec(id, ['nc', '-w', '1', '127.0.0.1', '8080'], 2000)).exitCode === 0);
   });
   after(async () => {
     if (!id) return;

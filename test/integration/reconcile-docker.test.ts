@@ -20,7 +20,8 @@ import { isRecord, type JsonObject } from '../../shared/util/guards.js';
 import { silentLogger } from '../../shared/util/logger.js';
 import { engineWithTestImage } from '../support/engine-harness.js';
 import { TEST_IMAGE, TEST_IMAGE_LATEST } from '../support/env.js';
-import { RECONCILE_NODE, reconcileHarness, waitFor, type RunningReconciler } from '../support/reconcile-harness.js';
+import { RECONCILE_NODE, reconcileHarness, type RunningReconciler } from '../support/reconcile-harness.js';
+import { until } from '../support/wait.js';
 
 const run = promisify(execFile);
 const RUN = Date.now().toString(36);
@@ -120,13 +121,13 @@ describe('reconcile on real Docker', function () {
       ],
     });
     setDesired([web], { configMaps: [cm('web-config', { greeting: 'hi' })] });
-    await waitFor('web ready', () => report(web)?.status['phase'] === 'Running' && containerStatus(web, 'server')?.['ready'] === true && containerStatus(web, 'client')?.['ready'] === true, 30_000);
+    await until('web ready', () => report(web)?.status['phase'] === 'Running' && containerStatus(web, 'server')?.['ready'] === true && containerStatus(web, 'client')?.['ready'] === true, 30_000);
 
     const client = await running(web, 'client');
     const server = await running(web, 'server');
     assert.ok(client && server);
     // The client reaches the server on 127.0.0.1: one network namespace (the sandbox's).
-    const got = await waitFor('wget', async () => {
+    const got = await until('wget', async () => {
       const r = await engine.exec(client.id, ['wget', '-qO-', 'http://127.0.0.1:18481/'], 5000);
       return r.exitCode === 0 ? r.output : undefined;
     });
@@ -162,7 +163,7 @@ describe('reconcile on real Docker', function () {
   it('pulls an image with imagePullPolicy Always: events Pulling and Pulled with the time taken', async () => {
     const pod = podObj('pull', { hostNetwork: true, containers: [{ name: 'app', image: TEST_IMAGE_LATEST, command: ['sleep', '3600'] }] });
     setDesired([pod]);
-    await waitFor('pull ready', ready(pod), 30_000);
+    await until('pull ready', ready(pod), 30_000);
     const mine = h?.events.filter((e) => e.involved.uid === pod.metadata.uid) ?? [];
     assert.equal(mine.find((e) => e.reason === 'Pulling')?.message, `Pulling image "${TEST_IMAGE_LATEST}"`);
     assert.match(mine.find((e) => e.reason === 'Pulled')?.message ?? '', /^Successfully pulled image "127\.0\.0\.1:5000\/flotilla\/busybox:latest" in \d+\.\d{3}s$/);
@@ -172,12 +173,12 @@ describe('reconcile on real Docker', function () {
   it('adopts running containers after the reconciler restarts (same ids, no restart)', async () => {
     const pod = podObj('adopt', { hostNetwork: true, containers: [sh('sleep 3600', { name: 'app' })], volumes: [{ name: 'cache', emptyDir: {} }] });
     setDesired([pod]);
-    await waitFor('adopt ready', ready(pod));
+    await until('adopt ready', ready(pod));
     const before = (await managed(pod)).map((c) => `${c.id}:${c.attempt}`).sort();
     await h?.rec.stop();
     h = start();
     await h.rec.idle();
-    await waitFor('adopt reported', ready(pod));
+    await until('adopt reported', ready(pod));
     await new Promise((r) => setTimeout(r, 1000));
     const after = (await managed(pod)).map((c) => `${c.id}:${c.attempt}`).sort();
     assert.deepEqual(after, before);
@@ -190,7 +191,7 @@ describe('reconcile on real Docker', function () {
       volumes: [{ name: 'cfg', configMap: { name: 'files-config' } }],
     });
     setDesired([pod], { configMaps: [cm('files-config', { 'app.conf': 'version=1\n' })] });
-    await waitFor('files ready', ready(pod));
+    await until('files ready', ready(pod));
     const app = await running(pod, 'app');
     assert.ok(app);
     const read = async (): Promise<string> => (await engine.exec(app.id, ['cat', '/etc/app/app.conf'], 5000)).output;
@@ -199,7 +200,7 @@ describe('reconcile on real Docker', function () {
     const inode = (await stat(dir)).ino;
 
     setDesired([pod], { configMaps: [cm('files-config', { 'app.conf': 'version=2\n' })] });
-    await waitFor('file updated in the container', async () => ((await read()) === 'version=2\n' ? true : undefined));
+    await until('file updated in the container', async () => ((await read()) === 'version=2\n' ? true : undefined));
     assert.equal((await stat(dir)).ino, inode);
     assert.equal((await running(pod, 'app'))?.id, app.id);
     assert.equal(containerStatus(pod, 'app')?.['restartCount'], 0);
@@ -215,7 +216,7 @@ describe('reconcile on real Docker', function () {
       volumes: [{ name: 'work', emptyDir: {} }],
     });
     setDesired([pod]);
-    await waitFor('init pod ready', ready(pod), 30_000);
+    await until('init pod ready', ready(pod), 30_000);
     const app = await running(pod, 'app');
     assert.ok(app);
     assert.equal((await engine.exec(app.id, ['cat', '/work/seen'], 5000)).output, 'one\ntwo\n');
@@ -243,15 +244,15 @@ describe('reconcile on real Docker', function () {
     setDesired([good, noImage, noKey, noPath, privileged, never], { configMaps: [cm('bad-config', { present: 'yes' })] });
 
     const waitingReason = (p: KubeObject) => (): string | undefined => stateOf(containerStatus(p, 'app'), 'waiting')?.['reason'] as string | undefined;
-    await waitFor('good ready', ready(good), 30_000);
-    await waitFor('ErrImagePull', () => (waitingReason(noImage)() === 'ErrImagePull' ? true : undefined));
-    await waitFor('ImagePullBackOff', () => (waitingReason(noImage)() === 'ImagePullBackOff' ? true : undefined));
-    await waitFor('CreateContainerConfigError', () => (waitingReason(noKey)() === 'CreateContainerConfigError' ? true : undefined));
+    await until('good ready', ready(good), 30_000);
+    await until('ErrImagePull', () => (waitingReason(noImage)() === 'ErrImagePull' ? true : undefined));
+    await until('ImagePullBackOff', () => (waitingReason(noImage)() === 'ImagePullBackOff' ? true : undefined));
+    await until('CreateContainerConfigError', () => (waitingReason(noKey)() === 'CreateContainerConfigError' ? true : undefined));
     assert.equal(stateOf(containerStatus(noKey, 'app'), 'waiting')?.['message'], "couldn't find key missing in ConfigMap default/bad-config");
-    await waitFor('hostPath reason', () => (/hostPath type check failed/.test(String(stateOf(containerStatus(noPath, 'app'), 'waiting')?.['message'])) ? true : undefined));
-    await waitFor('privileged refused', () => (waitingReason(privileged)() === 'CreateContainerConfigError' ? true : undefined));
+    await until('hostPath reason', () => (/hostPath type check failed/.test(String(stateOf(containerStatus(noPath, 'app'), 'waiting')?.['message'])) ? true : undefined));
+    await until('privileged refused', () => (waitingReason(privileged)() === 'CreateContainerConfigError' ? true : undefined));
     assert.match(String(stateOf(containerStatus(privileged, 'app'), 'waiting')?.['message']), /allowPrivileged/);
-    await waitFor('ErrImageNeverPull', () => (waitingReason(never)() === 'ErrImageNeverPull' ? true : undefined));
+    await until('ErrImageNeverPull', () => (waitingReason(never)() === 'ErrImageNeverPull' ? true : undefined));
     for (const p of [noImage, noKey, noPath, privileged, never]) {
       assert.equal(report(p)?.status['phase'], 'Pending');
       assert.equal((await managed(p)).filter((c) => c.role !== 'sandbox').length, 0);
@@ -267,7 +268,7 @@ describe('reconcile on real Docker', function () {
     setDesired([pod]);
     const seen = new Map<number, { started?: string; finished?: string }>();
     const messages = new Set<string>();
-    await waitFor(
+    await until(
       'restartCount 3',
       async () => {
         for (const c of await managed(pod)) {
@@ -290,7 +291,7 @@ describe('reconcile on real Docker', function () {
     const last = containerStatus(pod, 'app');
     assert.equal(isRecord(last?.['lastState']) && isRecord(last['lastState']['terminated']) ? last['lastState']['terminated']['exitCode'] : undefined, 3);
     // Only the newest attempt and the one before are kept (older ones go on the next pass).
-    await waitFor('old attempts removed', async () => ((await managed(pod)).length <= 2 ? true : undefined), 5000);
+    await until('old attempts removed', async () => ((await managed(pod)).length <= 2 ? true : undefined), 5000);
   });
 
   it('liveness failure: killed and restarted, restartCount bumped, events Unhealthy and Killing', async function () {
@@ -310,7 +311,7 @@ describe('reconcile on real Docker', function () {
         ],
       });
       setDesired([pod]);
-      await waitFor('restartCount 1', () => (containerStatus(pod, 'app')?.['restartCount'] === 1 && stateOf(containerStatus(pod, 'app'), 'running') ? true : undefined), 40_000);
+      await until('restartCount 1', () => (containerStatus(pod, 'app')?.['restartCount'] === 1 && stateOf(containerStatus(pod, 'app'), 'running') ? true : undefined), 40_000);
       const reasons = h.events.filter((e) => e.involved.uid === pod.metadata.uid).map((e) => e.reason);
       assert.ok(reasons.includes('Unhealthy') && reasons.includes('Killing'), reasons.join(','));
       assert.ok(stateOf(containerStatus(pod, 'app'), 'running'));
@@ -330,7 +331,7 @@ describe('reconcile on real Docker', function () {
       containers: [sh('dd if=/dev/zero of=/dev/null bs=64M count=1', { name: 'app', resources: { limits: { memory: '16Mi' } } })],
     });
     setDesired([pod]);
-    await waitFor('Failed', () => (report(pod)?.status['phase'] === 'Failed' ? true : undefined));
+    await until('Failed', () => (report(pod)?.status['phase'] === 'Failed' ? true : undefined));
     const t = stateOf(containerStatus(pod, 'app'), 'terminated');
     assert.equal(t?.['reason'], 'OOMKilled');
     assert.equal(t?.['exitCode'], 137);
@@ -342,11 +343,11 @@ describe('reconcile on real Docker', function () {
       volumes: [{ name: 'scratch', emptyDir: {} }],
     });
     setDesired([pod]);
-    await waitFor('bye ready', ready(pod));
+    await until('bye ready', ready(pod));
     await stat(join(podsDir, String(pod.metadata.uid)));
     const deleting: KubeObject = { ...pod, metadata: { ...pod.metadata, deletionTimestamp: new Date().toISOString(), deletionGracePeriodSeconds: 5 } };
     setDesired([deleting]);
-    await waitFor('deleted report', () => (report(pod)?.deleted === true ? true : undefined));
+    await until('deleted report', () => (report(pod)?.deleted === true ? true : undefined));
     assert.equal((await managed(pod)).length, 0);
     await assert.rejects(stat(join(podsDir, String(pod.metadata.uid))), /ENOENT/);
     const reasons = h?.events.filter((e) => e.involved.uid === pod.metadata.uid).map((e) => e.reason) ?? [];

@@ -15,7 +15,8 @@ import type { NodeEvent } from '../../shared/protocol/messages.js';
 import { errorMessage, isRecord, type JsonObject } from '../../shared/util/guards.js';
 import { engineWithTestImage } from '../support/engine-harness.js';
 import { TEST_IMAGE } from '../support/env.js';
-import { RECONCILE_NODE, reconcileHarness, waitFor } from '../support/reconcile-harness.js';
+import { RECONCILE_NODE, reconcileHarness } from '../support/reconcile-harness.js';
+import { until } from '../support/wait.js';
 
 const RUN = Date.now().toString(36);
 /** The reconciler's podPidsLimit in these tests (per container). */
@@ -85,7 +86,7 @@ describe('reconcile on real Docker: pod limits from inside the pod, readiness', 
       containers: [sh('sleep 3600', { name: 'app', resources: { limits: { memory: '64Mi', cpu: '500m' }, requests: { cpu: '250m' } } })],
     });
     setDesired([pod]);
-    await waitFor('limits ready', allReady(pod, 'app'), 30_000);
+    await until('limits ready', allReady(pod, 'app'), 30_000);
     const app = await running(pod, 'app');
     assert.ok(app);
 
@@ -121,14 +122,14 @@ describe('reconcile on real Docker: pod limits from inside the pod, readiness', 
     const bomb = `(while :; do sh -c 'for i in $(seq 1 200); do sleep 30 & done; sleep 30'; sleep 1; done) & exec sleep 3600`;
     const pod = podObj('forkbomb', { containers: [sh(bomb, { name: 'bomb' }), sh('sleep 3600', { name: 'app' })] });
     setDesired([pod]);
-    await waitFor('forkbomb ready', allReady(pod, 'bomb', 'app'), 30_000);
+    await until('forkbomb ready', allReady(pod, 'bomb', 'app'), 30_000);
     const bombC = await running(pod, 'bomb');
     const appC = await running(pod, 'app');
     assert.ok(bombC && appC);
     const bombId = bombC.id;
 
     // The kernel refused a fork in the bomb's container: the limit was reached.
-    await waitFor(
+    await until(
       "a refused fork (sh: can't fork) in the bomb's log",
       async () => {
         for await (const l of engine.logs(bombId, { follow: false })) if (/can't fork/.test(l.line)) return true;
@@ -206,13 +207,13 @@ describe('reconcile on real Docker: pod limits from inside the pod, readiness', 
       ],
     });
     setDesired([pod]);
-    await waitFor('readiness ready', () => allReady(pod, 'app')() && condition(pod, 'Ready') === 'True', 30_000);
+    await until('readiness ready', () => allReady(pod, 'app')() && condition(pod, 'Ready') === 'True', 30_000);
     const app = await running(pod, 'app');
     assert.ok(app);
     assert.equal(condition(pod, 'ContainersReady'), 'True');
 
     assert.equal((await engine.exec(app.id, ['rm', '/tmp/ready'], 5000)).exitCode, 0);
-    await waitFor('not ready', () => containerStatus(pod, 'app')?.['ready'] === false && condition(pod, 'Ready') === 'False', 15_000);
+    await until('not ready', () => containerStatus(pod, 'app')?.['ready'] === false && condition(pod, 'Ready') === 'False', 15_000);
     assert.equal(condition(pod, 'ContainersReady'), 'False');
     // Stays unready and unrestarted while the probe keeps failing.
     await sleep(3000);
@@ -226,7 +227,7 @@ describe('reconcile on real Docker: pod limits from inside the pod, readiness', 
     assert.equal((await running(pod, 'app'))?.id, app.id);
 
     assert.equal((await engine.exec(app.id, ['touch', '/tmp/ready'], 5000)).exitCode, 0);
-    await waitFor('ready again', () => containerStatus(pod, 'app')?.['ready'] === true && condition(pod, 'Ready') === 'True', 15_000);
+    await until('ready again', () => containerStatus(pod, 'app')?.['ready'] === true && condition(pod, 'Ready') === 'True', 15_000);
     assert.equal(condition(pod, 'ContainersReady'), 'True');
     assert.equal(containerStatus(pod, 'app')?.['restartCount'], 0);
     assert.equal(containerStatus(pod, 'app')?.['containerID'], `docker://${app.id}`);

@@ -23,7 +23,8 @@ import {
   privateRegistryAvailable,
   requireService,
 } from '../support/env.js';
-import { RECONCILE_NODE, reconcileHarness, waitFor } from '../support/reconcile-harness.js';
+import { RECONCILE_NODE, reconcileHarness } from '../support/reconcile-harness.js';
+import { until } from '../support/wait.js';
 
 const run = promisify(execFile);
 const RUN = Date.now().toString(36);
@@ -118,9 +119,9 @@ describe('reconcile on real Docker: private registry and imagePullSecrets', func
   it('without imagePullSecrets the pull is refused: ErrImagePull, then ImagePullBackOff, with the auth error', async () => {
     const pod = privatePod('private-noauth');
     setDesired([pod]);
-    const err = await waitFor('ErrImagePull', () => (waiting(pod).reason === 'ErrImagePull' ? waiting(pod) : undefined));
+    const err = await until('ErrImagePull', () => (waiting(pod).reason === 'ErrImagePull' ? waiting(pod) : undefined));
     assert.match(err.message ?? '', AUTH_ERROR);
-    await waitFor('ImagePullBackOff', () => (waiting(pod).reason === 'ImagePullBackOff' ? true : undefined));
+    await until('ImagePullBackOff', () => (waiting(pod).reason === 'ImagePullBackOff' ? true : undefined));
     assert.equal(waiting(pod).message, `Back-off pulling image "${PRIVATE_IMAGE}"`);
     assert.equal(report(pod)?.status['phase'], 'Pending');
     assert.equal((await appContainers(pod)).length, 0);
@@ -136,7 +137,7 @@ describe('reconcile on real Docker: private registry and imagePullSecrets', func
     this.timeout(60_000);
     const pod = privatePod('private-auth');
     setDesired([pod]);
-    await waitFor('ErrImagePull without the Secret', () => (waiting(pod).reason === 'ErrImagePull' ? true : undefined));
+    await until('ErrImagePull without the Secret', () => (waiting(pod).reason === 'ErrImagePull' ? true : undefined));
     assert.match(waiting(pod).message ?? '', AUTH_ERROR);
 
     // The pod (same uid) now names the Secret, which the document carries: the next pull, after
@@ -145,7 +146,7 @@ describe('reconcile on real Docker: private registry and imagePullSecrets', func
     const withSecret: KubeObject = { ...pod, spec: { ...spec, imagePullSecrets: [{ name: 'private-pull' }] } };
     setDesired([withSecret], { secrets: [pullSecret('private-pull')] });
     try {
-      await waitFor('Running', () => report(pod)?.status['phase'] === 'Running' && appStatus(pod)?.['ready'] === true, 40_000);
+      await until('Running', () => report(pod)?.status['phase'] === 'Running' && appStatus(pod)?.['ready'] === true, 40_000);
     } catch (e) {
       throw new Error(`${errorMessage(e)}; app waiting: ${JSON.stringify(waiting(pod))}`, { cause: e });
     }

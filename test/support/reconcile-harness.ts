@@ -18,19 +18,6 @@ import { until } from './wait.js';
 /** The node the harness reconciles for: its pods are bound to it. */
 export const RECONCILE_NODE = 'pi-test';
 
-/** `until`, where `false` also means "not yet"; polls every 150 ms, for 20 s unless told. */
-export function waitFor<T>(what: string, fn: () => T | undefined | Promise<T | undefined>, timeoutMs = 20_000): Promise<T> {
-  return until(
-    what,
-    async () => {
-      const v = await fn();
-      return v === false ? undefined : v;
-    },
-    timeoutMs,
-    150,
-  );
-}
-
 export interface ReconcileHarnessOptions {
   /** Prefix of the temporary pods directory (`DATA_DIR/pods`). */
   podsDirPrefix: string;
@@ -167,7 +154,7 @@ export function reconcileHarness(opts: ReconcileHarnessOptions): ReconcileHarnes
     removeAllPods: async () => {
       setDesired([]);
       const e = theEngine();
-      await waitFor('pods removed', async () => ((await e.listManaged()).some((c) => uids.has(c.podUid)) ? undefined : true), 30_000);
+      await until('pods removed', async () => ((await e.listManaged()).some((c) => uids.has(c.podUid)) ? undefined : true), 30_000);
     },
     dispose: async () => {
       await current?.rec.stop();
