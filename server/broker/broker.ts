@@ -203,16 +203,17 @@ export async function startBroker(deps: BrokerDeps): Promise<RunningBroker> {
       return n;
     },
     async close() {
-      await Promise.all(
-        [server, tlsServer].map(
-          (srv) =>
-            new Promise<void>((r) => {
-              if (!srv) return r();
-              srv.close(() => r());
-            }),
-        ),
+      const closed = [server, tlsServer].map(
+        (srv) =>
+          new Promise<void>((r) => {
+            if (!srv) return r();
+            srv.close(() => r());
+          }),
       );
+      // server.close() waits for open connections: a connected device would hold the hub's
+      // shutdown up to its keepalive timeout.
       for (const c of clients) c.close();
+      await Promise.all(closed);
       await new Promise<void>((r) => aedes.close(() => r()));
     },
   };
