@@ -1,9 +1,8 @@
 /**
  * The reconcile loop. A pass observes (engine.listManaged(), images, probes, pod directories),
  * plans (pure), reports the conditions it found to the event policy, publishes pod status on
- * change, and hands each
- * pod's steps to that pod's executor, unless one is still busy with the pod (its completion
- * triggers the next pass). Passes run one at a time; they are triggered by a new desired state
+ * change, and hands each pod's steps to that pod's executor, unless one is still busy with the
+ * pod (its completion triggers the next pass). Passes run one at a time; they are triggered by a new desired state
  * (which also aborts the executors of pods whose spec changed or went away), a probe change,
  * an executor finishing, a backoff ending, and a poll of Docker every `pollIntervalMs` (which
  * is how container exits are noticed).

@@ -1,4 +1,5 @@
 /** Objects the API tests create: small, valid, Kubernetes-shaped. */
+import type { BuildContext } from '../../agent/reconcile/desired.js';
 import type { KubeObject } from '../../shared/api/meta.js';
 
 export const TEST_IMAGE = '127.0.0.1:5000/flotilla/busybox:1.0';
@@ -37,3 +38,13 @@ export function daemonSet(name: string, image = TEST_IMAGE): KubeObject {
 export function node(name: string, labels: Record<string, string> = {}): KubeObject {
   return { apiVersion: 'v1', kind: 'Node', metadata: { name, labels }, spec: {} };
 }
+
+/** How the agent's pure reconcile tests see the device: a 4-core, 4 GiB Pi with every cgroup limit. */
+export const PI_BUILD_CONTEXT: BuildContext = {
+  podsDir: '/var/lib/flotilla-agent/pods',
+  node: { hostIP: '192.168.1.10', cpuCores: 4, memoryBytes: 4 * 2 ** 30 },
+  runtime: { memoryLimitSupported: true, cpuCfsQuotaSupported: true, pidsLimitSupported: true },
+  podPidsLimit: 1024,
+  allowPrivileged: false,
+  podInfraImage: 'registry.k8s.io/pause:3.10',
+};

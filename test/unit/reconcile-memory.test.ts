@@ -1,8 +1,9 @@
 /** The planner's memory as a reducer: step outcomes in, what the planner reads out (table). */
 import assert from 'node:assert/strict';
 import { PlannerMemory, type MemoryView, type Outcome } from '../../agent/reconcile/memory.js';
-import { buildDesired, type BuildContext } from '../../agent/reconcile/desired.js';
+import { buildDesired } from '../../agent/reconcile/desired.js';
 import type { Step } from '../../agent/reconcile/types.js';
+import { PI_BUILD_CONTEXT } from '../support/fixtures.js';
 
 const T0 = Date.parse('2026-01-01T12:00:00Z');
 const s = (seconds: number): number => T0 + seconds * 1000;
@@ -174,14 +175,6 @@ describe('planner memory (reducer table)', () => {
 });
 
 describe('planner memory: remember and forget', () => {
-  const CTX: BuildContext = {
-    podsDir: '/var/lib/flotilla-agent/pods',
-    node: { hostIP: '192.168.1.10', cpuCores: 4, memoryBytes: 4 * 2 ** 30 },
-    runtime: { memoryLimitSupported: true, cpuCfsQuotaSupported: true, pidsLimitSupported: true },
-    podPidsLimit: 1024,
-    allowPrivileged: false,
-    podInfraImage: 'registry.k8s.io/pause:3.10',
-  };
   const desired = buildDesired(
     {
       node: 'pi',
@@ -191,7 +184,7 @@ describe('planner memory: remember and forget', () => {
       configMaps: [],
       secrets: [],
     },
-    CTX,
+    PI_BUILD_CONTEXT,
   );
 
   it('a pod first seen keeps the time of its oldest container as its start, and its grace period', () => {

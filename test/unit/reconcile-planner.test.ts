@@ -9,6 +9,7 @@ import { plan } from '../../agent/reconcile/planner.js';
 import type { Plan, RestartIntent, Step } from '../../agent/reconcile/types.js';
 import type { KubeObject } from '../../shared/api/meta.js';
 import type { JsonObject } from '../../shared/util/guards.js';
+import { PI_BUILD_CONTEXT } from '../support/fixtures.js';
 
 const T0 = Date.parse('2026-01-01T12:00:00Z');
 const NOW = new Date(T0);
@@ -19,14 +20,7 @@ const IMAGE = '127.0.0.1:5000/flotilla/busybox:1.0';
 const LATEST = '127.0.0.1:5000/flotilla/busybox:latest';
 const PAUSE = 'registry.k8s.io/pause:3.10';
 
-const CTX: BuildContext = {
-  podsDir: '/var/lib/flotilla-agent/pods',
-  node: { hostIP: '192.168.1.10', cpuCores: 4, memoryBytes: 4 * 2 ** 30 },
-  runtime: { memoryLimitSupported: true, cpuCfsQuotaSupported: true, pidsLimitSupported: true },
-  podPidsLimit: 1024,
-  allowPrivileged: false,
-  podInfraImage: PAUSE,
-};
+const CTX: BuildContext = PI_BUILD_CONTEXT;
 
 interface PodOpts {
   name?: string;
