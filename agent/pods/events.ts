@@ -1,7 +1,8 @@
 /**
- * Pod events on the `events` channel (which events exist is decided in event-policy.ts): buffered (bounded, oldest dropped first), identical
+ * Pod events on the `events` channel: buffered (bounded, oldest dropped first), identical
  * events aggregated into a count as Kubernetes' recorder does, and sent when the link takes
- * them, so events made while the hub is unreachable are not lost (up to the bound).
+ * them, so events made while the hub is unreachable are not lost (up to the bound). Which
+ * events exist is decided in event-policy.ts, the only user.
  */
 import type { EventsMessage, EventType, NodeEvent } from '../../shared/protocol/messages.js';
 import { EVENT_MESSAGE_MAX_LENGTH, EVENT_REASON_MAX_LENGTH } from '../../shared/protocol/messages.js';
