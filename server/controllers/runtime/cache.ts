@@ -1,0 +1,147 @@
+/**
+ * The controllers' in-memory view of the store, kept current from its watch, with the indexes
+ * reconciles look things up by (pods by node, pods by referenced ConfigMap/Secret, objects by
+ * owner uid), so no reconcile scans every pod.
+ *
+ * The store calls its watchers before a write returns, so the cache is never behind a write
+ * that has completed: reading it is reading fresh state. Objects handed out are shared: read
+ * them, never mutate them (write through the API client instead).
+ */
+import type { KubeObject } from '../../../shared/api/meta.js';
+import { isRecord } from '../../../shared/util/guards.js';
+import { objectKey } from '../../store/keys.js';
+import type { StoreEvent } from '../../store/watch-hub.js';
+import { podReferences } from './pod-references.js';
+
+/** Objects grouped by a value computed from each (a node name, an owner uid, …). */
+class Index {
+  private readonly entries = new Map<string, Map<string, KubeObject>>();
+
+  constructor(private readonly valuesOf: (o: KubeObject) => Iterable<string>) {}
+
+  /** Moves `id` from the values of `prev` to those of `next` (either may be absent). */
+  update(id: string, prev: KubeObject | undefined, next: KubeObject | undefined): void {
+    if (prev) {
+      for (const v of this.valuesOf(prev)) {
+        const bucket = this.entries.get(v);
+        bucket?.delete(id);
+        if (bucket?.size === 0) this.entries.delete(v);
+      }
+    }
+    if (next) {
+      for (const v of this.valuesOf(next)) {
+        let bucket = this.entries.get(v);
+        if (!bucket) this.entries.set(v, (bucket = new Map()));
+        bucket.set(id, next);
+      }
+    }
+  }
+
+  lookup(value: string): KubeObject[] {
+    return [...(this.entries.get(value)?.values() ?? [])];
+  }
+
+  clear(): void {
+    this.entries.clear();
+  }
+}
+
+export function podNodeName(pod: KubeObject): string {
+  const spec = pod['spec'];
+  return isRecord(spec) && typeof spec['nodeName'] === 'string' ? spec['nodeName'] : '';
+}
+
+const onlyPods = (f: (pod: KubeObject) => Iterable<string>) => (o: KubeObject): Iterable<string> => (o.kind === 'Pod' ? f(o) : []);
+const inNamespace = (pod: KubeObject, names: Set<string>): string[] => [...names].map((n) => objectKey(pod.metadata.namespace, n));
+
+/** What controllers read: objects of the cached kinds by key, and the indexes. */
+export interface CacheReader {
+  get(kind: string, namespace: string | undefined, name: string): KubeObject | undefined;
+  /** Every cached object of `kind` (in `namespace` when given). */
+  list(kind: string, namespace?: string): KubeObject[];
+  /** Pods whose `spec.nodeName` is `node`. */
+  podsOnNode(node: string): KubeObject[];
+  /** Pods that read the ConfigMap or Secret `namespace/name` (volumes, env, envFrom, imagePullSecrets). */
+  podsReferencing(kind: 'ConfigMap' | 'Secret', namespace: string, name: string): KubeObject[];
+  /** Objects (of `kind`, when given) with an ownerReference to `uid`. */
+  ownedBy(uid: string, kind?: string): KubeObject[];
+}
+
+export class ObjectCache implements CacheReader {
+  private readonly objects = new Map<string, Map<string, KubeObject>>();
+  private readonly byNode = new Index(onlyPods((p) => [podNodeName(p)].filter((n) => n !== '')));
+  private readonly byConfigMap = new Index(onlyPods((p) => inNamespace(p, podReferences(p).configMaps)));
+  private readonly bySecret = new Index(onlyPods((p) => inNamespace(p, podReferences(p).secrets)));
+  private readonly byOwner = new Index((o) => (o.metadata.ownerReferences ?? []).map((r) => r.uid));
+  private readonly indexes = [this.byNode, this.byConfigMap, this.bySecret, this.byOwner];
+
+  /** `kinds`: what the cache holds; events and lists of other kinds are ignored. */
+  constructor(readonly kinds: ReadonlySet<string>) {
+    for (const k of kinds) this.objects.set(k, new Map());
+  }
+
+  /** Replaces everything held of `kind` by a fresh list. */
+  replace(kind: string, items: KubeObject[]): void {
+    const table = this.objects.get(kind);
+    if (!table) return;
+    for (const [key, old] of table) this.index(kind, key, old, undefined);
+    table.clear();
+    for (const item of items) this.put(item);
+  }
+
+  apply(e: StoreEvent): void {
+    if (e.type === 'DELETED') this.remove(e.object);
+    else this.put(e.object);
+  }
+
+  get(kind: string, namespace: string | undefined, name: string): KubeObject | undefined {
+    return this.objects.get(kind)?.get(objectKey(namespace, name));
+  }
+
+  list(kind: string, namespace?: string): KubeObject[] {
+    const all = [...(this.objects.get(kind)?.values() ?? [])];
+    return namespace === undefined ? all : all.filter((o) => o.metadata.namespace === namespace);
+  }
+
+  podsOnNode(node: string): KubeObject[] {
+    return this.byNode.lookup(node);
+  }
+
+  podsReferencing(kind: 'ConfigMap' | 'Secret', namespace: string, name: string): KubeObject[] {
+    return (kind === 'ConfigMap' ? this.byConfigMap : this.bySecret).lookup(objectKey(namespace, name));
+  }
+
+  ownedBy(uid: string, kind?: string): KubeObject[] {
+    const owned = this.byOwner.lookup(uid);
+    return kind === undefined ? owned : owned.filter((o) => o.kind === kind);
+  }
+
+  clear(): void {
+    for (const table of this.objects.values()) table.clear();
+    for (const i of this.indexes) i.clear();
+  }
+
+  private put(obj: KubeObject): void {
+    const table = this.objects.get(obj.kind);
+    if (!table) return;
+    // A private copy: the writer got the same object back from the store and may change it.
+    const copy = structuredClone(obj);
+    const key = objectKey(copy.metadata.namespace, copy.metadata.name ?? '');
+    this.index(obj.kind, key, table.get(key), copy);
+    table.set(key, copy);
+  }
+
+  private remove(obj: KubeObject): void {
+    const table = this.objects.get(obj.kind);
+    const key = objectKey(obj.metadata.namespace, obj.metadata.name ?? '');
+    const old = table?.get(key);
+    if (!table || !old) return;
+    this.index(obj.kind, key, old, undefined);
+    table.delete(key);
+  }
+
+  private index(kind: string, key: string, prev: KubeObject | undefined, next: KubeObject | undefined): void {
+    const id = `${kind}:${key}`;
+    for (const i of this.indexes) i.update(id, prev, next);
+  }
+}
