@@ -37,8 +37,11 @@ class Index {
     }
   }
 
+  /** Sorted by id, so what controllers do with the result does not depend on write order. */
   lookup(value: string): KubeObject[] {
-    return [...(this.entries.get(value)?.values() ?? [])];
+    const bucket = this.entries.get(value);
+    if (!bucket) return [];
+    return [...bucket.keys()].sort().flatMap((id) => bucket.get(id) ?? []);
   }
 
   clear(): void {
@@ -98,8 +101,11 @@ export class ObjectCache implements CacheReader {
     return this.objects.get(kind)?.get(objectKey(namespace, name));
   }
 
+  /** Sorted by key, as the store lists. */
   list(kind: string, namespace?: string): KubeObject[] {
-    const all = [...(this.objects.get(kind)?.values() ?? [])];
+    const table = this.objects.get(kind);
+    if (!table) return [];
+    const all = [...table.keys()].sort().flatMap((k) => table.get(k) ?? []);
     return namespace === undefined ? all : all.filter((o) => o.metadata.namespace === namespace);
   }
 
