@@ -5,6 +5,7 @@
  * cause a republish.
  */
 import type { KubeObject, ObjectMeta } from '../../../shared/api/meta.js';
+import type { ConfigMap, Pod, Secret } from '../../../shared/api/types/index.js';
 import { podReferences } from '../runtime/index.js';
 
 export interface DesiredContent {
@@ -34,8 +35,8 @@ const key = (o: KubeObject): string => `${o.metadata.namespace ?? ''}/${o.metada
  * references to missing ones are left out (the agent reports the pod as unable to start).
  */
 export function desiredContent(
-  pods: KubeObject[],
-  lookup: { configMap(ns: string, name: string): KubeObject | undefined; secret(ns: string, name: string): KubeObject | undefined },
+  pods: Pod[],
+  lookup: { configMap(ns: string, name: string): ConfigMap | undefined; secret(ns: string, name: string): Secret | undefined },
 ): DesiredContent {
   const configMaps = new Map<string, KubeObject>();
   const secrets = new Map<string, KubeObject>();

@@ -8,7 +8,7 @@
  * them, never mutate them (write through the API client instead).
  */
 import type { KubeObject } from '../../../shared/api/meta.js';
-import { isRecord } from '../../../shared/util/guards.js';
+import type { ConfigMap, ControllerRevision, DaemonSet, Event, Namespace, Node, Pod, Secret } from '../../../shared/api/types/index.js';
 import { objectKey } from '../../store/keys.js';
 import type { StoreEvent } from '../../store/watch-hub.js';
 import { podReferences } from './pod-references.js';
@@ -49,37 +49,55 @@ class Index {
   }
 }
 
-export function podNodeName(pod: KubeObject): string {
-  const spec = pod['spec'];
-  return isRecord(spec) && typeof spec['nodeName'] === 'string' ? spec['nodeName'] : '';
+/** The typed object of each kind the cache can hold. */
+export interface KindMap {
+  Pod: Pod;
+  Node: Node;
+  ConfigMap: ConfigMap;
+  Secret: Secret;
+  DaemonSet: DaemonSet;
+  ControllerRevision: ControllerRevision;
+  Namespace: Namespace;
+  Event: Event;
 }
 
-const onlyPods = (f: (pod: KubeObject) => Iterable<string>) => (o: KubeObject): Iterable<string> => (o.kind === 'Pod' ? f(o) : []);
-const inNamespace = (pod: KubeObject, names: Set<string>): string[] => [...names].map((n) => objectKey(pod.metadata.namespace, n));
+export type CachedKind = keyof KindMap;
+
+/**
+ * Narrows a stored object by its kind. The store holds only objects the API server decoded and
+ * validated, so the kind is all that is left to tell apart.
+ */
+export function isKind<K extends CachedKind>(o: KubeObject, kind: K): o is KindMap[K] {
+  return o.kind === kind;
+}
+
+const onlyPods = (f: (pod: Pod) => Iterable<string>) => (o: KubeObject): Iterable<string> => (isKind(o, 'Pod') ? f(o) : []);
+const inNamespace = (pod: Pod, names: Set<string>): string[] => [...names].map((n) => objectKey(pod.metadata.namespace, n));
+const ofKind = <K extends CachedKind>(kind: K) => (o: KubeObject): KindMap[K][] => (isKind(o, kind) ? [o] : []);
 
 /** What controllers read: objects of the cached kinds by key, and the indexes. */
 export interface CacheReader {
-  get(kind: string, namespace: string | undefined, name: string): KubeObject | undefined;
-  /** Every cached object of `kind` (in `namespace` when given). */
-  list(kind: string, namespace?: string): KubeObject[];
+  get<K extends CachedKind>(kind: K, namespace: string | undefined, name: string): KindMap[K] | undefined;
+  /** Every cached object of `kind` (in `namespace` when given), sorted by key. */
+  list<K extends CachedKind>(kind: K, namespace?: string): KindMap[K][];
   /** Pods whose `spec.nodeName` is `node`. */
-  podsOnNode(node: string): KubeObject[];
+  podsOnNode(node: string): Pod[];
   /** Pods that read the ConfigMap or Secret `namespace/name` (volumes, env, envFrom, imagePullSecrets). */
-  podsReferencing(kind: 'ConfigMap' | 'Secret', namespace: string, name: string): KubeObject[];
-  /** Objects (of `kind`, when given) with an ownerReference to `uid`. */
-  ownedBy(uid: string, kind?: string): KubeObject[];
+  podsReferencing(kind: 'ConfigMap' | 'Secret', namespace: string, name: string): Pod[];
+  /** Objects of `kind` with an ownerReference to `uid` (not only the controlling one). */
+  ownedBy<K extends CachedKind>(uid: string, kind: K): KindMap[K][];
 }
 
 export class ObjectCache implements CacheReader {
   private readonly objects = new Map<string, Map<string, KubeObject>>();
-  private readonly byNode = new Index(onlyPods((p) => [podNodeName(p)].filter((n) => n !== '')));
+  private readonly byNode = new Index(onlyPods((p) => (p.spec.nodeName ? [p.spec.nodeName] : [])));
   private readonly byConfigMap = new Index(onlyPods((p) => inNamespace(p, podReferences(p).configMaps)));
   private readonly bySecret = new Index(onlyPods((p) => inNamespace(p, podReferences(p).secrets)));
   private readonly byOwner = new Index((o) => (o.metadata.ownerReferences ?? []).map((r) => r.uid));
   private readonly indexes = [this.byNode, this.byConfigMap, this.bySecret, this.byOwner];
 
   /** `kinds`: what the cache holds; events and lists of other kinds are ignored. */
-  constructor(readonly kinds: ReadonlySet<string>) {
+  constructor(readonly kinds: ReadonlySet<CachedKind>) {
     for (const k of kinds) this.objects.set(k, new Map());
   }
 
@@ -97,29 +115,28 @@ export class ObjectCache implements CacheReader {
     else this.put(e.object);
   }
 
-  get(kind: string, namespace: string | undefined, name: string): KubeObject | undefined {
-    return this.objects.get(kind)?.get(objectKey(namespace, name));
+  get<K extends CachedKind>(kind: K, namespace: string | undefined, name: string): KindMap[K] | undefined {
+    const o = this.objects.get(kind)?.get(objectKey(namespace, name));
+    return o && isKind(o, kind) ? o : undefined;
   }
 
-  /** Sorted by key, as the store lists. */
-  list(kind: string, namespace?: string): KubeObject[] {
+  list<K extends CachedKind>(kind: K, namespace?: string): KindMap[K][] {
     const table = this.objects.get(kind);
     if (!table) return [];
     const all = [...table.keys()].sort().flatMap((k) => table.get(k) ?? []);
-    return namespace === undefined ? all : all.filter((o) => o.metadata.namespace === namespace);
+    return all.filter((o) => namespace === undefined || o.metadata.namespace === namespace).flatMap(ofKind(kind));
   }
 
-  podsOnNode(node: string): KubeObject[] {
-    return this.byNode.lookup(node);
+  podsOnNode(node: string): Pod[] {
+    return this.byNode.lookup(node).flatMap(ofKind('Pod'));
   }
 
-  podsReferencing(kind: 'ConfigMap' | 'Secret', namespace: string, name: string): KubeObject[] {
-    return (kind === 'ConfigMap' ? this.byConfigMap : this.bySecret).lookup(objectKey(namespace, name));
+  podsReferencing(kind: 'ConfigMap' | 'Secret', namespace: string, name: string): Pod[] {
+    return (kind === 'ConfigMap' ? this.byConfigMap : this.bySecret).lookup(objectKey(namespace, name)).flatMap(ofKind('Pod'));
   }
 
-  ownedBy(uid: string, kind?: string): KubeObject[] {
-    const owned = this.byOwner.lookup(uid);
-    return kind === undefined ? owned : owned.filter((o) => o.kind === kind);
+  ownedBy<K extends CachedKind>(uid: string, kind: K): KindMap[K][] {
+    return this.byOwner.lookup(uid).flatMap(ofKind(kind));
   }
 
   clear(): void {

@@ -1,4 +1,4 @@
-export { ObjectCache, podNodeName, type CacheReader } from './cache.js';
+export { isKind, ObjectCache, type CachedKind, type CacheReader, type KindMap } from './cache.js';
 export { keyOf, nodesReferencing, ownKey, podNodes } from './maps.js';
 export { podReferences, type References } from './pod-references.js';
 export { ControllerRuntime, type RuntimeDeps, type WatchableStore } from './runtime.js';

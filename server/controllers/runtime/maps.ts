@@ -2,7 +2,7 @@
 import type { KubeObject } from '../../../shared/api/meta.js';
 import { objectKey } from '../../store/keys.js';
 import type { StoreEvent } from '../../store/watch-hub.js';
-import { podNodeName, type CacheReader } from './cache.js';
+import { isKind, type CacheReader } from './cache.js';
 
 /** An object's key: `name`, or `namespace/name` for namespaced kinds. */
 export function keyOf(o: KubeObject): string {
@@ -16,8 +16,8 @@ export function ownKey(e: StoreEvent): string[] {
 
 /** A Pod change → the node it is bound to (and the one it was bound to before). */
 export function podNodes(e: StoreEvent): string[] {
-  const names = new Set([podNodeName(e.object), e.prev ? podNodeName(e.prev) : '']);
-  names.delete('');
+  const names = new Set<string>();
+  for (const o of [e.object, e.prev]) if (o && isKind(o, 'Pod') && o.spec.nodeName) names.add(o.spec.nodeName);
   return [...names];
 }
 
@@ -26,5 +26,5 @@ export function nodesReferencing(e: StoreEvent, cache: CacheReader): string[] {
   const kind = e.object.kind;
   if (kind !== 'ConfigMap' && kind !== 'Secret') return [];
   const pods = cache.podsReferencing(kind, e.object.metadata.namespace ?? '', e.object.metadata.name ?? '');
-  return [...new Set(pods.map(podNodeName).filter((n) => n !== ''))];
+  return [...new Set(pods.flatMap((p) => (p.spec.nodeName ? [p.spec.nodeName] : [])))];
 }

@@ -6,13 +6,13 @@
  */
 import { kindByName, resourceName } from '../../../shared/api/kinds.js';
 import type { KubeObject } from '../../../shared/api/meta.js';
-import { Backoff, backoffDelay, DEFAULT_BACKOFF, type BackoffPolicy } from '../../../shared/reconcile/backoff.js';
+import { Backoff, DEFAULT_BACKOFF, type BackoffPolicy } from '../../../shared/reconcile/backoff.js';
 import { WorkQueue, type ReconcileResult } from '../../../shared/reconcile/work-queue.js';
 import type { Clock } from '../../../shared/util/clock.js';
 import { errorMessage } from '../../../shared/util/guards.js';
 import type { Logger } from '../../../shared/util/logger.js';
 import type { StoreEvent } from '../../store/watch-hub.js';
-import { ObjectCache, type CacheReader } from './cache.js';
+import { ObjectCache, type CachedKind } from './cache.js';
 import { keyOf, ownKey } from './maps.js';
 import type { Controller, Watch } from './types.js';
 
@@ -47,7 +47,9 @@ class Running {
   /** Mappings that failed, by `watchIndex@rv`, retried by `retries`. */
   readonly failedMaps = new Map<string, { watch: Watch; event: StoreEvent }>();
   readonly retries: WorkQueue;
+  readonly mapBackoff: Backoff;
   readonly watches: Watch[];
+  readonly log: Logger;
   stopSources: (() => void)[] = [];
 
   constructor(
@@ -68,17 +70,31 @@ class Running {
         log.warn('reconcile failed', { key, ...fields, ...retry });
       },
     });
-    this.retries = new WorkQueue(`${name}/watch`, (id) => rt.retryMapping(this, id), {
-      ...base,
-      onFailure: (id, e, retry) => log.warn('watch mapping failed', { ...this.describe(id), error: errorMessage(e), ...retry }),
-    });
+    // Timers, stop and idle for mappings to retry; their backoff is counted in `mapBackoff`.
+    this.retries = new WorkQueue(`${name}/watch`, (id) => rt.retryMapping(this, id), base);
+    this.mapBackoff = new Backoff(base.policy, deps.random);
+    this.log = log;
   }
 
-  describe(id: string): Record<string, unknown> {
-    const failed = this.failedMaps.get(id);
-    if (!failed) return { id };
-    const m = failed.event.object.metadata;
-    return { kind: failed.watch.kind, object: m.namespace ? `${m.namespace}/${m.name ?? ''}` : m.name, rv: failed.event.rv };
+  /** Records a failed mapping of `event` and schedules it again with backoff. */
+  mappingFailed(id: string, watch: Watch, event: StoreEvent, error: unknown): void {
+    this.failedMaps.set(id, { watch, event });
+    const retryInMs = this.mapBackoff.next(id);
+    const m = event.object.metadata;
+    this.log.warn('watch mapping failed', {
+      kind: watch.kind,
+      object: m.namespace ? `${m.namespace}/${m.name ?? ''}` : m.name,
+      rv: event.rv,
+      error: errorMessage(error),
+      retryInMs,
+      attempt: this.mapBackoff.attempts(id),
+    });
+    this.retries.addAfter(id, retryInMs);
+  }
+
+  mappingDone(id: string): void {
+    this.failedMaps.delete(id);
+    this.mapBackoff.reset(id);
   }
 
   stop(): void {
@@ -111,9 +127,8 @@ export class ControllerRuntime {
     this.syncBackoff = new Backoff(deps.backoff ?? DEFAULT_BACKOFF, deps.random);
     this.running = controllers.map((c) => new Running(c, this, deps));
     // Pods are always held: the indexes are over pods.
-    const kinds = new Set(['Pod']);
+    const kinds = new Set<CachedKind>(['Pod']);
     for (const r of this.running) for (const w of r.watches) kinds.add(w.kind);
-    for (const k of kinds) if (!kindByName(k)) throw new Error(`controller runtime: unknown kind ${k}`);
     this.cache = new ObjectCache(kinds);
   }
 
@@ -161,9 +176,13 @@ export class ControllerRuntime {
   async retryMapping(r: Running, id: string): Promise<void> {
     const failed = r.failedMaps.get(id);
     if (!failed) return;
-    const keys = await failed.watch.map(failed.event, this.cache);
-    r.failedMaps.delete(id);
-    for (const k of keys) r.queue.add(k);
+    try {
+      const keys = await failed.watch.map(failed.event, this.cache);
+      r.mappingDone(id);
+      for (const k of keys) r.queue.add(k);
+    } catch (e: unknown) {
+      r.mappingFailed(id, failed.watch, failed.event, e);
+    }
   }
 
   private busy(): boolean {
@@ -231,14 +250,7 @@ export class ControllerRuntime {
   }
 
   private map(r: Running, watch: Watch, index: number, e: StoreEvent): void {
-    const fail = (err: unknown): void => {
-      const id = `${index}@${e.rv}`;
-      r.failedMaps.set(id, { watch, event: e });
-      // Later attempts back off further in the retry queue.
-      const retryInMs = backoffDelay(this.deps.backoff ?? DEFAULT_BACKOFF, 0, this.deps.random);
-      this.deps.logger.warn('watch mapping failed', { controller: r.controller.name, ...r.describe(id), error: errorMessage(err), retryInMs, attempt: 0 });
-      r.retries.addAfter(id, retryInMs);
-    };
+    const fail = (err: unknown): void => r.mappingFailed(`${index}@${e.rv}`, watch, e, err);
     try {
       const keys = watch.map(e, this.cache);
       if (!(keys instanceof Promise)) {

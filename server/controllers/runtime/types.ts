@@ -2,13 +2,13 @@
 import type { ReconcileResult } from '../../../shared/reconcile/work-queue.js';
 import type { Logger } from '../../../shared/util/logger.js';
 import type { StoreEvent } from '../../store/watch-hub.js';
-import type { CacheReader } from './cache.js';
+import type { CachedKind, CacheReader } from './cache.js';
 
 export type { ReconcileResult } from '../../../shared/reconcile/work-queue.js';
 
 /** A kind whose changes wake the controller, and which of its keys each change concerns. */
 export interface Watch {
-  kind: string;
+  kind: CachedKind;
   /**
    * The keys (of the controller's kind) a change concerns. Synchronous when the cache answers;
    * may be async when it must read the API. Throwing or rejecting is logged and retried with
@@ -31,7 +31,7 @@ export interface Controller {
   /** Names the controller in logs. */
   name: string;
   /** The kind whose keys (`name`, or `namespace/name`) it reconciles; every object of it is queued at start. */
-  kind: string;
+  kind: CachedKind;
   /**
    * What wakes it. A change to `kind` itself queues that object's key unless a watch for
    * `kind` is listed here (which then decides).
