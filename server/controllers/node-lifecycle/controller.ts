@@ -5,6 +5,7 @@
  * moment that node's grace period would run out. It never deletes a Node.
  */
 import type { KubeObject } from '../../../shared/api/meta.js';
+import type { Node } from '../../../shared/api/types/index.js';
 import { formatTaint, type Taint } from '../../../shared/api/taints.js';
 import type { Clock } from '../../../shared/util/clock.js';
 import type { Logger } from '../../../shared/util/logger.js';
@@ -35,9 +36,9 @@ function taintNames(list: Taint[]): string[] {
 }
 
 /** Writes a plan: status (conditions) first, then spec.taints, each guarded by the resourceVersion read. */
-async function execute(client: InternalClient, node: KubeObject, plan: NodeLifecyclePlan): Promise<KubeObject> {
+async function execute(client: InternalClient, node: Node, plan: NodeLifecyclePlan): Promise<KubeObject> {
   const name = node.metadata.name ?? '';
-  let current = node;
+  let current: KubeObject = node;
   if (plan.conditions) {
     current = await client.patch(
       'Node',

@@ -5,7 +5,7 @@
  */
 import { isDeepStrictEqual } from 'node:util';
 import { ApiError } from '../../../shared/api/errors.js';
-import type { KubeObject } from '../../../shared/api/meta.js';
+import type { Pod } from '../../../shared/api/types/index.js';
 import { formatTaint, taintsOf, type Taint } from '../../../shared/api/taints.js';
 import { rfc3339, type Clock } from '../../../shared/util/clock.js';
 import type { Logger } from '../../../shared/util/logger.js';
@@ -25,11 +25,7 @@ export interface TaintEvictionDeps {
   events?: EventSink;
 }
 
-function specOf(obj: KubeObject | undefined): unknown {
-  return obj?.['spec'];
-}
-
-function podRef(pod: KubeObject): string {
+function podRef(pod: Pod): string {
   return `${pod.metadata.namespace ?? ''}/${pod.metadata.name ?? ''}`;
 }
 
@@ -48,7 +44,7 @@ function taintsChanged(e: StoreEvent): string[] {
 /** A Pod change concerns its node unless it cannot change a decision (deleted, or status only). */
 function podSpecChanged(e: StoreEvent): string[] {
   if (e.type === 'DELETED') return [];
-  if (e.type === 'MODIFIED' && e.prev && isDeepStrictEqual(specOf(e.prev), specOf(e.object))) return [];
+  if (e.type === 'MODIFIED' && e.prev && isDeepStrictEqual(e.prev['spec'], e.object['spec'])) return [];
   return podNodes(e);
 }
 
