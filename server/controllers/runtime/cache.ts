@@ -31,7 +31,7 @@ class Index {
     if (next) {
       for (const v of this.valuesOf(next)) {
         let bucket = this.entries.get(v);
-        if (!bucket) this.entries.set(v, (bucket = new Map()));
+        if (!bucket) this.entries.set(v, (bucket = new Map<string, KubeObject>()));
         bucket.set(id, next);
       }
     }
