@@ -43,10 +43,6 @@ class Index {
     if (!bucket) return [];
     return [...bucket.keys()].sort().flatMap((id) => bucket.get(id) ?? []);
   }
-
-  clear(): void {
-    this.entries.clear();
-  }
 }
 
 /** The typed object of each kind the cache can hold. */
@@ -137,11 +133,6 @@ export class ObjectCache implements CacheReader {
 
   ownedBy<K extends CachedKind>(uid: string, kind: K): KindMap[K][] {
     return this.byOwner.lookup(uid).flatMap(ofKind(kind));
-  }
-
-  clear(): void {
-    for (const table of this.objects.values()) table.clear();
-    for (const i of this.indexes) i.clear();
   }
 
   private put(obj: KubeObject): void {

@@ -149,14 +149,16 @@ export class ControllerRuntime {
     }
   }
 
-  /** Stops watching and cancels every timer; reconciles in flight finish. */
+  /**
+   * Stops watching and cancels every timer; reconciles in flight finish (on the cache as it
+   * was: it is kept, so none of them mistakes an emptied cache for deleted objects).
+   */
   stop(): void {
     this.stopped = true;
     this.cancelWatch();
     this.cancelSyncTimer();
     this.wakeSync();
     for (const r of this.running) r.stop();
-    this.cache.clear();
   }
 
   /** The work queue's reconcile: runs the controller once for `key` with a fresh log context. */
