@@ -10,8 +10,10 @@ import { InternalClient } from './apiserver/internal-client.js';
 import { ResourceService } from './apiserver/resource-service.js';
 import { createApiServer } from './apiserver/server.js';
 import { DEFAULT_BROKER_LIMITS, startBroker, type BrokerLimits, type RunningBroker } from './broker/broker.js';
-import { startNodeLifecycleController } from './controllers/node-lifecycle/index.js';
-import { startTaintEvictionController } from './controllers/taint-eviction/index.js';
+import { nodeDesiredStateController } from './controllers/node-desired-state/index.js';
+import { nodeLifecycleController } from './controllers/node-lifecycle/index.js';
+import { ControllerRuntime } from './controllers/runtime/index.js';
+import { taintEvictionController } from './controllers/taint-eviction/index.js';
 import { EventRecorder } from './events/recorder.js';
 import { FleetAuthenticator } from './fleet/authenticator.js';
 import { BootstrapTokens } from './fleet/bootstrap-tokens.js';
@@ -22,8 +24,8 @@ import { NodeIdentities } from './fleet/node-identities.js';
 import { watchRevocations } from './fleet/revocation.js';
 import { fleetTopicPolicy } from './fleet/topic-policy.js';
 import { AgentIntake } from './link/agent-intake.js';
-import { DesiredPublisher, type Publish } from './link/desired-publisher.js';
 import { LogRelay } from './link/log-relay.js';
+import type { Publish } from './link/publish.js';
 import { DEFAULT_DECODE_LIMITS, parseTopic } from '../shared/protocol/index.js';
 import { writeFileAtomic } from '../shared/util/atomic-file.js';
 import { kubeconfigYaml, loadOrCreateAdminToken } from './credentials.js';
@@ -185,17 +187,22 @@ async function startFleet(
     onMessage: (p, topic, payload) => intake.onMessage(p, topic, payload),
   });
   const stopRevocations = watchRevocations(client, broker, logger);
-  const publisher = new DesiredPublisher({ client, currentRv: () => store.currentRv(), key: hubKey, publish, clock, logger });
-  await publisher.start();
-  const lifecycle = await startNodeLifecycleController({
-    client,
-    leases,
-    clock,
-    logger,
-    events,
-    config: { nodeMonitorGracePeriodMs: cfg.nodeMonitorGracePeriodMs, nodeMonitorPeriodMs: cfg.nodeMonitorPeriodMs },
-  });
-  const eviction = await startTaintEvictionController({ client, clock, logger, events });
+  const controllers = new ControllerRuntime(
+    [
+      nodeDesiredStateController({ currentRv: () => store.currentRv(), key: hubKey, publish, clock }),
+      nodeLifecycleController({
+        client,
+        leases,
+        clock,
+        logger,
+        events,
+        config: { nodeMonitorGracePeriodMs: cfg.nodeMonitorGracePeriodMs, nodeMonitorPeriodMs: cfg.nodeMonitorPeriodMs },
+      }),
+      taintEvictionController({ client, clock, logger, events }),
+    ],
+    { store, clock, logger },
+  );
+  await controllers.start();
 
   return {
     broker,
@@ -203,9 +210,7 @@ async function startFleet(
     hubKeyFingerprint: hubKey.fingerprint,
     async close() {
       logs.closeAll();
-      lifecycle.stop();
-      eviction.stop();
-      publisher.stop();
+      controllers.stop();
       stopRevocations();
       await broker.close();
       await sessions.destroy();

@@ -16,7 +16,7 @@ import { objectKey } from '../store/keys.js';
 import type { PatchType } from './body.js';
 import { encodeContinue, type ListOptions } from './list-options.js';
 import { asObjectOf, carryMetadata, checkPrecondition, initMetadata, sameObject } from './object-meta.js';
-import { admitOnCreate, carryDeletionGracePeriod, planDelete, shouldDeleteDuringUpdate, type GracefulDeleteOptions } from '../controllers/admission/index.js';
+import { admitOnCreate, carryDeletionGracePeriod, planDelete, shouldDeleteDuringUpdate, type GracefulDeleteOptions } from './admission/index.js';
 import type { ResourcePath } from './request-path.js';
 
 /** Namespaces that exist from the start and cannot be deleted, as in Kubernetes. */
@@ -145,7 +145,7 @@ export class ResourceService {
       }
       checkPrecondition(current, opts.preconditionRv, info);
       if (dryRun) return undefined;
-      // Graceful deletion (bound Pods) and finalizers hold the object; see controllers/admission.
+      // Graceful deletion (bound Pods) and finalizers hold the object; see apiserver/admission.
       return planDelete(current, info.kind, opts, this.clock.now());
     });
   }

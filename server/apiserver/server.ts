@@ -20,7 +20,7 @@ import { parseResourcePath, type ResourcePath } from './request-path.js';
 import type { ResourceService} from './resource-service.js';
 import { type DeleteOptions } from './resource-service.js';
 import { serveWatch, type WatchLimits } from './watch-stream.js';
-import { gracePeriodOption } from '../controllers/admission/index.js';
+import { gracePeriodOption } from './admission/index.js';
 
 export interface ApiServerDeps {
   store: ObjectStore;

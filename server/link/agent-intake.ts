@@ -25,7 +25,7 @@ import type { Principal } from '../broker/principal.js';
 import type { EventSink } from '../events/recorder.js';
 import type { Enrollment } from '../fleet/enrollment.js';
 import type { LeaseTracker } from '../fleet/leases.js';
-import type { Publish } from './desired-publisher.js';
+import type { Publish } from './publish.js';
 import type { LogRelay } from './log-relay.js';
 import { mergedMetadata, nodeStatusFromReport } from './node-status.js';
 import { PodStatusIntake } from './pod-status-intake.js';

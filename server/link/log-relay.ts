@@ -17,7 +17,7 @@ import type { Clock } from '../../shared/util/clock.js';
 import { errorMessage } from '../../shared/util/guards.js';
 import type { Logger } from '../../shared/util/logger.js';
 import type { PodLogEnd, PodLogRequest, PodLogSink, PodLogSource } from '../apiserver/pod-log.js';
-import type { Publish } from './desired-publisher.js';
+import type { Publish } from './publish.js';
 
 export interface LogRelayConfig {
   /** How long the device has to answer a request (first chunk). */

@@ -15,6 +15,19 @@ export interface ReconcileResult {
   requeueAfterMs?: number;
 }
 
+/** Reports a failed reconcile; the key is retried after `retryInMs`. */
+export type OnFailure = (key: string, error: unknown, retry: { retryInMs: number; attempt: number }) => void;
+
+export interface WorkQueueDeps {
+  clock: Clock;
+  logger: Logger;
+  policy: BackoffPolicy;
+  workers?: number;
+  random?: () => number;
+  /** Replaces the default warning log of a failed reconcile. */
+  onFailure?: OnFailure;
+}
+
 export class WorkQueue {
   private readonly queued = new Set<string>();
   private readonly order: string[] = [];
@@ -29,7 +42,7 @@ export class WorkQueue {
   constructor(
     private readonly name: string,
     private readonly reconcile: Reconcile,
-    private readonly deps: { clock: Clock; logger: Logger; policy: BackoffPolicy; workers?: number; random?: () => number },
+    private readonly deps: WorkQueueDeps,
   ) {
     this.backoff = new Backoff(deps.policy, deps.random);
   }
@@ -76,6 +89,11 @@ export class WorkQueue {
     return this.order.length;
   }
 
+  /** Something is queued or running (timers waiting to add keys do not count). */
+  get busy(): boolean {
+    return this.order.length > 0 || this.running > 0;
+  }
+
   private pump(): void {
     const workers = this.deps.workers ?? 1;
     while (this.running < workers && this.order.length > 0 && !this.stopped) {
@@ -100,7 +118,9 @@ export class WorkQueue {
       if (result?.requeueAfterMs !== undefined) this.addAfter(key, result.requeueAfterMs);
     } catch (e: unknown) {
       const delay = this.backoff.next(key);
-      this.deps.logger.warn('reconcile failed', { controller: this.name, key, error: errorMessage(e), retryInMs: delay, attempt: this.backoff.attempts(key) });
+      const attempt = this.backoff.attempts(key);
+      if (this.deps.onFailure) this.deps.onFailure(key, e, { retryInMs: delay, attempt });
+      else this.deps.logger.warn('reconcile failed', { controller: this.name, key, error: errorMessage(e), retryInMs: delay, attempt });
       this.addAfter(key, delay);
     } finally {
       this.active.delete(key);

@@ -15,9 +15,9 @@ import { isRecord } from '../../shared/util/guards.js';
 import { silentLogger } from '../../shared/util/logger.js';
 import { InternalClient } from '../../server/apiserver/internal-client.js';
 import { ResourceService } from '../../server/apiserver/resource-service.js';
-import { startNodeLifecycleController } from '../../server/controllers/node-lifecycle/controller.js';
-import { startTaintEvictionController } from '../../server/controllers/taint-eviction/controller.js';
-import type { RunningController } from '../../server/controllers/types.js';
+import { nodeLifecycleController } from '../../server/controllers/node-lifecycle/controller.js';
+import { ControllerRuntime } from '../../server/controllers/runtime/index.js';
+import { taintEvictionController } from '../../server/controllers/taint-eviction/controller.js';
 import { EventRecorder } from '../../server/events/recorder.js';
 import { LeaseTracker } from '../../server/fleet/leases.js';
 import { ObjectStore } from '../../server/store/object-store.js';
@@ -40,8 +40,7 @@ interface Rig {
   store: ObjectStore;
   client: InternalClient;
   leases: LeaseTracker;
-  lifecycle: RunningController;
-  eviction: RunningController;
+  controllers: ControllerRuntime;
   events: EventRecorder[];
   dir: string;
 }
@@ -62,22 +61,26 @@ async function openRig(clock = new FakeClock(), dir?: string): Promise<Rig> {
   const leases = new LeaseTracker(clock);
   const nodeEvents = new EventRecorder(client, clock, silentLogger, 'node-controller');
   const podEvents = new EventRecorder(client, clock, silentLogger, 'taint-eviction-controller');
-  const lifecycle = await startNodeLifecycleController({
-    client,
-    leases,
-    clock,
-    logger: silentLogger,
-    events: nodeEvents,
-    config: { nodeMonitorGracePeriodMs: GRACE_MS, nodeMonitorPeriodMs: PERIOD_MS },
-    random: () => 0.5,
-  });
-  const eviction = await startTaintEvictionController({ client, clock, logger: silentLogger, events: podEvents, random: () => 0.5 });
-  return { clock, store, client, leases, lifecycle, eviction, events: [nodeEvents, podEvents], dir: dataDir };
+  const controllers = new ControllerRuntime(
+    [
+      nodeLifecycleController({
+        client,
+        leases,
+        clock,
+        logger: silentLogger,
+        events: nodeEvents,
+        config: { nodeMonitorGracePeriodMs: GRACE_MS, nodeMonitorPeriodMs: PERIOD_MS },
+      }),
+      taintEvictionController({ client, clock, logger: silentLogger, events: podEvents }),
+    ],
+    { store, clock, logger: silentLogger, random: () => 0.5 },
+  );
+  await controllers.start();
+  return { clock, store, client, leases, controllers, events: [nodeEvents, podEvents], dir: dataDir };
 }
 
 async function closeRig(r: Rig, removeDir = true): Promise<void> {
-  r.lifecycle.stop();
-  r.eviction.stop();
+  r.controllers.stop();
   await settle(r);
   await r.store.close();
   if (removeDir) await rm(r.dir, { recursive: true, force: true });
@@ -86,8 +89,7 @@ async function closeRig(r: Rig, removeDir = true): Promise<void> {
 /** Until both controllers are idle and every Event is written (work in one wakes the other). */
 async function settle(r: Rig): Promise<void> {
   for (let i = 0; i < 4; i++) {
-    await r.lifecycle.queue.idle();
-    await r.eviction.queue.idle();
+    await r.controllers.idle();
     await Promise.all(r.events.map((e) => e.flush()));
     await new Promise((res) => setImmediate(res));
   }

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { ApiError } from '../../shared/api/errors.js';
 import type { KubeObject } from '../../shared/api/meta.js';
-import { carryDeletionGracePeriod, gracePeriodOption, planDelete, shouldDeleteDuringUpdate } from '../../server/controllers/admission/index.js';
+import { carryDeletionGracePeriod, gracePeriodOption, planDelete, shouldDeleteDuringUpdate } from '../../server/apiserver/admission/index.js';
 
 const NOW = new Date('2026-01-01T00:00:00Z');
 const at = (seconds: number): string => new Date(NOW.getTime() + seconds * 1000).toISOString().replace(/\.\d{3}Z$/, 'Z');

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import type { KubeObject } from '../../shared/api/meta.js';
+import type { Node, Pod } from '../../shared/api/types/index.js';
 import type { Taint, Toleration } from '../../shared/api/taints.js';
 import { rfc3339 } from '../../shared/util/clock.js';
 import { planEvictions, taintAddedAt } from '../../server/controllers/taint-eviction/plan.js';
@@ -11,11 +11,11 @@ const ts = (seconds: number): string => rfc3339(s(seconds));
 const UNREACHABLE = 'node.kubernetes.io/unreachable';
 const NOT_READY = 'node.kubernetes.io/not-ready';
 
-function node(taints: Taint[]): KubeObject {
+function node(taints: Taint[]): Node {
   return { apiVersion: 'v1', kind: 'Node', metadata: { name: 'pi-1' }, spec: { taints } };
 }
 
-function pod(name: string, tolerations: Toleration[], extra: { nodeName?: string; deleting?: boolean } = {}): KubeObject {
+function pod(name: string, tolerations: Toleration[], extra: { nodeName?: string; deleting?: boolean } = {}): Pod {
   return {
     apiVersion: 'v1',
     kind: 'Pod',

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import type { KubeObject } from '../../shared/api/meta.js';
+import type { Node } from '../../shared/api/types/index.js';
 import type { Taint } from '../../shared/api/taints.js';
 import { rfc3339 } from '../../shared/util/clock.js';
 import {
@@ -28,7 +28,7 @@ interface NodeSpec {
   created?: Date;
 }
 
-function node(n: NodeSpec = {}): KubeObject {
+function node(n: NodeSpec = {}): Node {
   const conditions: NodeCondition[] = Object.entries(n.conditions ?? {}).map(([type, status]) => ({
     type,
     status,
@@ -66,7 +66,7 @@ interface Want {
 }
 
 /** [name, node, last heartbeat, want, config override] */
-const CASES: [string, KubeObject, Date | undefined, Want, Partial<NodeLifecyclePlanConfig>?][] = [
+const CASES: [string, Node, Date | undefined, Want, Partial<NodeLifecyclePlanConfig>?][] = [
   ['heard 30 s ago: reachable, nothing to write; back on the first period boundary after the grace runs out', node({ conditions: HEALTHY }), s(-30), { reachable: true, requeueAfterMs: 15_000 }],
   ['heard 32.5 s ago: back at the next boundary', node({ conditions: HEALTHY }), s(-32.5), { reachable: true, requeueAfterMs: 10_000 }],
   ['just before the grace period (39.999 s): reachable', node({ conditions: HEALTHY }), s(-39.999), { reachable: true, requeueAfterMs: 5_000 }],

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import type { KubeObject } from '../../shared/api/meta.js';
-import { admitOnCreate, applyDefaultTolerationSeconds } from '../../server/controllers/admission/index.js';
+import { admitOnCreate, applyDefaultTolerationSeconds } from '../../server/apiserver/admission/index.js';
 
 const NOT_READY = { key: 'node.kubernetes.io/not-ready', operator: 'Exists', effect: 'NoExecute', tolerationSeconds: 300 };
 const UNREACHABLE = { key: 'node.kubernetes.io/unreachable', operator: 'Exists', effect: 'NoExecute', tolerationSeconds: 300 };

@@ -12,7 +12,6 @@
  * eviction deadlines count from) survive hub restarts instead of flapping.
  */
 import { isDeepStrictEqual } from 'node:util';
-import type { KubeObject } from '../../../shared/api/meta.js';
 import {
   TAINT_NODE_DISK_PRESSURE,
   TAINT_NODE_MEMORY_PRESSURE,
@@ -26,7 +25,7 @@ import {
   type TaintEffect,
 } from '../../../shared/api/taints.js';
 import { rfc3339 } from '../../../shared/util/clock.js';
-import { isRecord } from '../../../shared/util/guards.js';
+import type { Node, NodeCondition } from '../../../shared/api/types/index.js';
 
 export interface NodeLifecycleConfig {
   /** Silent for longer than this: the node's conditions go Unknown and it is tainted unreachable. */
@@ -46,14 +45,7 @@ export interface NodeLifecyclePlanConfig extends NodeLifecycleConfig {
   startedAt: Date;
 }
 
-export interface NodeCondition {
-  type: string;
-  status: string;
-  reason?: string;
-  message?: string;
-  lastHeartbeatTime?: string;
-  lastTransitionTime?: string;
-}
+export type { NodeCondition } from '../../../shared/api/types/index.js';
 
 export interface PlannedEvent {
   type: 'Normal' | 'Warning';
@@ -112,31 +104,19 @@ function isLifecycleTaint(t: { key: string; effect: string }): boolean {
   return LIFECYCLE_TAINTS.some((l) => l.key === t.key && l.effect === t.effect);
 }
 
-export function conditionsOf(node: KubeObject): NodeCondition[] {
-  const status = node['status'];
-  if (!isRecord(status) || !Array.isArray(status['conditions'])) return [];
-  const out: NodeCondition[] = [];
-  for (const raw of status['conditions'] as unknown[]) {
-    if (!isRecord(raw) || typeof raw['type'] !== 'string' || typeof raw['status'] !== 'string') continue;
-    const c: NodeCondition = { type: raw['type'], status: raw['status'] };
-    for (const f of ['reason', 'message', 'lastHeartbeatTime', 'lastTransitionTime'] as const) {
-      const v = raw[f];
-      if (typeof v === 'string') c[f] = v;
-    }
-    out.push(c);
-  }
-  return out;
+/** A copy of the Node's conditions (the planner never changes the object it is given). */
+export function conditionsOf(node: Node): NodeCondition[] {
+  return (node.status?.conditions ?? []).map((c) => ({ ...c }));
 }
 
-/** The time silence of this node is measured from. */
-export function probeTime(node: KubeObject, lastHeartbeat: Date | undefined, startedAt: Date): Date {
+export function probeTime(node: Node, lastHeartbeat: Date | undefined, startedAt: Date): Date {
   if (lastHeartbeat) return lastHeartbeat;
   const created = Date.parse(node.metadata.creationTimestamp ?? '');
   return new Date(Number.isNaN(created) ? startedAt.getTime() : Math.max(created, startedAt.getTime()));
 }
 
 /** Every condition the agent reported, and the expected ones it never did, set to Unknown. */
-function markUnknown(current: NodeCondition[], node: KubeObject, now: string): NodeCondition[] {
+function markUnknown(current: NodeCondition[], node: Node, now: string): NodeCondition[] {
   const out = current.map((c) =>
     c.status === 'Unknown' ? c : { ...c, status: 'Unknown', reason: NODE_STATUS_UNKNOWN, message: MESSAGE_STOPPED_POSTING, lastTransitionTime: now },
   );
@@ -184,7 +164,7 @@ function roundUp(t: number, period: number): number {
   return period > 0 ? Math.ceil(t / period) * period : t;
 }
 
-export function planNodeLifecycle(node: KubeObject, lastHeartbeat: Date | undefined, now: Date, cfg: NodeLifecyclePlanConfig): NodeLifecyclePlan {
+export function planNodeLifecycle(node: Node, lastHeartbeat: Date | undefined, now: Date, cfg: NodeLifecyclePlanConfig): NodeLifecyclePlan {
   const probe = probeTime(node, lastHeartbeat, cfg.startedAt);
   const expiresAt = probe.getTime() + cfg.nodeMonitorGracePeriodMs;
   const current = conditionsOf(node);
@@ -203,9 +183,8 @@ export function planNodeLifecycle(node: KubeObject, lastHeartbeat: Date | undefi
     }
   }
 
-  const spec = isRecord(node['spec']) ? node['spec'] : {};
   const currentTaints = taintsOf(node);
-  const taints = mergeTaints(currentTaints, wantedTaints(reachable, conditions, spec['unschedulable'] === true), nowText);
+  const taints = mergeTaints(currentTaints, wantedTaints(reachable, conditions, node.spec?.unschedulable === true), nowText);
   if (!isDeepStrictEqual(taints, currentTaints)) plan.taints = taints;
 
   if (reachable) plan.requeueAfterMs = Math.max(1, roundUp(expiresAt + 1, cfg.nodeMonitorPeriodMs) - now.getTime());

@@ -5,17 +5,14 @@
  */
 import { isDeepStrictEqual } from 'node:util';
 import { ApiError } from '../../../shared/api/errors.js';
-import type { KubeObject } from '../../../shared/api/meta.js';
+import type { Pod } from '../../../shared/api/types/index.js';
 import { formatTaint, taintsOf, type Taint } from '../../../shared/api/taints.js';
-import { DEFAULT_BACKOFF, type BackoffPolicy } from '../../../shared/reconcile/backoff.js';
-import { WorkQueue, type ReconcileResult } from '../../../shared/reconcile/work-queue.js';
 import { rfc3339, type Clock } from '../../../shared/util/clock.js';
-import { isRecord } from '../../../shared/util/guards.js';
 import type { Logger } from '../../../shared/util/logger.js';
 import type { InternalClient } from '../../apiserver/internal-client.js';
 import type { StoreEvent } from '../../store/watch-hub.js';
 import { EventRecorder, type EventSink } from '../../events/recorder.js';
-import type { RunningController } from '../types.js';
+import { podNodes, type Controller, type ReconcileContext, type ReconcileResult } from '../runtime/index.js';
 import { planEvictions, type EvictionDecision } from './plan.js';
 
 export const TAINT_EVICTION_COMPONENT = 'taint-eviction-controller';
@@ -26,21 +23,9 @@ export interface TaintEvictionDeps {
   logger: Logger;
   /** Where Events go; by default a recorder reporting as `taint-eviction-controller`. */
   events?: EventSink;
-  backoff?: BackoffPolicy;
-  random?: () => number;
 }
 
-
-function nodeNameOf(obj: KubeObject | undefined): string {
-  const spec = obj?.['spec'];
-  return isRecord(spec) && typeof spec['nodeName'] === 'string' ? spec['nodeName'] : '';
-}
-
-function specOf(obj: KubeObject | undefined): unknown {
-  return obj?.['spec'];
-}
-
-function podRef(pod: KubeObject): string {
+function podRef(pod: Pod): string {
   return `${pod.metadata.namespace ?? ''}/${pod.metadata.name ?? ''}`;
 }
 
@@ -50,27 +35,24 @@ function ignoreGone(e: unknown): void {
   throw e;
 }
 
-/** The node keys a store event concerns (Nodes whose taints changed; Pods bound to a node). */
-export function nodesToQueue(e: StoreEvent): string[] {
-  if (e.object.kind === 'Node') {
-    if (e.type === 'MODIFIED' && e.prev && isDeepStrictEqual(taintsOf(e.prev), taintsOf(e.object))) return [];
-    return e.object.metadata.name ? [e.object.metadata.name] : [];
-  }
-  // Pods: a deleted pod needs nothing; a status-only change cannot change a decision.
-  if (e.type === 'DELETED') return [];
-  if (e.type === 'MODIFIED' && e.prev && isDeepStrictEqual(specOf(e.prev), specOf(e.object))) return [];
-  const names = new Set([nodeNameOf(e.object), nodeNameOf(e.prev)]);
-  names.delete('');
-  return [...names];
+/** A Node change concerns its own key only when its taints changed. */
+function taintsChanged(e: StoreEvent): string[] {
+  if (e.type === 'MODIFIED' && e.prev && isDeepStrictEqual(taintsOf(e.prev), taintsOf(e.object))) return [];
+  return e.object.metadata.name ? [e.object.metadata.name] : [];
 }
 
-export async function startTaintEvictionController(deps: TaintEvictionDeps): Promise<RunningController> {
+/** A Pod change concerns its node unless it cannot change a decision (deleted, or status only). */
+function podSpecChanged(e: StoreEvent): string[] {
+  if (e.type === 'DELETED') return [];
+  if (e.type === 'MODIFIED' && e.prev && isDeepStrictEqual(e.prev['spec'], e.object['spec'])) return [];
+  return podNodes(e);
+}
+
+export function taintEvictionController(deps: TaintEvictionDeps): Controller {
   const { client, clock } = deps;
-  const logger = deps.logger.child({ controller: 'taint-eviction' });
-  const events = deps.events ?? new EventRecorder(client, clock, logger, TAINT_EVICTION_COMPONENT);
+  const events = deps.events ?? new EventRecorder(client, clock, deps.logger, TAINT_EVICTION_COMPONENT);
   /** node → `key:effect` → when first seen, for NoExecute taints without timeAdded. */
   const firstSeen = new Map<string, Map<string, Date>>();
-  let reconciles = 0;
 
   function rememberTaints(node: string, noExecute: Taint[], now: Date): Map<string, Date> {
     const prev = firstSeen.get(node) ?? new Map<string, Date>();
@@ -114,9 +96,8 @@ export async function startTaintEvictionController(deps: TaintEvictionDeps): Pro
     events.record(involved, 'Normal', 'TaintManagerEviction', `Marking for deletion Pod ${podRef(pod)}`);
   }
 
-  async function reconcile(nodeName: string): Promise<ReconcileResult | void> {
-    const log = logger.child({ node: nodeName, reconcile: ++reconciles });
-    const node = await client.get('Node', undefined, nodeName);
+  async function reconcile(nodeName: string, { cache, log }: ReconcileContext): Promise<ReconcileResult | void> {
+    const node = cache.get('Node', undefined, nodeName);
     if (!node) {
       firstSeen.delete(nodeName);
       return;
@@ -125,8 +106,7 @@ export async function startTaintEvictionController(deps: TaintEvictionDeps): Pro
     const noExecute = taintsOf(node).filter((t) => t.effect === 'NoExecute');
     const seen = rememberTaints(nodeName, noExecute, now);
     if (noExecute.length === 0) return;
-    const pods = await client.list('Pod', { fieldSelector: `spec.nodeName=${nodeName}` });
-    const decisions = planEvictions(node, pods, now, (t) => seen.get(formatTaint({ key: t.key, effect: t.effect })));
+    const decisions = planEvictions(node, cache.podsOnNode(nodeName), now, (t) => seen.get(formatTaint({ key: t.key, effect: t.effect })));
     let next: number | undefined;
     for (const d of decisions) {
       if (d.action === 'evict') await evict(d, log);
@@ -137,28 +117,13 @@ export async function startTaintEvictionController(deps: TaintEvictionDeps): Pro
     return { requeueAfterMs: Math.max(1, next) };
   }
 
-  const queue = new WorkQueue('taint-eviction', reconcile, {
-    clock,
-    logger,
-    policy: deps.backoff ?? DEFAULT_BACKOFF,
-    ...(deps.random ? { random: deps.random } : {}),
-  });
-  const stopWatch = client.watch(['Node', 'Pod'], (e) => {
-    for (const name of nodesToQueue(e)) queue.add(name);
-  });
-  try {
-    for (const node of await client.list('Node')) if (node.metadata.name) queue.add(node.metadata.name);
-  } catch (e: unknown) {
-    stopWatch();
-    queue.stop();
-    throw e;
-  }
-  logger.info('controller started', {});
   return {
-    queue,
-    stop() {
-      stopWatch();
-      queue.stop();
-    },
+    name: 'taint-eviction',
+    kind: 'Node',
+    watches: [
+      { kind: 'Node', map: taintsChanged },
+      { kind: 'Pod', map: podSpecChanged },
+    ],
+    reconcile,
   };
 }

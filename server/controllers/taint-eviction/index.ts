@@ -1,2 +1,2 @@
-export { nodesToQueue, startTaintEvictionController, TAINT_EVICTION_COMPONENT, type TaintEvictionDeps } from './controller.js';
+export { TAINT_EVICTION_COMPONENT, taintEvictionController, type TaintEvictionDeps } from './controller.js';
 export { planEvictions, planPodEviction, type EvictionDecision } from './plan.js';

@@ -7,12 +7,11 @@
  * Per taint, the first toleration that tolerates it decides (as Kubernetes does); a pod's
  * deadline is the earliest over the node's NoExecute taints.
  */
-import type { KubeObject } from '../../../shared/api/meta.js';
 import { taintsOf, tolerates, tolerationsOf, type Taint } from '../../../shared/api/taints.js';
-import { isRecord } from '../../../shared/util/guards.js';
+import type { Node, Pod } from '../../../shared/api/types/index.js';
 
 export interface EvictionDecision {
-  pod: KubeObject;
+  pod: Pod;
   /** `evict`: delete it now; `wait`: it may stay until `at`. */
   action: 'evict' | 'wait';
   /** When the pod's time is (or was) up: now for an untolerated taint. */
@@ -31,13 +30,8 @@ export function taintAddedAt(taint: Taint, now: Date, firstSeen?: TaintFirstSeen
   return firstSeen?.(taint) ?? now;
 }
 
-function nodeNameOf(pod: KubeObject): string {
-  const spec = pod['spec'];
-  return isRecord(spec) && typeof spec['nodeName'] === 'string' ? spec['nodeName'] : '';
-}
-
 /** One pod against the node's NoExecute taints; undefined = tolerated without a time limit. */
-export function planPodEviction(pod: KubeObject, noExecute: readonly Taint[], now: Date, firstSeen?: TaintFirstSeen): EvictionDecision | undefined {
+export function planPodEviction(pod: Pod, noExecute: readonly Taint[], now: Date, firstSeen?: TaintFirstSeen): EvictionDecision | undefined {
   const tolerations = tolerationsOf(pod);
   let earliest: { at: number; taint: Taint } | undefined;
   for (const taint of noExecute) {
@@ -55,13 +49,13 @@ export function planPodEviction(pod: KubeObject, noExecute: readonly Taint[], no
  * Decisions for the pods bound to `node`: pods tolerated forever, pods already being deleted
  * and pods bound elsewhere are left out.
  */
-export function planEvictions(node: KubeObject, pods: readonly KubeObject[], now: Date, firstSeen?: TaintFirstSeen): EvictionDecision[] {
+export function planEvictions(node: Node, pods: readonly Pod[], now: Date, firstSeen?: TaintFirstSeen): EvictionDecision[] {
   const noExecute = taintsOf(node).filter((t) => t.effect === 'NoExecute');
   if (noExecute.length === 0) return [];
   const name = node.metadata.name ?? '';
   const out: EvictionDecision[] = [];
   for (const pod of pods) {
-    if (pod.metadata.deletionTimestamp || nodeNameOf(pod) !== name) continue;
+    if (pod.metadata.deletionTimestamp || pod.spec.nodeName !== name) continue;
     const d = planPodEviction(pod, noExecute, now, firstSeen);
     if (d) out.push(d);
   }

@@ -4,54 +4,14 @@
  * the device must do (status, resourceVersion, managedFields), so unrelated writes do not
  * cause a republish.
  */
-import type { KubeObject, ObjectMeta } from '../../shared/api/meta.js';
-import { isRecord } from '../../shared/util/guards.js';
+import type { KubeObject, ObjectMeta } from '../../../shared/api/meta.js';
+import type { ConfigMap, Pod, Secret } from '../../../shared/api/types/index.js';
+import { podReferences } from '../runtime/index.js';
 
 export interface DesiredContent {
   pods: KubeObject[];
   configMaps: KubeObject[];
   secrets: KubeObject[];
-}
-
-export interface References {
-  configMaps: Set<string>;
-  secrets: Set<string>;
-}
-
-function arr(v: unknown): unknown[] {
-  return Array.isArray(v) ? v : [];
-}
-
-function nameAt(v: unknown, ...path: string[]): string | undefined {
-  let cur = v;
-  for (const p of path) cur = isRecord(cur) ? cur[p] : undefined;
-  return typeof cur === 'string' && cur !== '' ? cur : undefined;
-}
-
-/** ConfigMaps and Secrets a pod reads: volumes, env valueFrom, envFrom, imagePullSecrets. */
-export function podReferences(pod: KubeObject): References {
-  const refs: References = { configMaps: new Set(), secrets: new Set() };
-  const add = (set: Set<string>, name: string | undefined): void => {
-    if (name) set.add(name);
-  };
-  const spec = isRecord(pod['spec']) ? pod['spec'] : {};
-  for (const v of arr(spec['volumes'])) {
-    add(refs.configMaps, nameAt(v, 'configMap', 'name'));
-    add(refs.secrets, nameAt(v, 'secret', 'secretName'));
-  }
-  for (const c of [...arr(spec['containers']), ...arr(spec['initContainers'])]) {
-    const container = isRecord(c) ? c : {};
-    for (const e of arr(container['env'])) {
-      add(refs.configMaps, nameAt(e, 'valueFrom', 'configMapKeyRef', 'name'));
-      add(refs.secrets, nameAt(e, 'valueFrom', 'secretKeyRef', 'name'));
-    }
-    for (const e of arr(container['envFrom'])) {
-      add(refs.configMaps, nameAt(e, 'configMapRef', 'name'));
-      add(refs.secrets, nameAt(e, 'secretRef', 'name'));
-    }
-  }
-  for (const s of arr(spec['imagePullSecrets'])) add(refs.secrets, nameAt(s, 'name'));
-  return refs;
 }
 
 const KEPT_META: (keyof ObjectMeta)[] = ['name', 'namespace', 'uid', 'labels', 'annotations', 'ownerReferences', 'deletionTimestamp', 'deletionGracePeriodSeconds'];
@@ -75,8 +35,8 @@ const key = (o: KubeObject): string => `${o.metadata.namespace ?? ''}/${o.metada
  * references to missing ones are left out (the agent reports the pod as unable to start).
  */
 export function desiredContent(
-  pods: KubeObject[],
-  lookup: { configMap(ns: string, name: string): KubeObject | undefined; secret(ns: string, name: string): KubeObject | undefined },
+  pods: Pod[],
+  lookup: { configMap(ns: string, name: string): ConfigMap | undefined; secret(ns: string, name: string): Secret | undefined },
 ): DesiredContent {
   const configMaps = new Map<string, KubeObject>();
   const secrets = new Map<string, KubeObject>();

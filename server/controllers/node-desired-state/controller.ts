@@ -1,0 +1,60 @@
+/**
+ * The node-desired-state controller: keyed by node name, it turns the pods bound to the node
+ * (and the ConfigMaps and Secrets they reference) into the node's signed desired document and
+ * publishes it (retained, QoS 1) when its content changed, and every node's at start: the
+ * broker's retained messages are delivery, the store is the truth. It does not speak MQTT
+ * itself; it is handed the link's publish function.
+ */
+import { sha256 } from '../../../shared/crypto/index.js';
+import { canonicalJsonBytes, nodeTopic, sealDesired } from '../../../shared/protocol/index.js';
+import { rfc3339, type Clock } from '../../../shared/util/clock.js';
+import type { HubSigningKey } from '../../fleet/hub-signing-key.js';
+import type { Publish } from '../../link/publish.js';
+import { nodesReferencing, podNodes, type CacheReader, type Controller } from '../runtime/index.js';
+import { desiredContent } from './content.js';
+
+export interface NodeDesiredStateDeps {
+  /** The store's current resourceVersion: the document's seq, monotonic across restarts. */
+  currentRv: () => number;
+  key: HubSigningKey;
+  publish: Publish;
+  clock: Clock;
+}
+
+export function nodeDesiredStateController(deps: NodeDesiredStateDeps): Controller {
+  /** node → hash of the content last published. */
+  const published = new Map<string, string>();
+  const lookup = (cache: CacheReader): Parameters<typeof desiredContent>[1] => ({
+    configMap: (ns, name) => cache.get('ConfigMap', ns, name),
+    secret: (ns, name) => cache.get('Secret', ns, name),
+  });
+
+  return {
+    name: 'node-desired-state',
+    kind: 'Node',
+    workers: 2,
+    watches: [
+      { kind: 'Pod', map: podNodes },
+      { kind: 'ConfigMap', map: nodesReferencing },
+      { kind: 'Secret', map: nodesReferencing },
+    ],
+    async reconcile(node, { cache, log }) {
+      if (!cache.get('Node', undefined, node)) {
+        if (published.delete(node)) {
+          // An empty retained message removes the document from the broker.
+          await deps.publish(nodeTopic(node, 'desired'), Buffer.alloc(0), { qos: 1, retain: true });
+          log.info('desired document withdrawn', {});
+        }
+        return;
+      }
+      const content = desiredContent(cache.podsOnNode(node), lookup(cache));
+      const hash = Buffer.from(sha256(canonicalJsonBytes(content))).toString('hex');
+      if (published.get(node) === hash) return;
+      const seq = deps.currentRv();
+      const payload = sealDesired({ node, seq, issuedAt: rfc3339(deps.clock.now()), ...content }, deps.key.sign, { kid: deps.key.keyId });
+      await deps.publish(nodeTopic(node, 'desired'), payload, { qos: 1, retain: true });
+      published.set(node, hash);
+      log.info('desired document published', { seq, pods: content.pods.length, bytes: payload.length });
+    },
+  };
+}

@@ -1,0 +1,2 @@
+export { nodeDesiredStateController, type NodeDesiredStateDeps } from './controller.js';
+export { desiredContent, type DesiredContent } from './content.js';

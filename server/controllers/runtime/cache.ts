@@ -1,0 +1,161 @@
+/**
+ * The controllers' in-memory view of the store, kept current from its watch, with the indexes
+ * reconciles look things up by (pods by node, pods by referenced ConfigMap/Secret, objects by
+ * owner uid), so no reconcile scans every pod.
+ *
+ * The store calls its watchers before a write returns, so the cache is never behind a write
+ * that has completed: reading it is reading fresh state. Objects handed out are shared: read
+ * them, never mutate them (write through the API client instead).
+ */
+import type { KubeObject } from '../../../shared/api/meta.js';
+import type { ConfigMap, ControllerRevision, DaemonSet, Event, Namespace, Node, Pod, Secret } from '../../../shared/api/types/index.js';
+import { objectKey } from '../../store/keys.js';
+import type { StoreEvent } from '../../store/watch-hub.js';
+import { podReferences } from './pod-references.js';
+
+/** Objects grouped by a value computed from each (a node name, an owner uid, …). */
+class Index {
+  private readonly entries = new Map<string, Map<string, KubeObject>>();
+
+  constructor(private readonly valuesOf: (o: KubeObject) => Iterable<string>) {}
+
+  /** Moves `id` from the values of `prev` to those of `next` (either may be absent). */
+  update(id: string, prev: KubeObject | undefined, next: KubeObject | undefined): void {
+    if (prev) {
+      for (const v of this.valuesOf(prev)) {
+        const bucket = this.entries.get(v);
+        bucket?.delete(id);
+        if (bucket?.size === 0) this.entries.delete(v);
+      }
+    }
+    if (next) {
+      for (const v of this.valuesOf(next)) {
+        let bucket = this.entries.get(v);
+        if (!bucket) this.entries.set(v, (bucket = new Map<string, KubeObject>()));
+        bucket.set(id, next);
+      }
+    }
+  }
+
+  /** Sorted by id, so what controllers do with the result does not depend on write order. */
+  lookup(value: string): KubeObject[] {
+    const bucket = this.entries.get(value);
+    if (!bucket) return [];
+    return [...bucket.keys()].sort().flatMap((id) => bucket.get(id) ?? []);
+  }
+}
+
+/** The typed object of each kind the cache can hold. */
+export interface KindMap {
+  Pod: Pod;
+  Node: Node;
+  ConfigMap: ConfigMap;
+  Secret: Secret;
+  DaemonSet: DaemonSet;
+  ControllerRevision: ControllerRevision;
+  Namespace: Namespace;
+  Event: Event;
+}
+
+export type CachedKind = keyof KindMap;
+
+/**
+ * Narrows a stored object by its kind. The store holds only objects the API server decoded and
+ * validated, so the kind is all that is left to tell apart.
+ */
+export function isKind<K extends CachedKind>(o: KubeObject, kind: K): o is KindMap[K] {
+  return o.kind === kind;
+}
+
+const onlyPods = (f: (pod: Pod) => Iterable<string>) => (o: KubeObject): Iterable<string> => (isKind(o, 'Pod') ? f(o) : []);
+const inNamespace = (pod: Pod, names: Set<string>): string[] => [...names].map((n) => objectKey(pod.metadata.namespace, n));
+const ofKind = <K extends CachedKind>(kind: K) => (o: KubeObject): KindMap[K][] => (isKind(o, kind) ? [o] : []);
+
+/** What controllers read: objects of the cached kinds by key, and the indexes. */
+export interface CacheReader {
+  get<K extends CachedKind>(kind: K, namespace: string | undefined, name: string): KindMap[K] | undefined;
+  /** Every cached object of `kind` (in `namespace` when given), sorted by key. */
+  list<K extends CachedKind>(kind: K, namespace?: string): KindMap[K][];
+  /** Pods whose `spec.nodeName` is `node`. */
+  podsOnNode(node: string): Pod[];
+  /** Pods that read the ConfigMap or Secret `namespace/name` (volumes, env, envFrom, imagePullSecrets). */
+  podsReferencing(kind: 'ConfigMap' | 'Secret', namespace: string, name: string): Pod[];
+  /** Objects of `kind` with an ownerReference to `uid` (not only the controlling one). */
+  ownedBy<K extends CachedKind>(uid: string, kind: K): KindMap[K][];
+}
+
+export class ObjectCache implements CacheReader {
+  private readonly objects = new Map<string, Map<string, KubeObject>>();
+  private readonly byNode = new Index(onlyPods((p) => (p.spec.nodeName ? [p.spec.nodeName] : [])));
+  private readonly byConfigMap = new Index(onlyPods((p) => inNamespace(p, podReferences(p).configMaps)));
+  private readonly bySecret = new Index(onlyPods((p) => inNamespace(p, podReferences(p).secrets)));
+  private readonly byOwner = new Index((o) => (o.metadata.ownerReferences ?? []).map((r) => r.uid));
+  private readonly indexes = [this.byNode, this.byConfigMap, this.bySecret, this.byOwner];
+
+  /** `kinds`: what the cache holds; events and lists of other kinds are ignored. */
+  constructor(readonly kinds: ReadonlySet<CachedKind>) {
+    for (const k of kinds) this.objects.set(k, new Map());
+  }
+
+  /** Replaces everything held of `kind` by a fresh list. */
+  replace(kind: string, items: KubeObject[]): void {
+    const table = this.objects.get(kind);
+    if (!table) return;
+    for (const [key, old] of table) this.index(kind, key, old, undefined);
+    table.clear();
+    for (const item of items) this.put(item);
+  }
+
+  apply(e: StoreEvent): void {
+    if (e.type === 'DELETED') this.remove(e.object);
+    else this.put(e.object);
+  }
+
+  get<K extends CachedKind>(kind: K, namespace: string | undefined, name: string): KindMap[K] | undefined {
+    const o = this.objects.get(kind)?.get(objectKey(namespace, name));
+    return o && isKind(o, kind) ? o : undefined;
+  }
+
+  list<K extends CachedKind>(kind: K, namespace?: string): KindMap[K][] {
+    const table = this.objects.get(kind);
+    if (!table) return [];
+    const all = [...table.keys()].sort().flatMap((k) => table.get(k) ?? []);
+    return all.filter((o) => namespace === undefined || o.metadata.namespace === namespace).flatMap(ofKind(kind));
+  }
+
+  podsOnNode(node: string): Pod[] {
+    return this.byNode.lookup(node).flatMap(ofKind('Pod'));
+  }
+
+  podsReferencing(kind: 'ConfigMap' | 'Secret', namespace: string, name: string): Pod[] {
+    return (kind === 'ConfigMap' ? this.byConfigMap : this.bySecret).lookup(objectKey(namespace, name)).flatMap(ofKind('Pod'));
+  }
+
+  ownedBy<K extends CachedKind>(uid: string, kind: K): KindMap[K][] {
+    return this.byOwner.lookup(uid).flatMap(ofKind(kind));
+  }
+
+  private put(obj: KubeObject): void {
+    const table = this.objects.get(obj.kind);
+    if (!table) return;
+    // A private copy: the writer got the same object back from the store and may change it.
+    const copy = structuredClone(obj);
+    const key = objectKey(copy.metadata.namespace, copy.metadata.name ?? '');
+    this.index(obj.kind, key, table.get(key), copy);
+    table.set(key, copy);
+  }
+
+  private remove(obj: KubeObject): void {
+    const table = this.objects.get(obj.kind);
+    const key = objectKey(obj.metadata.namespace, obj.metadata.name ?? '');
+    const old = table?.get(key);
+    if (!table || !old) return;
+    this.index(obj.kind, key, old, undefined);
+    table.delete(key);
+  }
+
+  private index(kind: string, key: string, prev: KubeObject | undefined, next: KubeObject | undefined): void {
+    const id = `${kind}:${key}`;
+    for (const i of this.indexes) i.update(id, prev, next);
+  }
+}
