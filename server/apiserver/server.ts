@@ -19,6 +19,7 @@ import { POD_LOG_MAX_BUFFERED_BYTES, servePodLog, type PodLogSource } from './po
 import { parseResourcePath, type ResourcePath } from './request-path.js';
 import type { ResourceService} from './resource-service.js';
 import { type DeleteOptions } from './resource-service.js';
+import { sendObject } from './respond.js';
 import { serveWatch, type WatchLimits } from './watch-stream.js';
 import { gracePeriodOption } from '../controllers/admission/index.js';
 
@@ -52,16 +53,8 @@ function includeObject(params: URLSearchParams): IncludeObject {
   return v === 'None' || v === 'Object' ? v : 'Metadata';
 }
 
-/** `fields` adds one `Warning` header per unknown field it found in Warn mode. */
 function sendJson(res: ServerResponse, code: number, body: unknown, fields: FieldValidator = IGNORE_FIELDS): void {
-  const text = JSON.stringify(body);
-  const warnings = fields.warningHeaders();
-  res.writeHead(code, {
-    'Content-Type': 'application/json',
-    'Content-Length': Buffer.byteLength(text),
-    ...(warnings.length > 0 ? { Warning: warnings } : {}),
-  });
-  res.end(text);
+  sendObject(undefined, res, code, body, fields);
 }
 
 function sendText(res: ServerResponse, code: number, text: string): void {
@@ -120,21 +113,21 @@ export function createApiServer(deps: ApiServerDeps): Server {
       if (table) {
         const t = render(req, params, info, list.items, list.metadata.resourceVersion) as { metadata: Record<string, unknown> };
         t.metadata = list.metadata as unknown as Record<string, unknown>;
-        sendJson(res, 200, t);
-      } else sendJson(res, 200, list);
+        sendObject(req, res, 200, t);
+      } else sendObject(req, res, 200, list);
       return;
     }
     switch (method) {
       case 'GET': {
         const obj = await service.get(path);
-        sendJson(res, 200, table ? render(req, params, info, [obj], obj.metadata.resourceVersion ?? '') : obj);
+        sendObject(req, res, 200, table ? render(req, params, info, [obj], obj.metadata.resourceVersion ?? '') : obj);
         return;
       }
       case 'POST':
-        sendJson(res, 201, await service.create(path, await body(), dryRun, fields), fields);
+        sendObject(req, res, 201, await service.create(path, await body(), dryRun, fields), fields);
         return;
       case 'PUT':
-        sendJson(res, 200, await service.update(path, await body(), dryRun, fields), fields);
+        sendObject(req, res, 200, await service.update(path, await body(), dryRun, fields), fields);
         return;
       case 'PATCH': {
         const type = patchTypeOf(req);
@@ -143,7 +136,7 @@ export function createApiServer(deps: ApiServerDeps): Server {
         const force = params.get('force') === 'true';
         const fieldManager = params.get('fieldManager') ?? undefined;
         const opts = { force, ...(fieldManager ? { fieldManager } : {}) };
-        sendJson(res, 200, await service.patch(path, type, patch, opts, dryRun, fields), fields);
+        sendObject(req, res, 200, await service.patch(path, type, patch, opts, dryRun, fields), fields);
         return;
       }
       case 'DELETE': {
@@ -151,9 +144,9 @@ export function createApiServer(deps: ApiServerDeps): Server {
         const decoded = raw.length > 0 ? decodeBody(raw, mediaType(req)) : undefined;
         const opts: DeleteOptions = { ...deleteOptions(decoded), ...gracePeriodOption(params, decoded) };
         if (path.name === undefined) {
-          sendJson(res, 200, await service.deleteCollection(path, parseListOptions(params, info, path.namespace), dryRun));
+          sendObject(req, res, 200, await service.deleteCollection(path, parseListOptions(params, info, path.namespace), dryRun));
         } else {
-          sendJson(res, 200, await service.delete(path, opts, dryRun));
+          sendObject(req, res, 200, await service.delete(path, opts, dryRun));
         }
         return;
       }
@@ -204,7 +197,7 @@ export function createApiServer(deps: ApiServerDeps): Server {
         }
         // Drain what the client is still sending so it reads our answer instead of a reset.
         req.resume();
-        sendJson(res, err.code, err.toStatus());
+        sendObject(req, res, err.code, err.toStatus());
       })
       .finally(() => {
         log.debug('request', { method: req.method, url: req.url, status: res.statusCode, ms: Date.now() - started });

