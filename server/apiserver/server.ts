@@ -19,6 +19,7 @@ import { POD_LOG_MAX_BUFFERED_BYTES, servePodLog, type PodLogSource } from './po
 import { parseResourcePath, type ResourcePath } from './request-path.js';
 import type { ResourceService} from './resource-service.js';
 import { type DeleteOptions } from './resource-service.js';
+import { requestManager } from './field-managers.js';
 import { sendObject } from './respond.js';
 import { serveWatch, type WatchLimits } from './watch-stream.js';
 import { gracePeriodOption } from '../controllers/admission/index.js';
@@ -124,17 +125,18 @@ export function createApiServer(deps: ApiServerDeps): Server {
         return;
       }
       case 'POST':
-        sendObject(req, res, 201, await service.create(path, await body(), dryRun, fields), fields);
+        sendObject(req, res, 201, await service.create(path, await body(), dryRun, fields, requestManager(req, params)), fields);
         return;
       case 'PUT':
-        sendObject(req, res, 200, await service.update(path, await body(), dryRun, fields), fields);
+        sendObject(req, res, 200, await service.update(path, await body(), dryRun, fields, requestManager(req, params)), fields);
         return;
       case 'PATCH': {
         const type = patchTypeOf(req);
         const raw = await readBody(req, deps.maxBodyBytes);
         const patch = decodeBody(raw, type === 'apply' ? 'yaml' : 'json');
         const force = params.get('force') === 'true';
-        const fieldManager = params.get('fieldManager') ?? undefined;
+        // Apply needs an explicit fieldManager; other patches default it from the User-Agent.
+        const fieldManager = type === 'apply' ? (params.get('fieldManager') ?? undefined) : requestManager(req, params);
         const opts = { force, ...(fieldManager ? { fieldManager } : {}) };
         sendObject(req, res, 200, await service.patch(path, type, patch, opts, dryRun, fields), fields);
         return;

@@ -3,7 +3,7 @@
  * a real hub: protobuf creates, apply client- then server-side, explain, auth, cluster-info, leases, drain.
  */
 import assert from 'node:assert/strict';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { KubeObject } from '../../shared/api/meta.js';
@@ -17,10 +17,10 @@ describe('kubectl compatibility', function () {
   let hub: HubHandle;
   let api: Api;
   let dir: string;
-  const kubectl = (args: string[], input?: string): Promise<RunResult> =>
-    run('kubectl', ['--kubeconfig', hub.kubeconfig, ...args], { ...(input ? { input } : {}), timeoutMs: 30_000 });
-  const ok = async (args: string[], input?: string): Promise<string> => {
-    const r = await kubectl(args, input);
+  const kubectl = (args: string[], input?: string, env?: NodeJS.ProcessEnv): Promise<RunResult> =>
+    run('kubectl', ['--kubeconfig', hub.kubeconfig, ...args], { ...(input ? { input } : {}), ...(env ? { env: { ...process.env, ...env } } : {}), timeoutMs: 30_000 });
+  const ok = async (args: string[], input?: string, env?: NodeJS.ProcessEnv): Promise<string> => {
+    const r = await kubectl(args, input, env);
     assert.equal(r.code, 0, `kubectl ${args.join(' ')} failed:\n${r.stderr}\n${r.stdout}`);
     return r.stdout;
   };
@@ -67,6 +67,40 @@ describe('kubectl compatibility', function () {
       assert.equal(r.text.slice(0, 4), 'k8s\0');
       const t = await api('/api/v1/namespaces/edge/configmaps', { accept: 'application/json;as=Table;v=v1;g=meta.k8s.io,application/json' });
       assert.equal(t.headers['content-type'], 'application/json');
+    });
+  });
+
+  describe('apply client-side, then server-side twice', function () {
+    const cmYaml = (data: Record<string, string>): string =>
+      `apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: upgrade\n  labels: {app: upgrade}\ndata:\n${Object.entries(data).map(([k, v]) => `  ${k}: "${v}"`).join('\n')}\n`;
+    const managers = async (): Promise<string[]> =>
+      ((await get('/api/v1/namespaces/default/configmaps/upgrade')).metadata.managedFields ?? []).map((e) => `${e.manager}/${e.operation}`);
+
+    it('records the client-side applier, hands its fields to the server-side applier, and prunes on the next apply', async function () {
+      const file = join(dir, 'upgrade.yaml');
+      await writeFile(file, cmYaml({ a: '1', b: '2' }));
+      assert.match(await ok(['apply', '-f', file]), /configmap\/upgrade created/);
+      assert.deepEqual(await managers(), ['kubectl-client-side-apply/Update']);
+
+      assert.match(await ok(['apply', '--server-side', '-f', file]), /serverside-applied/);
+      const afterUpgrade = await managers();
+      assert.ok(afterUpgrade.includes('kubectl/Apply'), afterUpgrade.join());
+      assert.ok(!afterUpgrade.includes('kubectl-client-side-apply/Update'), `the client-side entry was upgraded: ${afterUpgrade.join()}`);
+
+      await writeFile(file, cmYaml({ a: '1', c: '3' }));
+      assert.match(await ok(['apply', '--server-side', '-f', file]), /serverside-applied/);
+      assert.deepEqual((await get('/api/v1/namespaces/default/configmaps/upgrade'))['data'], { a: '1', c: '3' }, 'b, now owned by kubectl, was pruned');
+    });
+
+    it('records kubectl edit and kubectl label as their own managers', async function () {
+      const editor = join(dir, 'editor.sh');
+      await writeFile(editor, '#!/bin/sh\nsed -i \'s/^  c: "3"$/  c: "4"/\' "$1"\n', { mode: 0o755 });
+      await ok(['edit', 'configmap', 'upgrade'], undefined, { KUBE_EDITOR: editor });
+      await ok(['label', 'configmap', 'upgrade', 'tier=edge']);
+      const m = await managers();
+      assert.ok(m.includes('kubectl-edit/Update'), m.join());
+      assert.ok(m.includes('kubectl-label/Update'), m.join());
+      assert.equal(((await get('/api/v1/namespaces/default/configmaps/upgrade'))['data'] as Record<string, string>)['c'], '4');
     });
   });
 });
