@@ -19,7 +19,9 @@ import { POD_LOG_MAX_BUFFERED_BYTES, servePodLog, type PodLogSource } from './po
 import { parseResourcePath, type ResourcePath } from './request-path.js';
 import type { ResourceService} from './resource-service.js';
 import { type DeleteOptions } from './resource-service.js';
+import { emptyServiceList, isClusterInfoServiceList } from './cluster-info.js';
 import { requestManager } from './field-managers.js';
+import { ACCESS_REVIEW_PATH, answerReview, SUBJECT_REVIEW_PATH } from './reviews.js';
 import { sendObject } from './respond.js';
 import { serveWatch, type WatchLimits } from './watch-stream.js';
 import { gracePeriodOption } from '../controllers/admission/index.js';
@@ -182,6 +184,12 @@ export function createApiServer(deps: ApiServerDeps): Server {
       throw new ApiError(401, 'Unauthorized', 'Unauthorized: a valid bearer token is required');
     }
     if (handleDiscovery(res, pathname)) return;
+    if (pathname === ACCESS_REVIEW_PATH || pathname === SUBJECT_REVIEW_PATH) {
+      if (req.method !== 'POST') throw new ApiError(405, 'MethodNotAllowed', `only POST is served on ${pathname}`);
+      const review = answerReview(pathname, decodeBody(await readBody(req, deps.maxBodyBytes), mediaType(req)));
+      return sendObject(req, res, 201, review);
+    }
+    if (isClusterInfoServiceList(req, pathname, url.searchParams)) return sendObject(req, res, 200, emptyServiceList());
     const path = parseResourcePath(pathname);
     if (!path) throw new ApiError(404, 'NotFound', `the server could not find the requested resource: ${pathname}`);
     await handleResource(req, res, url, path);

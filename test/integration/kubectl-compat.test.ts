@@ -103,4 +103,40 @@ describe('kubectl compatibility', function () {
       assert.equal(((await get('/api/v1/namespaces/default/configmaps/upgrade'))['data'] as Record<string, string>)['c'], '4');
     });
   });
+
+  describe('explain, auth and cluster-info', function () {
+    it('explains pod.spec.containers and nested fields from the OpenAPI v3 schemas', async function () {
+      const out = await ok(['explain', 'pod.spec.containers']);
+      assert.match(out, /FIELD: containers <\[\]Container>/);
+      assert.match(out, /^\s+image\s+<string>/m);
+      assert.match(out, /^\s+livenessProbe\s+<Probe>/m);
+      assert.match(await ok(['explain', 'daemonset.spec.template.spec.tolerations.tolerationSeconds']), /tolerationSeconds <integer>/);
+    });
+
+    it('auth can-i answers for the caller: yes for what the hub serves, no (with why) for what it does not', async function () {
+      assert.equal((await ok(['auth', 'can-i', 'get', 'pods'])).trim(), 'yes');
+      assert.equal((await ok(['auth', 'can-i', 'create', 'daemonsets.apps', '-n', 'edge'])).trim(), 'yes');
+      assert.equal((await ok(['auth', 'can-i', 'get', 'pods', '--subresource=log'])).trim(), 'yes');
+      const no = await kubectl(['auth', 'can-i', 'create', 'services']);
+      assert.equal(no.code, 1);
+      assert.match(no.stdout, /^no - the hub does not serve services/);
+    });
+
+    it('auth whoami names the admin identity of the kubeconfig token', async function () {
+      const out = await ok(['auth', 'whoami', '-o', 'json']);
+      const review = JSON.parse(out) as { status: { userInfo: { username: string; groups: string[] } } };
+      assert.equal(review.status.userInfo.username, 'flotilla:admin');
+      assert.ok(review.status.userInfo.groups.includes('system:masters'));
+      const anonymous = await api('/apis/authentication.k8s.io/v1/selfsubjectreviews', { method: 'POST', body: { apiVersion: 'authentication.k8s.io/v1', kind: 'SelfSubjectReview' }, token: 'not-the-token' });
+      assert.equal(anonymous.status, 401, 'a wrong token learns nothing');
+    });
+
+    it('cluster-info prints the hub and exits 0; other Service requests keep their clear refusal', async function () {
+      const out = await ok(['cluster-info']);
+      assert.ok(out.includes(`Kubernetes control plane is running at ${hub.apiUrl}`), out);
+      const svc = await kubectl(['get', 'services']);
+      assert.notEqual(svc.code, 0);
+      assert.match(svc.stderr, /Flotilla does not serve kind Service/);
+    });
+  });
 });

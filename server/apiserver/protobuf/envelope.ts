@@ -31,6 +31,11 @@ const MESSAGES: ReadonlyMap<string, Message> = new Map<string, Message>([
   ['SelfSubjectReview', SelfSubjectReview],
 ]);
 
+/** The message of a kind (or list kind), for documents generated from the tables. */
+export function kindMessage(kind: string): Message | undefined {
+  return MESSAGES.get(kind);
+}
+
 /** Kinds a protobuf body or answer can carry. */
 export function protobufKinds(): string[] {
   return [...MESSAGES.keys()];
