@@ -2,6 +2,7 @@
 import type { IncomingMessage } from 'node:http';
 import { parseAllDocuments } from 'yaml';
 import { ApiError } from '../../shared/api/errors.js';
+import { decodeProtobuf, PROTOBUF_MEDIA_TYPE } from './protobuf/index.js';
 
 export type PatchType = 'json' | 'merge' | 'strategic' | 'apply';
 
@@ -46,8 +47,9 @@ function tooLarge(limit: number): ApiError {
   return new ApiError(413, 'RequestEntityTooLarge', `Request entity too large: limit is ${limit}`);
 }
 
-/** Decodes a JSON or YAML body (one document). YAML is accepted for writes, as Kubernetes does. */
+/** Decodes a JSON, YAML or Kubernetes protobuf body (one document). YAML is accepted for writes, as Kubernetes does. */
 export function decodeBody(raw: Buffer, type: string): unknown {
+  if (type === PROTOBUF_MEDIA_TYPE) return decodeProtobuf(raw);
   const text = raw.toString('utf8');
   if (text.trim() === '') throw ApiError.badRequest('the request body is empty');
   const yamlish = type.includes('yaml');

@@ -4,6 +4,11 @@ import { KUBE_COMPAT } from '../../shared/version.js';
 
 const VERBS = ['create', 'delete', 'deletecollection', 'get', 'list', 'patch', 'update', 'watch'];
 const SUB_VERBS = ['get', 'patch', 'update'];
+/**
+ * Listed so `kubectl cluster-info` can resolve the name: only the kube-system list it makes
+ * is answered (empty, cluster-info.ts); every other Service request gets the hub's clear 404.
+ */
+const CLUSTER_INFO_SERVICES = { name: 'services', singularName: 'service', namespaced: true, kind: 'Service', verbs: ['list'], shortNames: ['svc'] };
 
 
 export function versionInfo(flotillaVersion: string): Record<string, string> {
@@ -77,5 +82,6 @@ export function resourceList(groupVersion: string): Record<string, unknown> | un
       resources.push({ name: 'pods/log', singularName: '', namespaced: true, kind: 'Pod', verbs: ['get'] });
     }
   }
+  if (groupVersion === 'v1') resources.push(CLUSTER_INFO_SERVICES);
   return { kind: 'APIResourceList', apiVersion: 'v1', groupVersion, resources };
 }

@@ -1,10 +1,10 @@
 /**
- * Minimal OpenAPI v3 documents. kubectl reads them to learn that the hub validates fields
- * server-side (the `fieldValidation` query parameter on PATCH); without them its default
- * `--validate=strict` wants to download full schemas and fails. They declare paths and
- * parameters only, no schemas: kubectl then computes patches from its built-in types.
+ * OpenAPI v3 documents. kubectl reads them to learn that the hub validates fields server-side
+ * (the `fieldValidation` query parameter on PATCH), so `--validate=strict` leaves validation to
+ * the hub, and `kubectl explain` reads their component schemas.
  */
 import { apiVersionOf, SERVED_KINDS, type KindInfo } from '../../shared/api/kinds.js';
+import { componentSchemas } from './openapi-schemas.js';
 
 const QUERY_PARAMS = ['dryRun', 'fieldManager', 'fieldValidation', 'force', 'pretty'];
 
@@ -43,5 +43,5 @@ export function openApiGroupVersion(path: string): Record<string, unknown> | und
   for (const k of kinds) {
     paths[itemPath(k)] = { patch: operation(k, 'patch'), put: operation(k, 'put') };
   }
-  return { openapi: '3.0.0', info: { title: 'Flotilla', version: 'v1' }, paths };
+  return { openapi: '3.0.0', info: { title: 'Flotilla', version: 'v1' }, paths, components: { schemas: componentSchemas() } };
 }

@@ -18,6 +18,7 @@ import { encodeContinue, type ListOptions } from './list-options.js';
 import { asObjectOf, carryMetadata, checkPrecondition, initMetadata, sameObject } from './object-meta.js';
 import { admitOnCreate, carryDeletionGracePeriod, planDelete, shouldDeleteDuringUpdate, type GracefulDeleteOptions } from './admission/index.js';
 import type { ResourcePath } from './request-path.js';
+import { trackUpdate } from './field-managers.js';
 
 /** Namespaces that exist from the start and cannot be deleted, as in Kubernetes. */
 export const SYSTEM_NAMESPACES = ['default', 'kube-system', 'kube-public', 'kube-node-lease'] as const;
@@ -78,8 +79,11 @@ export class ResourceService {
     return list;
   }
 
-  /** `fields` applies the request's fieldValidation to the body; writes the hub makes itself skip it. */
-  async create(path: ResourcePath, body: unknown, dryRun = false, fields: FieldValidator = IGNORE_FIELDS): Promise<KubeObject> {
+  /**
+   * `fields` applies the request's fieldValidation to the body; writes the hub makes itself skip it.
+   * `manager` (the request's field manager) is recorded in managedFields; the hub's own writes have none.
+   */
+  async create(path: ResourcePath, body: unknown, dryRun = false, fields: FieldValidator = IGNORE_FIELDS, manager?: string): Promise<KubeObject> {
     const { info } = path;
     if (path.name !== undefined || path.subresource) {
       throw new ApiError(405, 'MethodNotAllowed', `POST is not allowed on a single ${info.kind}: send it to the collection`);
@@ -94,12 +98,13 @@ export class ResourceService {
     if (STATUS_RESET_ON_CREATE.has(info.kind)) delete obj['status'];
     this.validateAndDefault(obj, info);
     if (info.namespaced) await this.requireNamespace(path.namespace ?? '');
-    if (dryRun) return obj;
-    return this.store.create(resourceName(info), obj);
+    const tracked = manager && !obj.metadata.managedFields ? trackUpdate(undefined, obj, manager, rfc3339(this.clock.now())) : obj;
+    if (dryRun) return tracked;
+    return this.store.create(resourceName(info), tracked);
   }
 
   /** PUT: replaces the object (or only its status on the status subresource). */
-  update(path: ResourcePath, body: unknown, dryRun = false, fields: FieldValidator = IGNORE_FIELDS): Promise<KubeObject> {
+  update(path: ResourcePath, body: unknown, dryRun = false, fields: FieldValidator = IGNORE_FIELDS, manager?: string): Promise<KubeObject> {
     const name = requireName(path);
     const incoming = asObjectOf(body, path.info);
     fields.check(incoming, path.info.kind);
@@ -112,7 +117,7 @@ export class ResourceService {
     return this.write(path, name, dryRun, (current) => {
       checkPrecondition(current, incoming.metadata.resourceVersion, path.info);
       return incoming;
-    });
+    }, manager);
   }
 
   /** Merge and strategic patches are checked as sent, apply configurations as objects; JSON patches are not. */
@@ -132,7 +137,7 @@ export class ResourceService {
       const wanted = next.metadata.resourceVersion;
       checkPrecondition(current, wanted === current.metadata.resourceVersion ? undefined : wanted, info);
       return next;
-    });
+    }, opts.fieldManager);
   }
 
   async delete(path: ResourcePath, opts: DeleteOptions, dryRun = false): Promise<KubeObject> {
@@ -185,13 +190,13 @@ export class ResourceService {
   }
 
   /** Shared tail of update, patch and apply: merge rules, validation, no-op detection, finalizers. */
-  private write(path: ResourcePath, name: string, dryRun: boolean, decide: (current: KubeObject) => KubeObject): Promise<KubeObject> {
+  private write(path: ResourcePath, name: string, dryRun: boolean, decide: (current: KubeObject) => KubeObject, manager?: string): Promise<KubeObject> {
     const { info } = path;
     let result: KubeObject | undefined;
     return this.store
       .mutate(resourceName(info), path.namespace, name, (current) => {
         const proposed = decide(structuredClone(current));
-        const next = path.subresource === 'status' ? withStatusOnly(current, proposed) : proposed;
+        let next = path.subresource === 'status' ? withStatusOnly(current, proposed) : proposed;
         if (path.subresource !== 'status' && info.hasStatus) {
           if (current['status'] === undefined) delete next['status'];
           else next['status'] = current['status'];
@@ -199,6 +204,7 @@ export class ResourceService {
         carryMetadata(current, next, info);
         carryDeletionGracePeriod(current, next);
         this.validateAndDefault(next, info);
+        if (manager) next = trackUpdate(current, next, manager, rfc3339(this.clock.now()), path.subresource);
         const errors = validateUpdate(current, next, info);
         if (errors.length > 0) throw ApiError.invalid(info.kind, name, errors);
         if (dryRun || sameObject(current, next)) {

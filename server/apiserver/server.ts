@@ -19,6 +19,10 @@ import { POD_LOG_MAX_BUFFERED_BYTES, servePodLog, type PodLogSource } from './po
 import { parseResourcePath, type ResourcePath } from './request-path.js';
 import type { ResourceService} from './resource-service.js';
 import { type DeleteOptions } from './resource-service.js';
+import { emptyServiceList, isClusterInfoServiceList } from './cluster-info.js';
+import { requestManager } from './field-managers.js';
+import { ACCESS_REVIEW_PATH, answerReview, SUBJECT_REVIEW_PATH } from './reviews.js';
+import { sendObject } from './respond.js';
 import { serveWatch, type WatchLimits } from './watch-stream.js';
 import { gracePeriodOption } from './admission/index.js';
 
@@ -52,16 +56,8 @@ function includeObject(params: URLSearchParams): IncludeObject {
   return v === 'None' || v === 'Object' ? v : 'Metadata';
 }
 
-/** `fields` adds one `Warning` header per unknown field it found in Warn mode. */
 function sendJson(res: ServerResponse, code: number, body: unknown, fields: FieldValidator = IGNORE_FIELDS): void {
-  const text = JSON.stringify(body);
-  const warnings = fields.warningHeaders();
-  res.writeHead(code, {
-    'Content-Type': 'application/json',
-    'Content-Length': Buffer.byteLength(text),
-    ...(warnings.length > 0 ? { Warning: warnings } : {}),
-  });
-  res.end(text);
+  sendObject(undefined, res, code, body, fields);
 }
 
 function sendText(res: ServerResponse, code: number, text: string): void {
@@ -120,30 +116,31 @@ export function createApiServer(deps: ApiServerDeps): Server {
       if (table) {
         const t = render(req, params, info, list.items, list.metadata.resourceVersion) as { metadata: Record<string, unknown> };
         t.metadata = list.metadata as unknown as Record<string, unknown>;
-        sendJson(res, 200, t);
-      } else sendJson(res, 200, list);
+        sendObject(req, res, 200, t);
+      } else sendObject(req, res, 200, list);
       return;
     }
     switch (method) {
       case 'GET': {
         const obj = await service.get(path);
-        sendJson(res, 200, table ? render(req, params, info, [obj], obj.metadata.resourceVersion ?? '') : obj);
+        sendObject(req, res, 200, table ? render(req, params, info, [obj], obj.metadata.resourceVersion ?? '') : obj);
         return;
       }
       case 'POST':
-        sendJson(res, 201, await service.create(path, await body(), dryRun, fields), fields);
+        sendObject(req, res, 201, await service.create(path, await body(), dryRun, fields, requestManager(req, params)), fields);
         return;
       case 'PUT':
-        sendJson(res, 200, await service.update(path, await body(), dryRun, fields), fields);
+        sendObject(req, res, 200, await service.update(path, await body(), dryRun, fields, requestManager(req, params)), fields);
         return;
       case 'PATCH': {
         const type = patchTypeOf(req);
         const raw = await readBody(req, deps.maxBodyBytes);
         const patch = decodeBody(raw, type === 'apply' ? 'yaml' : 'json');
         const force = params.get('force') === 'true';
-        const fieldManager = params.get('fieldManager') ?? undefined;
+        // Apply needs an explicit fieldManager; other patches default it from the User-Agent.
+        const fieldManager = type === 'apply' ? (params.get('fieldManager') ?? undefined) : requestManager(req, params);
         const opts = { force, ...(fieldManager ? { fieldManager } : {}) };
-        sendJson(res, 200, await service.patch(path, type, patch, opts, dryRun, fields), fields);
+        sendObject(req, res, 200, await service.patch(path, type, patch, opts, dryRun, fields), fields);
         return;
       }
       case 'DELETE': {
@@ -151,9 +148,9 @@ export function createApiServer(deps: ApiServerDeps): Server {
         const decoded = raw.length > 0 ? decodeBody(raw, mediaType(req)) : undefined;
         const opts: DeleteOptions = { ...deleteOptions(decoded), ...gracePeriodOption(params, decoded) };
         if (path.name === undefined) {
-          sendJson(res, 200, await service.deleteCollection(path, parseListOptions(params, info, path.namespace), dryRun));
+          sendObject(req, res, 200, await service.deleteCollection(path, parseListOptions(params, info, path.namespace), dryRun));
         } else {
-          sendJson(res, 200, await service.delete(path, opts, dryRun));
+          sendObject(req, res, 200, await service.delete(path, opts, dryRun));
         }
         return;
       }
@@ -187,6 +184,12 @@ export function createApiServer(deps: ApiServerDeps): Server {
       throw new ApiError(401, 'Unauthorized', 'Unauthorized: a valid bearer token is required');
     }
     if (handleDiscovery(res, pathname)) return;
+    if (pathname === ACCESS_REVIEW_PATH || pathname === SUBJECT_REVIEW_PATH) {
+      if (req.method !== 'POST') throw new ApiError(405, 'MethodNotAllowed', `only POST is served on ${pathname}`);
+      const review = answerReview(pathname, decodeBody(await readBody(req, deps.maxBodyBytes), mediaType(req)));
+      return sendObject(req, res, 201, review);
+    }
+    if (isClusterInfoServiceList(req, pathname, url.searchParams)) return sendObject(req, res, 200, emptyServiceList());
     const path = parseResourcePath(pathname);
     if (!path) throw new ApiError(404, 'NotFound', `the server could not find the requested resource: ${pathname}`);
     await handleResource(req, res, url, path);
@@ -204,7 +207,7 @@ export function createApiServer(deps: ApiServerDeps): Server {
         }
         // Drain what the client is still sending so it reads our answer instead of a reset.
         req.resume();
-        sendJson(res, err.code, err.toStatus());
+        sendObject(req, res, err.code, err.toStatus());
       })
       .finally(() => {
         log.debug('request', { method: req.method, url: req.url, status: res.statusCode, ms: Date.now() - started });

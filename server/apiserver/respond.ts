@@ -1,0 +1,27 @@
+/** Answers in the media type the client prefers: Kubernetes protobuf when it asks first for it, else JSON. */
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { IGNORE_FIELDS, type FieldValidator } from '../../shared/api/schema/index.js';
+import { PROTOBUF_MEDIA_TYPE, tryEncodeProtobuf } from './protobuf/index.js';
+
+/** True when the first media type in Accept is protobuf (not a Table or other `as=` view). */
+export function prefersProtobuf(req: IncomingMessage): boolean {
+  const first = (req.headers.accept ?? '').split(',')[0] ?? '';
+  const [type = '', ...params] = first.split(';').map((p) => p.trim().toLowerCase());
+  return type === PROTOBUF_MEDIA_TYPE && !params.some((p) => p.startsWith('as='));
+}
+
+/** `fields` adds one `Warning` header per unknown field it found in Warn mode. */
+export function sendObject(req: IncomingMessage | undefined, res: ServerResponse, code: number, body: unknown, fields: FieldValidator = IGNORE_FIELDS): void {
+  const warnings = fields.warningHeaders();
+  const extra = warnings.length > 0 ? { Warning: warnings } : {};
+  // Objects with a field protobuf has no number for still go out, as JSON (the client accepts both).
+  const proto = req && prefersProtobuf(req) ? tryEncodeProtobuf(body) : undefined;
+  if (proto) {
+    res.writeHead(code, { 'Content-Type': PROTOBUF_MEDIA_TYPE, 'Content-Length': proto.length, ...extra });
+    res.end(proto);
+    return;
+  }
+  const text = JSON.stringify(body);
+  res.writeHead(code, { 'Content-Type': 'application/json', 'Content-Length': Buffer.byteLength(text), ...extra });
+  res.end(text);
+}

@@ -1,0 +1,59 @@
+/**
+ * `kubectl auth can-i` and `kubectl auth whoami`: SelfSubjectAccessReview (authorization.k8s.io/v1)
+ * and SelfSubjectReview (authentication.k8s.io/v1), answered for the caller's token. The hub has
+ * one user API identity, the admin token, which may do everything the hub serves and nothing else.
+ */
+import { ApiError } from '../../shared/api/errors.js';
+import { kindByPlural } from '../../shared/api/kinds.js';
+import { isRecord, type JsonObject } from '../../shared/util/guards.js';
+
+export const ACCESS_REVIEW_PATH = '/apis/authorization.k8s.io/v1/selfsubjectaccessreviews';
+export const SUBJECT_REVIEW_PATH = '/apis/authentication.k8s.io/v1/selfsubjectreviews';
+
+export const ADMIN_USER = { username: 'flotilla:admin', groups: ['system:masters', 'system:authenticated'] };
+
+const VERBS = new Set(['get', 'list', 'watch', 'create', 'update', 'patch', 'delete', 'deletecollection', '*']);
+/** Subresources beyond status, per plural. */
+const SUBRESOURCES: Record<string, readonly string[]> = { pods: ['log'] };
+const NON_RESOURCE = [/^\/api(\/|$)/, /^\/apis(\/|$)/, /^\/openapi(\/|$)/, /^\/version$/, /^\/(readyz|livez|healthz)$/];
+
+function str(o: JsonObject | undefined, key: string): string {
+  const v = o?.[key];
+  return typeof v === 'string' ? v : '';
+}
+
+/** Whether the admin may do what the review asks, and why. */
+export function decideAccess(spec: unknown): { allowed: boolean; reason: string } {
+  if (!isRecord(spec)) throw ApiError.badRequest('spec is required', 'spec');
+  const ra = isRecord(spec['resourceAttributes']) ? spec['resourceAttributes'] : undefined;
+  const nra = isRecord(spec['nonResourceAttributes']) ? spec['nonResourceAttributes'] : undefined;
+  if (!ra && !nra) throw ApiError.badRequest('exactly one of resourceAttributes or nonResourceAttributes is required', 'spec.resourceAttributes');
+  if (nra) {
+    const path = str(nra, 'path');
+    const ok = str(nra, 'verb') === 'get' && NON_RESOURCE.some((re) => re.test(path));
+    return { allowed: ok, reason: ok ? 'the hub serves this path to its admin' : `the hub does not serve ${str(nra, 'verb')} ${path}` };
+  }
+  const verb = str(ra, 'verb');
+  const resource = str(ra, 'resource');
+  const group = str(ra, 'group');
+  const sub = str(ra, 'subresource');
+  if (!VERBS.has(verb)) return { allowed: false, reason: `the hub does not serve the verb ${verb}` };
+  if (resource === '*') return { allowed: true, reason: 'the admin token may use every resource the hub serves' };
+  const info = kindByPlural(group, 'v1', resource);
+  if (!info) return { allowed: false, reason: `the hub does not serve ${group ? `${resource}.${group}` : resource}` };
+  const subs = ['', ...(info.hasStatus ? ['status'] : []), ...(SUBRESOURCES[resource] ?? [])];
+  if (!subs.includes(sub)) return { allowed: false, reason: `the hub does not serve ${resource}/${sub}` };
+  return { allowed: true, reason: 'the admin token may use every resource the hub serves' };
+}
+
+/** The answer to a review POST, or undefined when `pathname` is not a review path. */
+export function answerReview(pathname: string, body: unknown): JsonObject | undefined {
+  if (pathname === ACCESS_REVIEW_PATH) {
+    const spec = isRecord(body) ? body['spec'] : undefined;
+    return { apiVersion: 'authorization.k8s.io/v1', kind: 'SelfSubjectAccessReview', metadata: {}, spec: isRecord(spec) ? spec : {}, status: decideAccess(spec) };
+  }
+  if (pathname === SUBJECT_REVIEW_PATH) {
+    return { apiVersion: 'authentication.k8s.io/v1', kind: 'SelfSubjectReview', metadata: {}, status: { userInfo: { ...ADMIN_USER, groups: [...ADMIN_USER.groups] } } };
+  }
+  return undefined;
+}

@@ -1,0 +1,142 @@
+/**
+ * The commands a k3s user reaches for in the first hour, with the machine's kubectl 1.32 against
+ * a real hub: protobuf creates, apply client- then server-side, explain, auth, cluster-info, leases, drain.
+ */
+import assert from 'node:assert/strict';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { KubeObject } from '../../shared/api/meta.js';
+import { endpoint, startHub, type HubHandle } from '../support/hub.js';
+import { apiClient, type Api } from '../support/http.js';
+import { requireService } from '../support/env.js';
+import { run, type RunResult } from '../support/run.js';
+import { kubectlAvailable } from '../support/flotctl.js';
+
+describe('kubectl compatibility', function () {
+  let hub: HubHandle;
+  let api: Api;
+  let dir: string;
+  const kubectl = (args: string[], input?: string, env?: NodeJS.ProcessEnv): Promise<RunResult> =>
+    run('kubectl', ['--kubeconfig', hub.kubeconfig, ...args], { ...(input ? { input } : {}), ...(env ? { env: { ...process.env, ...env } } : {}), timeoutMs: 30_000 });
+  const ok = async (args: string[], input?: string, env?: NodeJS.ProcessEnv): Promise<string> => {
+    const r = await kubectl(args, input, env);
+    assert.equal(r.code, 0, `kubectl ${args.join(' ')} failed:\n${r.stderr}\n${r.stdout}`);
+    return r.stdout;
+  };
+  const get = async (path: string): Promise<KubeObject> => {
+    const r = await api<KubeObject>(path);
+    assert.equal(r.status, 200, `GET ${path}: ${r.text}`);
+    return r.body;
+  };
+
+  before(async function () {
+    await requireService('kubectl', kubectlAvailable, this);
+    hub = await startHub();
+    api = apiClient(endpoint(hub));
+    dir = await mkdtemp(join(tmpdir(), 'flotilla-kubectl-compat-'));
+  });
+  after(async function () {
+    await hub?.dispose();
+    if (dir) await rm(dir, { recursive: true, force: true });
+  });
+
+  describe('create (protobuf request bodies)', function () {
+    it('creates a namespace, a configmap, a generic secret and a docker-registry secret', async function () {
+      assert.match(await ok(['create', 'namespace', 'edge']), /namespace\/edge created/);
+      assert.match(await ok(['create', 'configmap', 'settings', '-n', 'edge', '--from-literal=mode=edge']), /configmap\/settings created/);
+      assert.match(await ok(['create', 'secret', 'generic', 'creds', '-n', 'edge', '--from-literal=user=demo']), /secret\/creds created/);
+      assert.match(
+        await ok(['create', 'secret', 'docker-registry', 'pull', '-n', 'edge', '--docker-server=127.0.0.1:5001', '--docker-username=demo', '--docker-password=not-a-secret']),
+        /secret\/pull created/,
+      );
+      assert.equal((await get('/api/v1/namespaces/edge')).metadata.name, 'edge');
+      assert.deepEqual((await get('/api/v1/namespaces/edge/configmaps/settings'))['data'], { mode: 'edge' });
+      const creds = await get('/api/v1/namespaces/edge/secrets/creds');
+      assert.equal(Buffer.from((creds['data'] as Record<string, string>)['user'] ?? '', 'base64').toString(), 'demo');
+      const pull = await get('/api/v1/namespaces/edge/secrets/pull');
+      assert.equal(pull['type'], 'kubernetes.io/dockerconfigjson');
+      // What kubectl reads back came as protobuf too: it prints the object it decoded.
+      const yaml = await ok(['get', 'configmap', 'settings', '-n', 'edge', '-o', 'jsonpath={.data.mode}']);
+      assert.equal(yaml, 'edge');
+    });
+
+    it('answers protobuf when asked and JSON for objects protobuf cannot carry', async function () {
+      const r = await api('/api/v1/namespaces/edge/configmaps/settings', { accept: 'application/vnd.kubernetes.protobuf,application/json' });
+      assert.equal(r.headers['content-type'], 'application/vnd.kubernetes.protobuf');
+      assert.equal(r.text.slice(0, 4), 'k8s\0');
+      const t = await api('/api/v1/namespaces/edge/configmaps', { accept: 'application/json;as=Table;v=v1;g=meta.k8s.io,application/json' });
+      assert.equal(t.headers['content-type'], 'application/json');
+    });
+  });
+
+  describe('apply client-side, then server-side twice', function () {
+    const cmYaml = (data: Record<string, string>): string =>
+      `apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: upgrade\n  labels: {app: upgrade}\ndata:\n${Object.entries(data).map(([k, v]) => `  ${k}: "${v}"`).join('\n')}\n`;
+    const managers = async (): Promise<string[]> =>
+      ((await get('/api/v1/namespaces/default/configmaps/upgrade')).metadata.managedFields ?? []).map((e) => `${e.manager}/${e.operation}`);
+
+    it('records the client-side applier, hands its fields to the server-side applier, and prunes on the next apply', async function () {
+      const file = join(dir, 'upgrade.yaml');
+      await writeFile(file, cmYaml({ a: '1', b: '2' }));
+      assert.match(await ok(['apply', '-f', file]), /configmap\/upgrade created/);
+      assert.deepEqual(await managers(), ['kubectl-client-side-apply/Update']);
+
+      assert.match(await ok(['apply', '--server-side', '-f', file]), /serverside-applied/);
+      const afterUpgrade = await managers();
+      assert.ok(afterUpgrade.includes('kubectl/Apply'), afterUpgrade.join());
+      assert.ok(!afterUpgrade.includes('kubectl-client-side-apply/Update'), `the client-side entry was upgraded: ${afterUpgrade.join()}`);
+
+      await writeFile(file, cmYaml({ a: '1', c: '3' }));
+      assert.match(await ok(['apply', '--server-side', '-f', file]), /serverside-applied/);
+      assert.deepEqual((await get('/api/v1/namespaces/default/configmaps/upgrade'))['data'], { a: '1', c: '3' }, 'b, now owned by kubectl, was pruned');
+    });
+
+    it('records kubectl edit and kubectl label as their own managers', async function () {
+      const editor = join(dir, 'editor.sh');
+      await writeFile(editor, '#!/bin/sh\nsed -i \'s/^  c: "3"$/  c: "4"/\' "$1"\n', { mode: 0o755 });
+      await ok(['edit', 'configmap', 'upgrade'], undefined, { KUBE_EDITOR: editor });
+      await ok(['label', 'configmap', 'upgrade', 'tier=edge']);
+      const m = await managers();
+      assert.ok(m.includes('kubectl-edit/Update'), m.join());
+      assert.ok(m.includes('kubectl-label/Update'), m.join());
+      assert.equal(((await get('/api/v1/namespaces/default/configmaps/upgrade'))['data'] as Record<string, string>)['c'], '4');
+    });
+  });
+
+  describe('explain, auth and cluster-info', function () {
+    it('explains pod.spec.containers and nested fields from the OpenAPI v3 schemas', async function () {
+      const out = await ok(['explain', 'pod.spec.containers']);
+      assert.match(out, /FIELD: containers <\[\]Container>/);
+      assert.match(out, /^\s+image\s+<string>/m);
+      assert.match(out, /^\s+livenessProbe\s+<Probe>/m);
+      assert.match(await ok(['explain', 'daemonset.spec.template.spec.tolerations.tolerationSeconds']), /tolerationSeconds <integer>/);
+    });
+
+    it('auth can-i answers for the caller: yes for what the hub serves, no (with why) for what it does not', async function () {
+      assert.equal((await ok(['auth', 'can-i', 'get', 'pods'])).trim(), 'yes');
+      assert.equal((await ok(['auth', 'can-i', 'create', 'daemonsets.apps', '-n', 'edge'])).trim(), 'yes');
+      assert.equal((await ok(['auth', 'can-i', 'get', 'pods', '--subresource=log'])).trim(), 'yes');
+      const no = await kubectl(['auth', 'can-i', 'create', 'services']);
+      assert.equal(no.code, 1);
+      assert.match(no.stdout, /^no - the hub does not serve services/);
+    });
+
+    it('auth whoami names the admin identity of the kubeconfig token', async function () {
+      const out = await ok(['auth', 'whoami', '-o', 'json']);
+      const review = JSON.parse(out) as { status: { userInfo: { username: string; groups: string[] } } };
+      assert.equal(review.status.userInfo.username, 'flotilla:admin');
+      assert.ok(review.status.userInfo.groups.includes('system:masters'));
+      const anonymous = await api('/apis/authentication.k8s.io/v1/selfsubjectreviews', { method: 'POST', body: { apiVersion: 'authentication.k8s.io/v1', kind: 'SelfSubjectReview' }, token: 'not-the-token' });
+      assert.equal(anonymous.status, 401, 'a wrong token learns nothing');
+    });
+
+    it('cluster-info prints the hub and exits 0; other Service requests keep their clear refusal', async function () {
+      const out = await ok(['cluster-info']);
+      assert.ok(out.includes(`Kubernetes control plane is running at ${hub.apiUrl}`), out);
+      const svc = await kubectl(['get', 'services']);
+      assert.notEqual(svc.code, 0);
+      assert.match(svc.stderr, /Flotilla does not serve kind Service/);
+    });
+  });
+});
