@@ -5,30 +5,11 @@
  */
 import { isRecord } from '../util/guards.js';
 
-export type TaintEffect = 'NoSchedule' | 'PreferNoSchedule' | 'NoExecute';
-export type TolerationOperator = 'Exists' | 'Equal';
+import type { TaintEffect, Toleration, Taint } from './types/scheduling.js';
+
+export type { Taint, TaintEffect, Toleration, TolerationOperator } from './types/scheduling.js';
 
 export const TAINT_EFFECTS: readonly TaintEffect[] = ['NoSchedule', 'PreferNoSchedule', 'NoExecute'];
-
-export interface Taint {
-  key: string;
-  value?: string;
-  effect: TaintEffect;
-  /** RFC 3339; set for NoExecute taints, when the taint was added. */
-  timeAdded?: string;
-}
-
-export interface Toleration {
-  /** Empty with operator Exists: tolerates every taint. */
-  key?: string;
-  /** Default Equal. */
-  operator?: TolerationOperator;
-  value?: string;
-  /** Empty: every effect. */
-  effect?: TaintEffect;
-  /** NoExecute only: how long the pod may stay after the taint was added. */
-  tolerationSeconds?: number;
-}
 
 /** Well-known taint keys (k8s.io/api core/v1 well_known_taints.go). */
 export const TAINT_NODE_NOT_READY = 'node.kubernetes.io/not-ready';
@@ -47,7 +28,7 @@ export function isTaintEffect(v: unknown): v is TaintEffect {
 export function tolerates(toleration: Toleration, taint: Taint): boolean {
   if (toleration.effect && toleration.effect !== taint.effect) return false;
   if (toleration.key && toleration.key !== taint.key) return false;
-  switch (toleration.operator ?? 'Equal') {
+  switch (toleration.operator || 'Equal') {
     case 'Equal':
       return (toleration.value ?? '') === (taint.value ?? '');
     case 'Exists':

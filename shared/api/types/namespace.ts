@@ -1,0 +1,18 @@
+/** core/v1 Namespace. */
+import type { Condition, TypedObject } from './meta.js';
+
+export interface NamespaceSpec {
+  /** Defaulted to `['kubernetes']`. */
+  finalizers?: string[];
+}
+
+export interface NamespaceStatus {
+  /** Active or Terminating; defaulted to Active. */
+  phase?: string;
+  conditions?: Condition[];
+}
+
+export interface Namespace extends TypedObject<'Namespace'> {
+  spec?: NamespaceSpec;
+  status?: NamespaceStatus;
+}
