@@ -43,7 +43,7 @@ export interface DaemonSetStatus {
   conditions?: Condition[];
 }
 
-export interface DaemonSet extends TypedObject<'DaemonSet'> {
+export type DaemonSet = TypedObject<'DaemonSet'> & {
   spec: DaemonSetSpec;
   status?: DaemonSetStatus;
-}
+};

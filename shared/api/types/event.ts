@@ -11,7 +11,7 @@ export interface EventSeries {
   lastObservedTime?: string;
 }
 
-export interface Event extends TypedObject<'Event'> {
+export type Event = TypedObject<'Event'> & {
   involvedObject: ObjectReference;
   reason?: string;
   message?: string;
@@ -27,4 +27,4 @@ export interface Event extends TypedObject<'Event'> {
   related?: ObjectReference;
   reportingComponent?: string;
   reportingInstance?: string;
-}
+};

@@ -84,8 +84,8 @@ export type ResourceList = Record<string, Quantity>;
 export type IntOrString = number | string;
 
 /** What every served kind has; `K` is its `kind`. */
-export interface TypedObject<K extends string> {
+export type TypedObject<K extends string> = {
   apiVersion: string;
   kind: K;
   metadata: ObjectMeta;
-}
+};

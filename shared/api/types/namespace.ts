@@ -12,7 +12,7 @@ export interface NamespaceStatus {
   conditions?: Condition[];
 }
 
-export interface Namespace extends TypedObject<'Namespace'> {
+export type Namespace = TypedObject<'Namespace'> & {
   spec?: NamespaceSpec;
   status?: NamespaceStatus;
-}
+};

@@ -99,7 +99,7 @@ export interface NodeStatus {
   features?: { supplementalGroupsPolicy?: boolean };
 }
 
-export interface Node extends TypedObject<'Node'> {
+export type Node = TypedObject<'Node'> & {
   spec?: NodeSpec;
   status?: NodeStatus;
-}
+};

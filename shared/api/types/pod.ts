@@ -176,8 +176,8 @@ export interface PodStatus {
   resourceClaimStatuses?: { name?: string; resourceClaimName?: string }[];
 }
 
-export interface Pod extends TypedObject<'Pod'> {
+export type Pod = TypedObject<'Pod'> & {
   spec: PodSpec;
   /** Defaulted to `{ phase: 'Pending', qosClass }`. */
   status?: PodStatus;
-}
+};
