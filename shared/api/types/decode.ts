@@ -105,3 +105,17 @@ export const decodeConfigMap = (obj: KubeObject): ConfigMap => decodeAs('ConfigM
 export const decodeSecret = (obj: KubeObject): Secret => decodeAs('Secret', obj);
 export const decodeNamespace = (obj: KubeObject): Namespace => decodeAs('Namespace', obj);
 export const decodeEvent = (obj: KubeObject): Event => decodeAs('Event', obj);
+
+/**
+ * An object read back from the hub's store as its kind's type. The store holds only objects
+ * the API server decoded (decodeServed), so only the kind is checked here: a mismatch is a
+ * programming error (a TypeError), not bad input.
+ */
+export function fromStore<K extends KindName>(kind: K, obj: KubeObject): KindTypes[K] {
+  if (!isStored<KindTypes[K]>(obj, kind)) throw new TypeError(`fromStore: expected a ${kind}, got a ${obj.kind}`);
+  return obj;
+}
+
+function isStored<T>(obj: KubeObject, kind: string): obj is KubeObject & T {
+  return obj.kind === kind;
+}
