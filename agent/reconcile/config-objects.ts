@@ -1,10 +1,11 @@
 /**
  * The ConfigMaps and Secrets of a desired document, by namespace and name, with their data
  * decoded to bytes (ConfigMap `data` is UTF-8 text, `binaryData` and Secret `data` base64).
+ * One that does not decode is left out: pods that read it see it as missing.
  */
 import type { KubeObject } from '../../shared/api/meta.js';
+import { decodeConfigMap, decodeSecret, isDecodeError, type ConfigMap, type Secret } from '../../shared/api/types/index.js';
 import type { DesiredState } from '../../shared/protocol/desired.js';
-import { isRecord } from '../../shared/util/guards.js';
 
 export interface ConfigObject {
   namespace: string;
@@ -19,21 +20,32 @@ export interface ConfigObjects {
   secret(namespace: string, name: string): ConfigObject | undefined;
 }
 
-function decode(obj: KubeObject, kind: 'ConfigMap' | 'Secret'): ConfigObject {
+function bytes(map: Record<string, string> | undefined, encoding: 'utf8' | 'base64', into: Map<string, Buffer>): void {
+  for (const [k, v] of Object.entries(map ?? {})) into.set(k, Buffer.from(v, encoding));
+}
+
+function fromConfigMap(cm: ConfigMap): ConfigObject {
   const data = new Map<string, Buffer>();
-  const text = obj['data'];
-  if (isRecord(text)) {
-    for (const [k, v] of Object.entries(text)) {
-      if (typeof v !== 'string') continue;
-      data.set(k, kind === 'ConfigMap' ? Buffer.from(v, 'utf8') : Buffer.from(v, 'base64'));
+  bytes(cm.data, 'utf8', data);
+  bytes(cm.binaryData, 'base64', data);
+  return { namespace: cm.metadata.namespace ?? 'default', name: cm.metadata.name ?? '', data };
+}
+
+function fromSecret(s: Secret): ConfigObject {
+  const data = new Map<string, Buffer>();
+  bytes(s.data, 'base64', data);
+  return { namespace: s.metadata.namespace ?? 'default', name: s.metadata.name ?? '', type: s.type ?? 'Opaque', data };
+}
+
+function decodeEach<T>(objs: readonly KubeObject[], decode: (o: KubeObject) => T): T[] {
+  const out: T[] = [];
+  for (const o of objs) {
+    try {
+      out.push(decode(o));
+    } catch (e) {
+      if (!isDecodeError(e)) throw e;
     }
   }
-  const binary = obj['binaryData'];
-  if (kind === 'ConfigMap' && isRecord(binary)) {
-    for (const [k, v] of Object.entries(binary)) if (typeof v === 'string') data.set(k, Buffer.from(v, 'base64'));
-  }
-  const out: ConfigObject = { namespace: obj.metadata.namespace ?? 'default', name: obj.metadata.name ?? '', data };
-  if (kind === 'Secret') out.type = typeof obj['type'] === 'string' ? obj['type'] : 'Opaque';
   return out;
 }
 
@@ -41,14 +53,8 @@ export function configObjects(state: Pick<DesiredState, 'configMaps' | 'secrets'
   const key = (ns: string, name: string): string => `${ns}/${name}`;
   const cms = new Map<string, ConfigObject>();
   const secrets = new Map<string, ConfigObject>();
-  for (const o of state.configMaps) {
-    const d = decode(o, 'ConfigMap');
-    cms.set(key(d.namespace, d.name), d);
-  }
-  for (const o of state.secrets) {
-    const d = decode(o, 'Secret');
-    secrets.set(key(d.namespace, d.name), d);
-  }
+  for (const d of decodeEach(state.configMaps, decodeConfigMap).map(fromConfigMap)) cms.set(key(d.namespace, d.name), d);
+  for (const d of decodeEach(state.secrets, decodeSecret).map(fromSecret)) secrets.set(key(d.namespace, d.name), d);
   return {
     configMap: (ns, name) => cms.get(key(ns, name)),
     secret: (ns, name) => secrets.get(key(ns, name)),

@@ -70,9 +70,7 @@ function ports(list: readonly { containerPort: number; hostPort?: number; protoc
 }
 
 function hostnameOf(pod: PodModel): string {
-  const spec = pod.obj['spec'];
-  const h = typeof spec === 'object' && spec !== null && 'hostname' in spec && typeof spec.hostname === 'string' ? spec.hostname : '';
-  return podHostname(h !== '' ? h : pod.ref.name);
+  return podHostname(pod.obj.spec.hostname || pod.ref.name);
 }
 
 export function desiredContainer(

@@ -6,7 +6,7 @@
  * with the kubelet's message. Pure.
  */
 import { quantityValue } from '../../shared/api/quantity.js';
-import { isRecord, type JsonObject } from '../../shared/util/guards.js';
+import type { ResourceFieldSelector } from '../../shared/api/types/index.js';
 import type { ConfigObject, ConfigObjects } from './config-objects.js';
 import type { ContainerModel, PodModel } from './pod-model.js';
 
@@ -54,11 +54,6 @@ export function expand(input: string, lookup: (name: string) => string | undefin
   return out + input.slice(checkpoint);
 }
 
-function str(o: JsonObject, k: string): string | undefined {
-  const v = o[k];
-  return typeof v === 'string' ? v : undefined;
-}
-
 function downwardMap(m: Record<string, string>): string {
   return Object.keys(m)
     .sort()
@@ -101,11 +96,10 @@ export function fieldRefValue(pod: PodModel, path: string, node: NodeFacts): str
 }
 
 /** The value of a resourceFieldRef: the quantity divided by the divisor, rounded up. */
-export function resourceFieldValue(pod: PodModel, self: ContainerModel, ref: JsonObject, node: NodeFacts): string {
-  const containerName = str(ref, 'containerName');
+export function resourceFieldValue(pod: PodModel, self: ContainerModel, ref: ResourceFieldSelector, node: NodeFacts): string {
+  const { containerName, resource } = ref;
   const c = containerName ? [...pod.containers, ...pod.initContainers].find((x) => x.name === containerName) : self;
   if (!c) throw new EnvError(`resourceFieldRef: no container "${containerName ?? ''}" in the pod`);
-  const resource = str(ref, 'resource') ?? '';
   const [kind, name] = resource.split('.', 2) as [string, string | undefined];
   if ((kind !== 'limits' && kind !== 'requests') || name === undefined) throw new EnvError(`unsupported resourceFieldRef resource "${resource}"`);
   const list = kind === 'limits' ? c.limits : c.requests;
@@ -116,8 +110,8 @@ export function resourceFieldValue(pod: PodModel, self: ContainerModel, ref: Jso
     else if (kind === 'limits' && name === 'memory') value = node.memoryBytes;
     else value = 0;
   }
-  const divisor = ref['divisor'] === undefined ? 1 : quantityValue(ref['divisor']);
-  if (divisor === undefined || divisor <= 0) throw new EnvError(`resourceFieldRef: invalid divisor ${JSON.stringify(ref['divisor'])}`);
+  const divisor = ref.divisor === undefined ? 1 : quantityValue(ref.divisor);
+  if (divisor === undefined || divisor <= 0) throw new EnvError(`resourceFieldRef: invalid divisor ${JSON.stringify(ref.divisor)}`);
   // Scale to avoid binary fractions (0.1 / 0.001) rounding up past the exact quotient.
   return String(Math.ceil(Math.round((value / divisor) * 1e6) / 1e6));
 }
@@ -142,58 +136,46 @@ function lookupKey(
   return v.toString('utf8');
 }
 
-/** A valid environment variable name: non-empty, printable ASCII, no `=` (Kubernetes' relaxed rule). */
-export function isEnvVarName(name: string): boolean {
-  return /^[\x20-\x3c\x3e-\x7e]+$/.test(name);
-}
-
 /** Resolves the container's environment; `objects` holds the document's ConfigMaps and Secrets. */
 export function resolveEnv(pod: PodModel, c: ContainerModel, objects: ConfigObjects, node: NodeFacts): EnvResult {
   const env = new Map<string, string>();
   const ns = pod.ref.namespace;
   try {
     for (const from of c.envFrom) {
-      const prefix = str(from, 'prefix') ?? '';
+      const prefix = from.prefix ?? '';
       for (const kind of ['configMapRef', 'secretRef'] as const) {
         const ref = from[kind];
-        if (!isRecord(ref)) continue;
-        const name = str(ref, 'name') ?? '';
-        const obj = kind === 'configMapRef' ? objects.configMap(ns, name) : objects.secret(ns, name);
+        if (!ref) continue;
+        const obj = kind === 'configMapRef' ? objects.configMap(ns, ref.name) : objects.secret(ns, ref.name);
         if (!obj) {
-          if (ref['optional'] === true) continue;
-          throw new EnvError(`${kind === 'configMapRef' ? 'configmap' : 'secret'} "${name}" not found`);
+          if (ref.optional === true) continue;
+          throw new EnvError(`${kind === 'configMapRef' ? 'configmap' : 'secret'} "${ref.name}" not found`);
         }
-        for (const [k, v] of obj.data) {
-          const envName = prefix + k;
-          if (isEnvVarName(envName)) env.set(envName, v.toString('utf8'));
-        }
+        // Config keys and the prefix are valid variable names (decoding checked them).
+        for (const [k, v] of obj.data) env.set(prefix + k, v.toString('utf8'));
       }
     }
     for (const e of c.env) {
-      const name = str(e, 'name');
-      if (name === undefined || name === '') continue;
-      const from = e['valueFrom'];
-      if (!isRecord(from)) {
-        env.set(name, expand(str(e, 'value') ?? '', (n) => env.get(n)));
+      const from = e.valueFrom;
+      if (!from) {
+        env.set(e.name, expand(e.value ?? '', (n) => env.get(n)));
         continue;
       }
       let value: string | undefined;
-      if (isRecord(from['configMapKeyRef'])) {
-        const r = from['configMapKeyRef'];
-        const n = str(r, 'name') ?? '';
-        value = lookupKey(objects.configMap(ns, n), 'ConfigMap', ns, n, str(r, 'key') ?? '', r['optional'] === true);
-      } else if (isRecord(from['secretKeyRef'])) {
-        const r = from['secretKeyRef'];
-        const n = str(r, 'name') ?? '';
-        value = lookupKey(objects.secret(ns, n), 'Secret', ns, n, str(r, 'key') ?? '', r['optional'] === true);
-      } else if (isRecord(from['fieldRef'])) {
-        value = fieldRefValue(pod, str(from['fieldRef'], 'fieldPath') ?? '', node);
-      } else if (isRecord(from['resourceFieldRef'])) {
-        value = resourceFieldValue(pod, c, from['resourceFieldRef'], node);
+      if (from.configMapKeyRef) {
+        const r = from.configMapKeyRef;
+        value = lookupKey(objects.configMap(ns, r.name), 'ConfigMap', ns, r.name, r.key, r.optional === true);
+      } else if (from.secretKeyRef) {
+        const r = from.secretKeyRef;
+        value = lookupKey(objects.secret(ns, r.name), 'Secret', ns, r.name, r.key, r.optional === true);
+      } else if (from.fieldRef) {
+        value = fieldRefValue(pod, from.fieldRef.fieldPath, node);
+      } else if (from.resourceFieldRef) {
+        value = resourceFieldValue(pod, c, from.resourceFieldRef, node);
       } else {
-        throw new EnvError(`env ${name}: unsupported valueFrom`);
+        throw new EnvError(`env ${e.name}: unsupported valueFrom`);
       }
-      if (value !== undefined) env.set(name, value);
+      if (value !== undefined) env.set(e.name, value);
     }
   } catch (e) {
     if (e instanceof EnvError) return { ok: false, error: e.message };

@@ -1,14 +1,15 @@
 /**
- * A typed, defensive view of a Pod from the desired document. The hub validated and defaulted
- * it, but the agent may hold a document from an older hub, so every field is read with a guard
- * and Kubernetes' defaults are filled in again where they matter. Pure: no I/O.
+ * What the planner reads of a Pod from the desired document. The pod is decoded first (the
+ * hub validated and defaulted it; decoding again covers a document from an older hub), so
+ * this only derives: the device's view of ports and mounts, and the kubelet's defaults.
+ * Pure: no I/O.
  */
 import type { KubeObject } from '../../shared/api/meta.js';
+import { decodePod, isDecodeError } from '../../shared/api/types/index.js';
+import type { Container, EnvFromSource, EnvVar, Pod, Protocol, PullPolicy, ResourceList, RestartPolicy, Volume } from '../../shared/api/types/index.js';
 import { defaultPullPolicy } from '../../shared/api/defaults.js';
-import { isRecord, type JsonObject } from '../../shared/util/guards.js';
 
-export type PullPolicy = 'Always' | 'IfNotPresent' | 'Never';
-export type RestartPolicy = 'Always' | 'OnFailure' | 'Never';
+export type { PullPolicy, RestartPolicy } from '../../shared/api/types/index.js';
 
 export interface PodRef {
   uid: string;
@@ -20,7 +21,7 @@ export interface PortSpec {
   name?: string;
   containerPort: number;
   hostPort?: number;
-  protocol: 'TCP' | 'UDP' | 'SCTP';
+  protocol: Protocol;
   hostIP?: string;
 }
 
@@ -38,17 +39,16 @@ export interface ContainerModel {
   command?: string[];
   args?: string[];
   workingDir?: string;
-  /** `env` entries as written (resolved by env.ts). */
-  env: JsonObject[];
-  /** `envFrom` entries as written. */
-  envFrom: JsonObject[];
+  /** Resolved by env.ts. */
+  env: EnvVar[];
+  envFrom: EnvFromSource[];
   ports: PortSpec[];
   volumeMounts: VolumeMountSpec[];
-  limits: JsonObject;
-  requests: JsonObject;
+  limits: ResourceList;
+  requests: ResourceList;
   privileged: boolean;
   /** The container as the pod spec holds it: hashed, and handed to probes. */
-  raw: JsonObject;
+  raw: Container;
 }
 
 export interface PodModel {
@@ -64,143 +64,83 @@ export interface PodModel {
   deletion?: { timestamp: string; graceSeconds: number };
   initContainers: ContainerModel[];
   containers: ContainerModel[];
-  /** `volumes` entries as written (resolved by volumes.ts). */
-  volumes: JsonObject[];
+  /** Resolved by agent/volumes. */
+  volumes: Volume[];
   imagePullSecrets: string[];
-  obj: KubeObject;
+  obj: Pod;
 }
 
 export const DEFAULT_GRACE_SECONDS = 30;
 const SAFE_UID_RE = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,127}$/;
 
-function records(v: unknown): JsonObject[] {
-  return Array.isArray(v) ? v.filter(isRecord) : [];
-}
-
-function strings(v: unknown): string[] | undefined {
-  if (!Array.isArray(v)) return undefined;
-  return v.filter((x): x is string => typeof x === 'string');
-}
-
-function str(o: JsonObject, k: string): string | undefined {
-  const v = o[k];
-  return typeof v === 'string' && v !== '' ? v : undefined;
-}
-
-function nonNegInt(v: unknown): number | undefined {
-  return typeof v === 'number' && Number.isInteger(v) && v >= 0 ? v : undefined;
-}
-
-function stringMap(v: unknown): Record<string, string> {
-  const out: Record<string, string> = {};
-  if (!isRecord(v)) return out;
-  for (const [k, x] of Object.entries(v)) if (typeof x === 'string') out[k] = x;
+function port(p: NonNullable<Container['ports']>[number], hostNetwork: boolean): PortSpec {
+  const out: PortSpec = { containerPort: p.containerPort, protocol: p.protocol ?? 'TCP' };
+  if (p.hostPort) out.hostPort = p.hostPort;
+  else if (hostNetwork) out.hostPort = p.containerPort;
+  if (p.name) out.name = p.name;
+  if (p.hostIP) out.hostIP = p.hostIP;
   return out;
 }
 
-function pullPolicy(c: JsonObject, image: string): PullPolicy {
-  const p = c['imagePullPolicy'];
-  return p === 'Always' || p === 'IfNotPresent' || p === 'Never' ? p : defaultPullPolicy(image);
-}
-
-function port(p: JsonObject, hostNetwork: boolean): PortSpec | undefined {
-  const containerPort = nonNegInt(p['containerPort']);
-  if (containerPort === undefined || containerPort === 0) return undefined;
-  const proto = p['protocol'];
-  const out: PortSpec = { containerPort, protocol: proto === 'UDP' || proto === 'SCTP' ? proto : 'TCP' };
-  const hostPort = nonNegInt(p['hostPort']);
-  if (hostPort !== undefined && hostPort > 0) out.hostPort = hostPort;
-  else if (hostNetwork) out.hostPort = containerPort;
-  const name = str(p, 'name');
-  if (name !== undefined) out.name = name;
-  const hostIP = str(p, 'hostIP');
-  if (hostIP !== undefined) out.hostIP = hostIP;
-  return out;
-}
-
-function volumeMount(m: JsonObject): VolumeMountSpec | undefined {
-  const name = str(m, 'name');
-  const mountPath = str(m, 'mountPath');
-  if (name === undefined || mountPath === undefined) return undefined;
-  const out: VolumeMountSpec = { name, mountPath, readOnly: m['readOnly'] === true };
-  const subPath = str(m, 'subPath');
-  if (subPath !== undefined) out.subPath = subPath;
-  return out;
-}
-
-function container(c: JsonObject, hostNetwork: boolean): ContainerModel | undefined {
-  const name = str(c, 'name');
-  const image = str(c, 'image');
-  if (name === undefined || image === undefined) return undefined;
-  const resources = isRecord(c['resources']) ? c['resources'] : {};
-  const sc = isRecord(c['securityContext']) ? c['securityContext'] : {};
+function container(c: Container, hostNetwork: boolean): ContainerModel {
   const out: ContainerModel = {
-    name,
-    image,
-    pullPolicy: pullPolicy(c, image),
-    env: records(c['env']),
-    envFrom: records(c['envFrom']),
-    ports: records(c['ports'])
-      .map((p) => port(p, hostNetwork))
-      .filter((p): p is PortSpec => p !== undefined),
-    volumeMounts: records(c['volumeMounts'])
-      .map(volumeMount)
-      .filter((m): m is VolumeMountSpec => m !== undefined),
-    limits: isRecord(resources['limits']) ? resources['limits'] : {},
-    requests: isRecord(resources['requests']) ? resources['requests'] : {},
-    privileged: sc['privileged'] === true,
+    name: c.name,
+    image: c.image,
+    pullPolicy: c.imagePullPolicy ?? defaultPullPolicy(c.image),
+    env: c.env ?? [],
+    envFrom: c.envFrom ?? [],
+    ports: (c.ports ?? []).map((p) => port(p, hostNetwork)),
+    volumeMounts: (c.volumeMounts ?? []).map((m) => {
+      const mount: VolumeMountSpec = { name: m.name, mountPath: m.mountPath, readOnly: m.readOnly === true };
+      if (m.subPath) mount.subPath = m.subPath;
+      return mount;
+    }),
+    limits: c.resources?.limits ?? {},
+    requests: c.resources?.requests ?? {},
+    privileged: c.securityContext?.privileged === true,
     raw: c,
   };
-  const command = strings(c['command']);
-  if (command && command.length > 0) out.command = command;
-  const args = strings(c['args']);
-  if (args && args.length > 0) out.args = args;
-  const workingDir = str(c, 'workingDir');
-  if (workingDir !== undefined) out.workingDir = workingDir;
+  if (c.command?.length) out.command = c.command;
+  if (c.args?.length) out.args = c.args;
+  if (c.workingDir) out.workingDir = c.workingDir;
   return out;
 }
 
 export type PodModelResult = { ok: true; pod: PodModel } | { ok: false; error: string };
 
-/** Reads a Pod; fails only when it cannot be identified (no uid or name). */
+/** Decodes a Pod of the desired document; fails when it is invalid or cannot be identified. */
 export function podModel(obj: KubeObject): PodModelResult {
-  const m = obj.metadata;
-  const uid = m.uid;
-  const name = m.name;
-  if (typeof uid !== 'string' || uid === '' || typeof name !== 'string' || name === '') {
-    return { ok: false, error: 'pod without metadata.uid or metadata.name' };
+  let pod: Pod;
+  try {
+    pod = decodePod(obj);
+  } catch (e) {
+    if (isDecodeError(e)) return { ok: false, error: e.message };
+    throw e;
   }
+  const { uid, name, namespace, labels, annotations, deletionTimestamp, deletionGracePeriodSeconds } = pod.metadata;
+  if (!uid || !name) return { ok: false, error: 'pod without metadata.uid or metadata.name' };
   // The uid names directories and containers: refuse anything that is not a plain token.
   if (!SAFE_UID_RE.test(uid)) return { ok: false, error: `pod uid ${JSON.stringify(uid)} is not [A-Za-z0-9_.-]` };
-  const spec = isRecord(obj['spec']) ? obj['spec'] : {};
-  const hostNetwork = spec['hostNetwork'] === true;
-  const rp = spec['restartPolicy'];
-  const grace = nonNegInt(spec['terminationGracePeriodSeconds']) ?? DEFAULT_GRACE_SECONDS;
-  const pod: PodModel = {
-    ref: { uid, namespace: typeof m.namespace === 'string' && m.namespace !== '' ? m.namespace : 'default', name },
-    labels: stringMap(m.labels),
-    annotations: stringMap(m.annotations),
-    nodeName: str(spec, 'nodeName') ?? '',
-    serviceAccountName: str(spec, 'serviceAccountName') ?? 'default',
+  const spec = pod.spec;
+  const hostNetwork = spec.hostNetwork === true;
+  const grace = spec.terminationGracePeriodSeconds ?? DEFAULT_GRACE_SECONDS;
+  const model: PodModel = {
+    ref: { uid, namespace: namespace || 'default', name },
+    labels: labels ?? {},
+    annotations: annotations ?? {},
+    nodeName: spec.nodeName ?? '',
+    serviceAccountName: spec.serviceAccountName || 'default',
     hostNetwork,
-    restartPolicy: rp === 'OnFailure' || rp === 'Never' ? rp : 'Always',
+    restartPolicy: spec.restartPolicy ?? 'Always',
     terminationGracePeriodSeconds: grace,
-    initContainers: records(spec['initContainers'])
-      .map((c) => container(c, hostNetwork))
-      .filter((c): c is ContainerModel => c !== undefined),
-    containers: records(spec['containers'])
-      .map((c) => container(c, hostNetwork))
-      .filter((c): c is ContainerModel => c !== undefined),
-    volumes: records(spec['volumes']),
-    imagePullSecrets: records(spec['imagePullSecrets'])
-      .map((s) => str(s, 'name'))
-      .filter((s): s is string => s !== undefined),
-    obj,
+    initContainers: (spec.initContainers ?? []).map((c) => container(c, hostNetwork)),
+    containers: spec.containers.map((c) => container(c, hostNetwork)),
+    volumes: spec.volumes ?? [],
+    imagePullSecrets: (spec.imagePullSecrets ?? []).flatMap((s) => (s.name ? [s.name] : [])),
+    obj: pod,
   };
-  if (typeof m.deletionTimestamp === 'string' && m.deletionTimestamp !== '') {
-    pod.deletion = { timestamp: m.deletionTimestamp, graceSeconds: nonNegInt(m.deletionGracePeriodSeconds) ?? grace };
-  }
-  return { ok: true, pod };
+  if (deletionTimestamp) model.deletion = { timestamp: deletionTimestamp, graceSeconds: deletionGracePeriodSeconds ?? grace };
+  return { ok: true, pod: model };
 }
 
 /** `name_namespace(uid)`, as the kubelet names a pod in messages. */

@@ -8,12 +8,9 @@ import type { Stats } from 'node:fs';
 import { dirname } from 'node:path';
 import { errnoCode } from '../../shared/util/guards.js';
 
-export const HOST_PATH_TYPES = ['', 'DirectoryOrCreate', 'Directory', 'FileOrCreate', 'File', 'Socket', 'CharDevice', 'BlockDevice'] as const;
-export type HostPathType = (typeof HOST_PATH_TYPES)[number];
+import type { HostPathType } from '../../shared/api/types/index.js';
 
-export function isHostPathType(v: unknown): v is HostPathType {
-  return typeof v === 'string' && (HOST_PATH_TYPES as readonly string[]).includes(v);
-}
+export type { HostPathType } from '../../shared/api/types/index.js';
 
 async function statOrUndefined(path: string): Promise<Stats | undefined> {
   try {

@@ -8,9 +8,9 @@ import { createHash } from 'node:crypto';
 import { join, posix } from 'node:path';
 import type { Mount } from '../engine/types.js';
 import { canonicalJson } from '../../shared/protocol/canonical-json.js';
-import { isRecord, type JsonObject } from '../../shared/util/guards.js';
+import type { ConfigMapVolumeSource, SecretVolumeSource, Volume } from '../../shared/api/types/index.js';
 import { checkProjectedPath, type ProjectedFile } from './atomic-writer.js';
-import { isHostPathType, type HostPathType } from './host-path.js';
+import type { HostPathType } from './host-path.js';
 
 /** ConfigMap / Secret data by namespace and name (the desired document's). */
 export interface VolumeSources {
@@ -53,38 +53,28 @@ export function podDir(podsDir: string, uid: string): string {
   return join(podsDir, uid);
 }
 
-function str(o: JsonObject, k: string): string | undefined {
-  const v = o[k];
-  return typeof v === 'string' && v !== '' ? v : undefined;
+type ProjectionSource = { kind: 'configMap'; src: ConfigMapVolumeSource } | { kind: 'secret'; src: SecretVolumeSource };
+
+function sourceName(p: ProjectionSource): string {
+  return p.kind === 'configMap' ? p.src.name : p.src.secretName;
 }
 
-function mode(v: unknown, fallback: number): number {
-  return typeof v === 'number' && Number.isInteger(v) && v >= 0 && v <= 0o777 ? v : fallback;
-}
-
-function project(
-  kind: 'configMap' | 'secret',
-  src: JsonObject,
-  obj: { data: ReadonlyMap<string, Buffer> } | undefined,
-): { files: ProjectedFile[] } | { error: string } {
-  const name = (kind === 'configMap' ? str(src, 'name') : str(src, 'secretName')) ?? '';
-  const optional = src['optional'] === true;
-  const defaultMode = mode(src['defaultMode'], DEFAULT_VOLUME_MODE);
+function project({ kind, src }: ProjectionSource, name: string, obj: { data: ReadonlyMap<string, Buffer> } | undefined): { files: ProjectedFile[] } | { error: string } {
+  const optional = src.optional === true;
+  const defaultMode = src.defaultMode ?? DEFAULT_VOLUME_MODE;
   if (!obj) {
     if (optional) return { files: [] };
     return { error: `${kind === 'configMap' ? 'configmap' : 'secret'} "${name}" not found` };
   }
-  const items = Array.isArray(src['items']) ? src['items'].filter(isRecord) : undefined;
   const files: ProjectedFile[] = [];
-  if (items && items.length > 0) {
-    for (const it of items) {
-      const key = str(it, 'key') ?? '';
-      const data = obj.data.get(key);
+  if (src.items && src.items.length > 0) {
+    for (const it of src.items) {
+      const data = obj.data.get(it.key);
       if (data === undefined) {
         if (optional) continue;
-        return { error: kind === 'configMap' ? `configmap references non-existent config key: ${key}` : `references non-existent secret key: ${key}` };
+        return { error: kind === 'configMap' ? `configmap references non-existent config key: ${it.key}` : `references non-existent secret key: ${it.key}` };
       }
-      files.push({ path: str(it, 'path') ?? key, data, mode: mode(it['mode'], defaultMode) });
+      files.push({ path: it.path || it.key, data, mode: it.mode ?? defaultMode });
     }
   } else {
     for (const [key, data] of obj.data) files.push({ path: key, data, mode: defaultMode });
@@ -117,7 +107,7 @@ export function planPodVolumes(
   podsDir: string,
   uid: string,
   namespace: string,
-  volumes: readonly JsonObject[],
+  volumes: readonly Volume[],
   sources: VolumeSources,
   subPaths: ReadonlyMap<string, string[]> = new Map(),
 ): PodVolumePlan {
@@ -126,24 +116,26 @@ export function planPodVolumes(
   const problems: VolumeProblem[] = [];
   const warnings: string[] = [];
   for (const v of volumes) {
-    const name = str(v, 'name');
-    if (name === undefined) continue;
+    const name = v.name;
     const subs = [...new Set(subPaths.get(name) ?? [])].sort();
-    if (isRecord(v['emptyDir'])) {
-      if (v['emptyDir']['medium'] === 'Memory') warnings.push(`volume "${name}": emptyDir medium Memory is not supported on this device; the volume is on disk`);
+    const projection: ProjectionSource | undefined = v.configMap
+      ? { kind: 'configMap', src: v.configMap }
+      : v.secret
+        ? { kind: 'secret', src: v.secret }
+        : undefined;
+    if (v.emptyDir) {
+      if (v.emptyDir.medium === 'Memory') warnings.push(`volume "${name}": emptyDir medium Memory is not supported on this device; the volume is on disk`);
       out.push({ name, kind: 'emptyDir', dir: join(base, KIND_DIR.emptyDir, name), subPaths: subs });
-    } else if (isRecord(v['hostPath'])) {
-      const path = str(v['hostPath'], 'path');
-      const type = v['hostPath']['type'] ?? '';
-      if (path === undefined || !path.startsWith('/')) problems.push({ volume: name, message: `hostPath path ${JSON.stringify(path ?? '')} is not absolute` });
-      else if (!isHostPathType(type)) problems.push({ volume: name, message: `hostPath type ${JSON.stringify(type)} is not supported` });
+    } else if (v.hostPath) {
+      const { path } = v.hostPath;
+      const type: HostPathType = v.hostPath.type ?? '';
+      if (!path.startsWith('/')) problems.push({ volume: name, message: `hostPath path ${JSON.stringify(path)} is not absolute` });
       else out.push({ name, kind: 'hostPath', path: posix.normalize(path), type, subPaths: subs });
-    } else if (isRecord(v['configMap']) || isRecord(v['secret'])) {
-      const kind = isRecord(v['configMap']) ? 'configMap' : 'secret';
-      const src = (kind === 'configMap' ? v['configMap'] : v['secret']) as JsonObject;
-      const objName = (kind === 'configMap' ? str(src, 'name') : str(src, 'secretName')) ?? '';
+    } else if (projection) {
+      const { kind } = projection;
+      const objName = sourceName(projection);
       const obj = kind === 'configMap' ? sources.configMap(namespace, objName) : sources.secret(namespace, objName);
-      const p = project(kind, src, obj);
+      const p = project(projection, objName, obj);
       if ('error' in p) problems.push({ volume: name, message: p.error });
       else out.push({ name, kind, dir: join(base, KIND_DIR[kind], name), files: p.files });
     } else {

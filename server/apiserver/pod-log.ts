@@ -12,8 +12,7 @@
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { ApiError } from '../../shared/api/errors.js';
-import type { KubeObject } from '../../shared/api/meta.js';
-import { isRecord } from '../../shared/util/guards.js';
+import { fromStore, type Pod } from '../../shared/api/types/index.js';
 import type { Logger } from '../../shared/util/logger.js';
 import type { ResourcePath } from './request-path.js';
 import type { ResourceService } from './resource-service.js';
@@ -111,18 +110,11 @@ export function parsePodLogOptions(params: URLSearchParams): PodLogOptions {
   return out;
 }
 
-function containerNames(spec: Record<string, unknown>, list: string): string[] {
-  const items = spec[list];
-  if (!Array.isArray(items)) return [];
-  return items.flatMap((c: unknown) => (isRecord(c) && typeof c['name'] === 'string' ? [c['name']] : []));
-}
-
 /** Kubernetes' choice of container: the one asked for (it must exist), else the only one. */
-export function chooseContainer(pod: KubeObject, asked: string | undefined): string {
+export function chooseContainer(pod: Pod, asked: string | undefined): string {
   const name = pod.metadata.name ?? '';
-  const spec = isRecord(pod['spec']) ? pod['spec'] : {};
-  const containers = containerNames(spec, 'containers');
-  const init = containerNames(spec, 'initContainers');
+  const containers = pod.spec.containers.map((c) => c.name);
+  const init = (pod.spec.initContainers ?? []).map((c) => c.name);
   if (asked !== undefined) {
     if (!containers.includes(asked) && !init.includes(asked)) throw ApiError.badRequest(`container ${asked} is not valid for pod ${name}`);
     return asked;
@@ -136,10 +128,9 @@ export function chooseContainer(pod: KubeObject, asked: string | undefined): str
 }
 
 /** The pod's node, or the 400 Kubernetes gives for an unscheduled pod. */
-export function boundNode(pod: KubeObject): string {
-  const spec = isRecord(pod['spec']) ? pod['spec'] : {};
-  const node = spec['nodeName'];
-  if (typeof node !== 'string' || node === '') throw ApiError.badRequest(`pod ${pod.metadata.name ?? ''} does not have a host assigned`);
+export function boundNode(pod: Pod): string {
+  const node = pod.spec.nodeName;
+  if (!node) throw ApiError.badRequest(`pod ${pod.metadata.name ?? ''} does not have a host assigned`);
   return node;
 }
 
@@ -167,7 +158,7 @@ export function markerLine(what: string): string {
 export async function servePodLog(req: IncomingMessage, res: ServerResponse, path: ResourcePath, params: URLSearchParams, deps: PodLogDeps): Promise<void> {
   if ((req.method ?? 'GET') !== 'GET') throw new ApiError(405, 'MethodNotAllowed', `method ${req.method ?? ''} is not supported on pods/log`);
   const opts = parsePodLogOptions(params);
-  const pod = await deps.service.get(path);
+  const pod = fromStore('Pod', await deps.service.get(path));
   const container = chooseContainer(pod, opts.container);
   const node = boundNode(pod);
   const source = deps.logs;

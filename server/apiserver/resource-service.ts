@@ -2,12 +2,12 @@
  * The semantics of every verb on every served kind: validation, defaulting, metadata rules,
  * optimistic concurrency, patches and server-side apply. HTTP-free, so it is testable directly.
  */
-import { applyDefaults } from '../../shared/api/defaults.js';
 import { ApiError } from '../../shared/api/errors.js';
 import { IGNORE_FIELDS, type FieldValidator } from '../../shared/api/schema/index.js';
 import { apiVersionOf, resourceName, SERVED_KINDS, type KindInfo } from '../../shared/api/kinds.js';
 import type { KubeList, KubeObject } from '../../shared/api/meta.js';
-import { validateObject, validateUpdate } from '../../shared/api/validation/index.js';
+import { decodeServed } from '../../shared/api/types/index.js';
+import { validateUpdate } from '../../shared/api/validation/index.js';
 import { applyJsonPatch, jsonMergePatch, serverSideApply, strategicMergePatch } from '../../shared/patch/index.js';
 import { rfc3339, type Clock } from '../../shared/util/clock.js';
 import { isRecord } from '../../shared/util/guards.js';
@@ -96,7 +96,7 @@ export class ResourceService {
     const obj = admitOnCreate(decoded);
     initMetadata(obj, info, path.namespace, rfc3339(this.clock.now()));
     if (STATUS_RESET_ON_CREATE.has(info.kind)) delete obj['status'];
-    this.validateAndDefault(obj, info);
+    decodeServed(obj, info);
     if (info.namespaced) await this.requireNamespace(path.namespace ?? '');
     const tracked = manager && !obj.metadata.managedFields ? trackUpdate(undefined, obj, manager, rfc3339(this.clock.now())) : obj;
     if (dryRun) return tracked;
@@ -203,7 +203,7 @@ export class ResourceService {
         }
         carryMetadata(current, next, info);
         carryDeletionGracePeriod(current, next);
-        this.validateAndDefault(next, info);
+        decodeServed(next, info);
         if (manager) next = trackUpdate(current, next, manager, rfc3339(this.clock.now()), path.subresource);
         const errors = validateUpdate(current, next, info);
         if (errors.length > 0) throw ApiError.invalid(info.kind, name, errors);
@@ -217,11 +217,6 @@ export class ResourceService {
       .then((stored) => (result && dryRun ? result : stored));
   }
 
-  private validateAndDefault(obj: KubeObject, info: KindInfo): void {
-    const before = validateObject(obj, info);
-    if (before.length > 0) throw ApiError.invalid(info.kind, obj.metadata.name ?? '', before);
-    applyDefaults(obj);
-  }
 
   private async requireNamespace(namespace: string): Promise<void> {
     const ns = await this.store.get(resourceName(kindInfo('Namespace')), undefined, namespace);

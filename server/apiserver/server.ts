@@ -5,7 +5,7 @@ import { ApiError, isApiError } from '../../shared/api/errors.js';
 import type { KindInfo } from '../../shared/api/kinds.js';
 import type { KubeObject } from '../../shared/api/meta.js';
 import { FieldValidator, IGNORE_FIELDS, parseFieldValidation } from '../../shared/api/schema/index.js';
-import { toTable } from '../../shared/api/table.js';
+import { toTable, type Table } from '../../shared/api/table.js';
 import type { Clock } from '../../shared/util/clock.js';
 import { errorMessage, isRecord } from '../../shared/util/guards.js';
 import type { Logger } from '../../shared/util/logger.js';
@@ -80,9 +80,9 @@ export function createApiServer(deps: ApiServerDeps): Server {
   const authorized = makeTokenCheck(deps.adminToken);
   const log = deps.logger.child({ component: 'apiserver' });
 
-  const render = (req: IncomingMessage, params: URLSearchParams, info: KindInfo, objs: KubeObject[], rv: string): unknown => {
+  const render = (req: IncomingMessage, params: URLSearchParams, info: KindInfo, objs: KubeObject[], metadata: Table['metadata']): Table => {
     const table = toTable(info, objs, { now: deps.clock.now(), includeObject: includeObject(params) });
-    table.metadata = { resourceVersion: rv };
+    table.metadata = metadata;
     return table;
   };
 
@@ -107,23 +107,21 @@ export function createApiServer(deps: ApiServerDeps): Server {
       const opts = parseListOptions(params, info, path.namespace);
       if (params.get('watch') === 'true' || params.get('watch') === '1') {
         const toWire = table
-          ? (o: KubeObject): unknown => render(req, params, info, [o], o.metadata.resourceVersion ?? '')
+          ? (o: KubeObject): unknown => render(req, params, info, [o], { resourceVersion: o.metadata.resourceVersion ?? '' })
           : (o: KubeObject): unknown => o;
         await serveWatch(res, deps, path, opts, deps.watch, toWire);
         return;
       }
       const list = await service.list(path, opts);
       if (table) {
-        const t = render(req, params, info, list.items, list.metadata.resourceVersion) as { metadata: Record<string, unknown> };
-        t.metadata = list.metadata as unknown as Record<string, unknown>;
-        sendObject(req, res, 200, t);
+        sendObject(req, res, 200, render(req, params, info, list.items, list.metadata));
       } else sendObject(req, res, 200, list);
       return;
     }
     switch (method) {
       case 'GET': {
         const obj = await service.get(path);
-        sendObject(req, res, 200, table ? render(req, params, info, [obj], obj.metadata.resourceVersion ?? '') : obj);
+        sendObject(req, res, 200, table ? render(req, params, info, [obj], { resourceVersion: obj.metadata.resourceVersion ?? '' }) : obj);
         return;
       }
       case 'POST':

@@ -18,6 +18,7 @@ import {
   type StatusMessage,
 } from '../../shared/protocol/index.js';
 import { rfc3339, type Clock } from '../../shared/util/clock.js';
+import { fromStore } from '../../shared/api/types/index.js';
 import { errorMessage } from '../../shared/util/guards.js';
 import type { Logger } from '../../shared/util/logger.js';
 import type { InternalClient } from '../apiserver/internal-client.js';
@@ -183,7 +184,7 @@ export class AgentIntake {
     }
     const meta = mergedMetadata(current, report);
     const relabelled = await client.patch('Node', undefined, node, 'merge', { metadata: meta });
-    await client.updateStatus('Node', { ...relabelled, status: nodeStatusFromReport(relabelled, report, now) });
+    await client.updateStatus('Node', { ...relabelled, status: nodeStatusFromReport(fromStore('Node', relabelled), report, now) });
     this.knownHash.set(node, report.hash);
   }
 
@@ -195,9 +196,9 @@ export class AgentIntake {
         this.deps.events.record({ kind: 'Node', name: node }, e.type, e.reason, e.message);
         continue;
       }
-      const pod = kind === 'Pod' && namespace ? await this.deps.client.get('Pod', namespace, name) : undefined;
-      const spec = pod?.['spec'];
-      const boundHere = typeof spec === 'object' && spec !== null && 'nodeName' in spec && spec.nodeName === node;
+      const stored = kind === 'Pod' && namespace ? await this.deps.client.get('Pod', namespace, name) : undefined;
+      const pod = stored && fromStore('Pod', stored);
+      const boundHere = pod?.spec.nodeName === node;
       if (!pod || !boundHere || (uid !== undefined && uid !== pod.metadata.uid)) {
         this.log.warn('agent event refused', { node, kind, namespace, name, reason: e.reason });
         continue;

@@ -6,6 +6,7 @@
  * the device's (a Pi has no RTC); container state times are Docker's and pass through.
  */
 import type { KubeObject } from '../../shared/api/meta.js';
+import { fromStore, type PodStatus } from '../../shared/api/types/index.js';
 import { jsonEqual } from '../../shared/api/validation/equal.js';
 import { isDNS1123Label } from '../../shared/api/validation/names.js';
 import { POD_PHASES } from '../../shared/api/validation/pod.js';
@@ -174,27 +175,17 @@ export function checkReportedPodStatus(raw: unknown): StatusCheck {
   }
 }
 
-function conditionTimes(status: JsonObject | undefined): Map<string, { status: unknown; lastTransitionTime: unknown }> {
-  const out = new Map<string, { status: unknown; lastTransitionTime: unknown }>();
-  const conds = status?.['conditions'];
-  if (!Array.isArray(conds)) return out;
-  for (const c of conds) {
-    if (isRecord(c) && typeof c['type'] === 'string') out.set(c['type'], { status: c['status'], lastTransitionTime: c['lastTransitionTime'] });
-  }
-  return out;
-}
-
 /**
  * The stored status after a (checked) report at hub time `now`: device-owned fields replaced,
  * the others kept; a condition's lastTransitionTime moves only when its status changes;
  * startTime is set once, when the hub first hears one.
  */
-export function mergePodStatus(current: JsonObject | undefined, reported: JsonObject, now: string): JsonObject {
+export function mergePodStatus(current: PodStatus | undefined, reported: JsonObject, now: string): JsonObject {
   const next: JsonObject = { ...(current ?? {}) };
   for (const k of DEVICE_STATUS_FIELDS) delete next[k];
   Object.assign(next, reported);
   if (Array.isArray(reported['conditions'])) {
-    const before = conditionTimes(current);
+    const before = new Map((current?.conditions ?? []).map((c) => [c.type, c]));
     next['conditions'] = reported['conditions'].map((c: unknown) => {
       if (!isRecord(c)) return c;
       const prev = before.get(String(c['type']));
@@ -202,8 +193,8 @@ export function mergePodStatus(current: JsonObject | undefined, reported: JsonOb
       return { ...c, lastTransitionTime: kept };
     });
   }
-  const started = current?.['startTime'];
-  if (typeof started === 'string') next['startTime'] = started;
+  const started = current?.startTime;
+  if (started !== undefined) next['startTime'] = started;
   else if (reported['startTime'] !== undefined) next['startTime'] = now;
   return next;
 }
@@ -229,8 +220,9 @@ function podRef(r: PodStatusReport): string {
  * Decides one pod report from `node` against the stored pod (undefined: not found), at hub
  * time `now`. A node may report only on pods bound to it, by their current uid.
  */
-export function decidePodReport(node: string, report: PodStatusReport, pod: KubeObject | undefined, now: string): PodReportDecision {
+export function decidePodReport(node: string, report: PodStatusReport, stored: KubeObject | undefined, now: string): PodReportDecision {
   const ref = podRef(report);
+  const pod = stored && fromStore('Pod', stored);
   if (!pod) {
     return report.deleted ? { action: 'ignore', why: `pod ${ref} is already gone` } : { action: 'reject', why: `pod ${ref} does not exist` };
   }
@@ -239,8 +231,7 @@ export function decidePodReport(node: string, report: PodStatusReport, pod: Kube
     if (report.deleted) return { action: 'ignore', why: `pod ${ref} with uid ${report.uid} is already gone (the stored one is another pod of that name)` };
     return { action: 'reject', why: `pod ${ref} has uid ${uid}, not ${report.uid}: the report is about another pod of that name` };
   }
-  const spec = isRecord(pod['spec']) ? pod['spec'] : {};
-  const boundTo = typeof spec['nodeName'] === 'string' ? spec['nodeName'] : '';
+  const boundTo = pod.spec.nodeName ?? '';
   if (boundTo !== node) {
     const where = boundTo === '' ? 'is not bound to any node' : `is bound to node ${boundTo}`;
     return { action: 'reject', why: `pod ${ref} ${where}, not to ${node}` };
@@ -251,10 +242,10 @@ export function decidePodReport(node: string, report: PodStatusReport, pod: Kube
   }
   const checked = checkReportedPodStatus(report.status);
   if (!checked.ok) return { action: 'reject', why: `malformed status of pod ${ref}: ${checked.message}` };
-  const current = isRecord(pod['status']) ? pod['status'] : undefined;
-  const from = current?.['phase'];
+  const current = pod.status;
+  const from = current?.phase;
   const to = checked.status['phase'];
-  if (typeof from === 'string' && TERMINAL_PHASES.includes(from) && !TERMINAL_PHASES.includes(String(to))) {
+  if (from !== undefined && TERMINAL_PHASES.includes(from) && !TERMINAL_PHASES.includes(String(to))) {
     return { action: 'reject', why: `pod ${ref} is ${from}: its phase may not go back to ${String(to)}` };
   }
   const next = mergePodStatus(current, checked.status, now);

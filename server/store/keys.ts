@@ -1,5 +1,6 @@
 /** How objects are addressed and which scalar columns the store indexes. */
 import type { KubeObject } from '../../shared/api/meta.js';
+import { fromStore } from '../../shared/api/types/index.js';
 
 /** `namespace/name` for namespaced objects, `name` for cluster-scoped ones. Sorts like etcd keys. */
 export function objectKey(namespace: string | undefined, name: string): string {
@@ -20,19 +21,13 @@ export interface IndexedColumns {
 
 export const INDEXED_FIELDS: readonly (keyof IndexedColumns)[] = ['ns', 'nodeName', 'ownerUid', 'involvedUid'];
 
-function str(v: unknown): string {
-  return typeof v === 'string' ? v : '';
-}
-
 export function indexedColumns(obj: KubeObject): IndexedColumns {
-  const spec = obj['spec'];
-  const involved = obj['involvedObject'];
   const controller = obj.metadata.ownerReferences?.find((r) => r.controller === true);
   return {
     ns: obj.metadata.namespace ?? '',
     name: obj.metadata.name ?? '',
-    nodeName: typeof spec === 'object' && spec !== null && 'nodeName' in spec ? str(spec.nodeName) : '',
+    nodeName: obj.kind === 'Pod' ? (fromStore('Pod', obj).spec.nodeName ?? '') : '',
     ownerUid: controller?.uid ?? '',
-    involvedUid: typeof involved === 'object' && involved !== null && 'uid' in involved ? str(involved.uid) : '',
+    involvedUid: obj.kind === 'Event' ? (fromStore('Event', obj).involvedObject.uid ?? '') : '',
   };
 }

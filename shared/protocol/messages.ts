@@ -4,6 +4,7 @@
  * carried through, except `PodStatusReport.status`, which stays an opaque object for the hub's
  * own Pod status validation.
  */
+import type { NodeAddress, NodeSystemInfo } from '../api/types/node.js';
 import type { JsonObject } from '../util/guards.js';
 
 export const PROTOCOL_VERSION = 1;
@@ -29,24 +30,8 @@ export interface NodeCondition {
   lastTransitionTime?: string;
 }
 
-export interface NodeAddress {
-  type: string;
-  address: string;
-}
-
-/** Kubernetes' NodeSystemInfo; fields the agent cannot tell are left out. */
-export interface NodeSystemInfo {
-  machineID?: string;
-  systemUUID?: string;
-  bootID?: string;
-  kernelVersion?: string;
-  osImage?: string;
-  containerRuntimeVersion?: string;
-  kubeletVersion?: string;
-  kubeProxyVersion?: string;
-  operatingSystem?: string;
-  architecture?: string;
-}
+/** Kubernetes' NodeAddress and NodeSystemInfo (fields the agent cannot tell are left out). */
+export type { NodeAddress, NodeSystemInfo } from '../api/types/node.js';
 
 export const NODE_SYSTEM_INFO_FIELDS = [
   'machineID',

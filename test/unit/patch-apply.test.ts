@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { ApiError } from '../../shared/api/errors.js';
 import type { KubeObject, ManagedFieldsEntry } from '../../shared/api/meta.js';
+import { fromStore, type Container, type Pod } from '../../shared/api/types/index.js';
 import { fieldSetOf, recordUpdate, serverSideApply, type ServerSideApplyOptions } from '../../shared/patch/index.js';
 
 const T0 = '2024-05-01T10:00:00Z';
@@ -12,8 +13,8 @@ function opts(manager: string, now: string, extra: Partial<ServerSideApplyOption
 }
 
 /** A Pod configuration as a user's manifest holds it. */
-function podConfig(edit: (p: PodShape) => void = () => undefined): KubeObject {
-  const p: PodShape = {
+function podConfig(edit: (p: Pod) => void = () => undefined): Pod {
+  const p: Pod = {
     apiVersion: 'v1',
     kind: 'Pod',
     metadata: { name: 'web', namespace: 'default', labels: { app: 'web', tier: 'fe' } },
@@ -32,25 +33,15 @@ function podConfig(edit: (p: PodShape) => void = () => undefined): KubeObject {
     },
   };
   edit(p);
-  return p as unknown as KubeObject;
+  return p;
 }
 
-interface PodShape {
-  apiVersion: string;
-  kind: string;
-  metadata: { name: string; namespace?: string; labels?: Record<string, string>; annotations?: Record<string, string> };
-  spec: { containers: { name: string; image?: string; env?: { name: string; value?: string }[]; ports?: Record<string, unknown>[] }[]; tolerations?: Record<string, unknown>[]; nodeSelector?: Record<string, string> };
-  status?: Record<string, unknown>;
+function shape(o: KubeObject): Pod {
+  return fromStore('Pod', o);
 }
-
-function shape(o: KubeObject): PodShape {
-  return o as unknown as PodShape;
-}
-
-type Container = PodShape['spec']['containers'][number];
 
 /** Container `i` of a fixture being edited. */
-function ctr(p: PodShape, i = 0): Container {
+function ctr(p: Pod, i = 0): Container {
   const c = p.spec.containers[i];
   assert.ok(c, `container ${i}`);
   return c;
@@ -297,7 +288,7 @@ describe('serverSideApply', () => {
     assert.deepEqual(container(out).ports, [{ containerPort: 53, protocol: 'TCP' }]);
   });
 
-  const badConfigs: [string, (p: PodShape) => void, string][] = [
+  const badConfigs: [string, (p: Pod) => void, string][] = [
     ['managedFields in the configuration', (p) => Object.assign(p.metadata, { managedFields: [{ manager: 'x' }] }), 'metadata.managedFields'],
     ['a container without its name', (p) => p.spec.containers.push({ image: 'x' } as never), 'spec.containers[1]'],
     ['two env vars with the same name', (p) => ctr(p).env?.push({ name: 'A' }), 'spec.containers[0].env'],
@@ -324,7 +315,8 @@ describe('fieldSetOf', () => {
   it('is the FieldsV1 an applier of the object would own', () => {
     const obj = podConfig((p) => {
       Object.assign(p.metadata, { uid: 'u', resourceVersion: '1', finalizers: ['x/y'] });
-      p.spec = { containers: [{ name: 'a', ports: [{ containerPort: 80, protocol: 'UDP' }] }] };
+      // An apply configuration may leave out fields a valid Pod has (the image here).
+      Object.assign(p, { spec: { containers: [{ name: 'a', ports: [{ containerPort: 80, protocol: 'UDP' }] }] } });
       p.status = { phase: 'Running' };
     });
     assert.deepEqual(fieldSetOf(obj, 'Pod'), {

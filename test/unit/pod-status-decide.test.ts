@@ -1,6 +1,7 @@
 /** The hub's decisions on a device's pod reports: status shape, NodeRestriction, merge, deletion. */
 import assert from 'node:assert/strict';
 import type { KubeObject } from '../../shared/api/meta.js';
+import type { PodStatus } from '../../shared/api/types/index.js';
 import type { PodStatusReport } from '../../shared/protocol/index.js';
 import type { JsonObject } from '../../shared/util/guards.js';
 import { checkReportedPodStatus, decidePodReport, mergePodStatus } from '../../server/link/pod-status.js';
@@ -124,12 +125,12 @@ describe('pod status: the shape a device must report', () => {
 
 describe('pod status: merged into the stored status with the hub\'s times', () => {
   it('keeps hub-owned fields, replaces device-owned ones, removes what the device no longer reports', () => {
-    const current = { phase: 'Running', qosClass: 'BestEffort', podIP: '10.0.0.9', message: 'old' };
+    const current: PodStatus = { phase: 'Running', qosClass: 'BestEffort', podIP: '10.0.0.9', message: 'old' };
     const next = mergePodStatus(current, { phase: 'Running', hostIP: '192.168.1.20' }, NOW);
     assert.deepEqual(next, { phase: 'Running', qosClass: 'BestEffort', hostIP: '192.168.1.20' });
   });
 
-  const transitions: [string, JsonObject | undefined, string, string][] = [
+  const transitions: [string, PodStatus | undefined, string, string][] = [
     ['a new condition gets now', undefined, 'True', NOW],
     ['an unchanged condition keeps its time', { conditions: [{ type: 'Ready', status: 'True', lastTransitionTime: EARLIER }] }, 'True', EARLIER],
     ['a changed condition gets now', { conditions: [{ type: 'Ready', status: 'False', lastTransitionTime: EARLIER }] }, 'True', NOW],

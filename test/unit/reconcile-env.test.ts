@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { configObjects } from '../../agent/reconcile/config-objects.js';
-import { expand, expandArgs, resolveEnv, type NodeFacts } from '../../agent/reconcile/env.js';
+import { expand, expandArgs, fieldRefValue, resolveEnv, type NodeFacts } from '../../agent/reconcile/env.js';
 import { podModel, type PodModel } from '../../agent/reconcile/pod-model.js';
 import type { KubeObject } from '../../shared/api/meta.js';
 import type { JsonObject } from '../../shared/util/guards.js';
@@ -9,7 +9,7 @@ const NODE: NodeFacts = { hostIP: '10.0.0.7', cpuCores: 4, memoryBytes: 8 * 2 **
 
 const OBJECTS = configObjects({
   configMaps: [
-    { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'cfg', namespace: 'shop' }, data: { LEVEL: 'debug', 'bad=name': 'x', mode: 'fast' } },
+    { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'cfg', namespace: 'shop' }, data: { LEVEL: 'debug', mode: 'fast' } },
     { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'cfg', namespace: 'other' }, data: { LEVEL: 'wrong namespace' } },
   ],
   secrets: [{ apiVersion: 'v1', kind: 'Secret', metadata: { name: 'db', namespace: 'shop' }, type: 'Opaque', data: { password: Buffer.from('s3cr3t').toString('base64') } }],
@@ -47,7 +47,7 @@ const ROWS: Row[] = [
   { name: 'later names win', container: { env: [{ name: 'A', value: '1' }, { name: 'A', value: '2' }] }, want: { A: '2' } },
   { name: '$(VAR) expands earlier variables; undefined stay; $$ escapes', container: { env: [{ name: 'A', value: 'x' }, { name: 'B', value: '$(A)-$(NOPE)-$$(A)' }] }, want: { A: 'x', B: 'x-$(NOPE)-$(A)' } },
   {
-    name: 'envFrom a ConfigMap (invalid names skipped) and a Secret with a prefix',
+    name: 'envFrom a ConfigMap and a Secret with a prefix',
     container: { envFrom: [{ configMapRef: { name: 'cfg' } }, { prefix: 'DB_', secretRef: { name: 'db' } }] },
     want: { LEVEL: 'debug', mode: 'fast', DB_password: 's3cr3t' },
   },
@@ -114,13 +114,24 @@ const ROWS: Row[] = [
     container: { env: [{ name: 'CPU', valueFrom: { resourceFieldRef: { resource: 'limits.cpu' } } }, { name: 'MEM', valueFrom: { resourceFieldRef: { resource: 'limits.memory', divisor: '1Gi' } } }] },
     want: { CPU: '4', MEM: '8' },
   },
-  { name: 'an unsupported fieldRef path', container: { env: [{ name: 'X', valueFrom: { fieldRef: { fieldPath: 'spec.bogus' } } }] }, want: 'unsupported fieldRef path "spec.bogus"' },
 ];
 
 describe('reconcile env resolution (table)', () => {
   for (const row of ROWS) {
     it(row.name, () => assert.deepEqual(env(row.container, row.extra), row.want));
   }
+
+  it('a pod with an unsupported fieldRef path is refused, naming the field', () => {
+    const r = podModel({
+      apiVersion: 'v1',
+      kind: 'Pod',
+      metadata: { name: 'cart', namespace: 'shop', uid: 'u-1' },
+      spec: { containers: [{ name: 'app', image: 'img', env: [{ name: 'X', valueFrom: { fieldRef: { fieldPath: 'spec.bogus' } } }] }] },
+    });
+    assert.ok(!r.ok);
+    assert.match(r.error, /spec\.containers\[0\]\.env\[0\]\.valueFrom\.fieldRef\.fieldPath: Unsupported value: "spec\.bogus"/);
+    assert.throws(() => fieldRefValue(pod({}), 'spec.bogus', NODE), /unsupported fieldRef path "spec\.bogus"/);
+  });
 
   it('ConfigMaps of another namespace are not visible', () => {
     assert.equal(configObjects({ configMaps: [], secrets: [] }).configMap('shop', 'cfg'), undefined);

@@ -19,7 +19,7 @@ const CTX: BuildContext = {
 };
 
 function model(resources: JsonObject) {
-  const r = podModel({ apiVersion: 'v1', kind: 'Pod', metadata: { name: 'p', uid: 'u' }, spec: { containers: [{ name: 'c', image: 'i', resources }] } });
+  const r = podModel({ apiVersion: 'v1', kind: 'Pod', metadata: { name: 'p', namespace: 'default', uid: 'u' }, spec: { containers: [{ name: 'c', image: 'i', resources }] } });
   assert.ok(r.ok);
   const c = r.pod.containers[0];
   assert.ok(c);
@@ -174,7 +174,7 @@ describe('reconcile container specs and hashes', () => {
   });
 
   it('a pod without a usable uid is skipped, never run', () => {
-    const d = buildDesired({ node: 'n', seq: 1, issuedAt: '', pods: [{ ...pod({}), metadata: { name: 'x', uid: '../etc' } }], configMaps: [], secrets: [] }, CTX);
+    const d = buildDesired({ node: 'n', seq: 1, issuedAt: '', pods: [{ ...pod({}), metadata: { name: 'x', namespace: 'shop', uid: '../etc' } }], configMaps: [], secrets: [] }, CTX);
     assert.equal(d.pods.length, 0);
     assert.match(d.skipped[0]?.error ?? '', /uid/);
   });

@@ -18,6 +18,7 @@ import { validateConfigMap } from './configmap.js';
 import { validateSecret } from './secret.js';
 import { validateEvent } from './event.js';
 import { validateControllerRevision } from './controllerrevision.js';
+import { shapeErrors } from '../schema/shape.js';
 
 export { validateUpdate } from './update.js';
 export * from './names.js';
@@ -50,5 +51,8 @@ export function validateObject(obj: unknown, info: KindInfo): FieldError[] {
   validateObjectMeta(obj['metadata'], 'metadata', { namespaced: info.namespaced, nameCheck }, errs);
 
   KIND_VALIDATORS[info.kind]?.(r);
+  // The JSON types of the fields no rule above reads, so that a valid object matches its type.
+  const reported = new Set(errs.map((e) => e.field));
+  for (const e of shapeErrors(obj, info.kind)) if (!reported.has(e.field)) errs.push(e);
   return errs;
 }
