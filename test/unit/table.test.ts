@@ -1,16 +1,11 @@
 import assert from 'node:assert/strict';
 import { kindByName, type KindInfo } from '../../shared/api/kinds.js';
 import type { KubeObject } from '../../shared/api/meta.js';
-import {
-  formatAge,
-  formatLabelSelector,
-  humanDuration,
-  isTable,
-  podSummary,
-  renderTable,
-  toTable,
-  type Table,
-} from '../../shared/api/table.js';
+import { podSummary } from '../../server/apiserver/table/pod-summary.js';
+import { toTable } from '../../server/apiserver/table/printers.js';
+import { renderTable } from '../../server/flotctl/table-render.js';
+import { formatAge, formatLabelSelector, humanDuration } from '../../shared/api/print-format.js';
+import { isTable, type Table } from '../../shared/api/table.js';
 
 const NOW = new Date('2024-05-01T12:00:00Z');
 
