@@ -12,7 +12,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { AgentStartupError, startAgent, type RunningAgent } from '../../agent/agent.js';
-import { loadHostFixture, recordedHostProbe } from '../../agent/conditions/index.js';
+import { loadHostFixture, recordedHostProbe } from '../support/recorded-host.js';
 import type { AgentConfig } from '../../agent/config.js';
 import { HUB_FILE, IDENTITY_FILE, loadHubKey, loadIdentity } from '../../agent/identity/index.js';
 import { enroll, mqttJsConnector, type EnrollInput } from '../../agent/link/index.js';

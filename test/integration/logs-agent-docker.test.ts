@@ -11,7 +11,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { startAgent, type RunningAgent } from '../../agent/agent.js';
-import { loadHostFixture, recordedHostProbe } from '../../agent/conditions/index.js';
+import { loadHostFixture, recordedHostProbe } from '../support/recorded-host.js';
 import type { AgentConfig } from '../../agent/config.js';
 import type { ContainerEngine } from '../../agent/engine/types.js';
 import { mqttJsConnector } from '../../agent/link/index.js';
