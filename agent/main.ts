@@ -14,7 +14,7 @@ import { loadIdentity } from './identity/files.js';
 import { createMqttJsConnector } from './link/index.js';
 import { createProbeManager } from './probes/index.js';
 import { readNodeFacts, reconcilerConfig, startReconciler } from './reconcile/index.js';
-import { dockerSocketProbe } from './status/index.js';
+import { engineRuntimeProbe } from './status/index.js';
 import { systemClock, type Clock } from '../shared/util/clock.js';
 import { errorMessage } from '../shared/util/guards.js';
 import { createJsonLogger } from '../shared/util/logger.js';
@@ -92,7 +92,7 @@ async function main(): Promise<void> {
         clock,
         logger,
         hostProbe,
-        runtime: dockerSocketProbe(cfg.dockerSocket),
+        runtime: engineRuntimeProbe(engine),
         engine,
         startWorkloads: async (ctx) => {
           const reconciler = startReconciler({
