@@ -14,7 +14,7 @@ export async function listManaged(c: DockerClient, inspectConcurrency: number): 
   // The server-side filter already did it; checked again so nothing else can ever slip in.
   const ours = (l: Record<string, string> | undefined): boolean =>
     l?.[LABELS.managed] === 'true' && (c.owner === undefined || l[LABELS.owner] === c.owner);
-  const ids = list.filter((c) => ours(c.Labels)).map((c) => c.Id);
+  const ids = list.filter((summary) => ours(summary.Labels)).map((summary) => summary.Id);
   const observed = await mapLimit(ids, inspectConcurrency, (id) => inspectManaged(c, id));
   return observed
     .filter((o): o is ObservedContainer => o !== undefined)

@@ -74,7 +74,7 @@ export async function exec(c: DockerClient, id: string, cmd: string[], timeoutMs
           s.destroy();
           return;
         }
-        s.on('data', (c: Buffer | string) => collect(toBuffer(c)));
+        s.on('data', (chunk: Buffer | string) => collect(toBuffer(chunk)));
         s.on('end', () => resolve('done'));
         s.on('close', () => resolve('done'));
         s.on('error', (e) => {
