@@ -14,7 +14,7 @@ export interface HostRoots {
 
 export async function runtimeInfo(c: DockerClient, roots: HostRoots): Promise<RuntimeInfo> {
   const [version, raw, cpuinfo, procCgroups] = await Promise.all([
-    c.call<unknown>('GET /version', () => c.docker.version()),
+    c.call('GET /version', (signal) => versionBody(c, signal)),
     c.call<unknown>('GET /info', () => c.docker.info() as Promise<unknown>),
     readOptional(join(roots.procRoot, 'cpuinfo')),
     readOptional(join(roots.procRoot, 'cgroups')),
@@ -52,18 +52,17 @@ export async function runtimeInfo(c: DockerClient, roots: HostRoots): Promise<Ru
 
 /** GET /version within `timeoutMs`: the engine's version; throws an EngineError when it does not answer. */
 export async function runtimeVersion(c: DockerClient, timeoutMs: number): Promise<string> {
-  // Through the modem: dockerode's version() sends an abort signal but its typings take none.
-  const body = await c.call(
-    'GET /version',
-    (signal) =>
-      new Promise<unknown>((resolve, reject) => {
-        c.docker.modem.dial({ path: '/version', method: 'GET', abortSignal: signal, statusCodes: { 200: true, 500: 'server error' } }, (err, data) =>
-          err ? reject(err) : resolve(data),
-        );
-      }),
-    timeoutMs,
-  );
+  const body = await c.call('GET /version', (signal) => versionBody(c, signal), timeoutMs);
   return isRecord(body) && typeof body.Version === 'string' ? body.Version : '';
+}
+
+/** GET /version through the modem: dockerode's version() sends an abort signal, but its typings take none. */
+function versionBody(c: DockerClient, signal: AbortSignal): Promise<unknown> {
+  return new Promise<unknown>((resolve, reject) => {
+    c.docker.modem.dial({ path: '/version', method: 'GET', abortSignal: signal, statusCodes: { 200: true, 500: 'server error' } }, (err, data) =>
+      err ? reject(err) : resolve(data),
+    );
+  });
 }
 
 async function readOptional(path: string): Promise<string | undefined> {
