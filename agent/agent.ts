@@ -6,7 +6,7 @@
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { conditionsConfig, goArch, NodeStatusCollector, type HostProbe, type StaticHostInfo } from './conditions/index.js';
-import type { AgentConfig } from './config.js';
+import type { AgentConfig } from './config/index.js';
 import { ConnectCounter, loadHubKey, loadIdentity, NodeCredentials, saveHubKey, saveIdentity } from './identity/index.js';
 import type { HubKeyRecord, NodeIdentity } from './identity/index.js';
 import { AgentLink, enroll, type LinkOptions, type MqttConnector } from './link/index.js';

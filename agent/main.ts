@@ -5,16 +5,15 @@
  * anything is written.
  */
 import { hostname } from 'node:os';
-import { join, resolve } from 'node:path';
 import { AgentAborted, AgentStartupError, startAgent, type RunningAgent } from './agent.js';
 import { systemHostProbe } from './conditions/index.js';
-import { agentProgram, CONFIG_FILE_NAME, DEFAULT_DATA_DIR, formatProblem, parseFlags, readConfigFile, resolveConfig, TOKEN_ENV_VAR } from './config.js';
+import { agentProgram, formatProblem, loadAgentConfig, parseFlags, TOKEN_ENV_VAR } from './config/index.js';
 import { createDockerEngine } from './engine/docker-engine.js';
 import { loadIdentity } from './identity/files.js';
 import { createMqttJsConnector } from './link/index.js';
 import { createProbeManager } from './probes/index.js';
 import { readNodeFacts, reconcilerConfig, startReconciler } from './reconcile/index.js';
-import { dockerSocketProbe } from './status/index.js';
+import { engineRuntimeProbe } from './status/index.js';
 import { systemClock, type Clock } from '../shared/util/clock.js';
 import { errorMessage } from '../shared/util/guards.js';
 import { createJsonLogger } from '../shared/util/logger.js';
@@ -27,11 +26,8 @@ function die(lines: string[], code: number): never {
 
 async function main(): Promise<void> {
   const flags = parseFlags(agentProgram(), process.argv.slice(2));
-  const dataDir = resolve(flags.dataDir ?? DEFAULT_DATA_DIR);
-  const read = await readConfigFile(join(dataDir, CONFIG_FILE_NAME));
-  if ('problem' in read) die([formatProblem(read.problem)], 2);
   const token = process.env[TOKEN_ENV_VAR];
-  const resolved = resolveConfig(flags, read.file, { hostname: hostname(), cwd: process.cwd(), ...(token ? { token } : {}) });
+  const resolved = await loadAgentConfig(flags, { hostname: hostname(), cwd: process.cwd(), ...(token ? { token } : {}) });
   if (!resolved.ok) die(resolved.problems.map(formatProblem), 2);
   const cfg = resolved.config;
 
@@ -92,7 +88,7 @@ async function main(): Promise<void> {
         clock,
         logger,
         hostProbe,
-        runtime: dockerSocketProbe(cfg.dockerSocket),
+        runtime: engineRuntimeProbe(engine),
         engine,
         startWorkloads: async (ctx) => {
           const reconciler = startReconciler({

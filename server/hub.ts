@@ -30,7 +30,7 @@ import { DEFAULT_DECODE_LIMITS, parseTopic } from '../shared/protocol/index.js';
 import { writeFileAtomic } from '../shared/util/atomic-file.js';
 import { kubeconfigYaml, loadOrCreateAdminToken } from './credentials.js';
 import { formatHostPort, type ListenAddress } from './listen-address.js';
-import { createMqttSessionStore } from './store/mqtt-sessions.js';
+import { createMqttSessionStore } from './broker/session-store.js';
 import { ObjectStore } from './store/object-store.js';
 import { loadOrCreatePki } from './tls/hub-pki.js';
 

@@ -113,3 +113,12 @@ export function parseJsonLine(line: string): unknown {
     return undefined;
   }
 }
+
+/** A chunk of a Docker stream or body as bytes. */
+export function toBuffer(v: unknown): Buffer {
+  if (Buffer.isBuffer(v)) return v;
+  if (typeof v === 'string') return Buffer.from(v, 'utf8');
+  if (v instanceof Uint8Array) return Buffer.from(v);
+  // docker-modem parses a body that happens to be JSON; give the text back.
+  return v === undefined || v === null ? Buffer.alloc(0) : Buffer.from(JSON.stringify(v), 'utf8');
+}

@@ -1,6 +1,6 @@
 /**
  * The container runtime as the agent sees it. `agent/engine/docker-engine.ts` implements it over
- * dockerode (the only place dockerode is imported); reconcile, probes and logs use only this.
+ * dockerode (imported only in agent/engine); reconcile, probes and logs use only this.
  */
 
 /** Labels on everything the agent creates; observed state is "containers with these labels". */
@@ -143,6 +143,8 @@ export interface RuntimeInfo {
 
 export interface ContainerEngine {
   info(): Promise<RuntimeInfo>;
+  /** The engine's version (GET /version) within `timeoutMs`: a cheap "is it there?". Throws an EngineError. */
+  version(timeoutMs?: number): Promise<string>;
   /** Every container carrying the managed label, running or not. Never anything else. */
   listManaged(): Promise<ObservedContainer[]>;
   inspectImage(ref: string): Promise<ImageInfo | undefined>;

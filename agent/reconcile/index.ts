@@ -9,7 +9,6 @@ export * from './env.js';
 export * from './loop.js';
 export * from './memory.js';
 export * from './naming.js';
-export * from './no-probes.js';
 export * from './planner.js';
 export * from './pod-model.js';
 export * from './types.js';

@@ -5,7 +5,7 @@
  */
 import { join } from 'node:path';
 import { conditionsConfig, internalAddresses, type HostProbe } from '../conditions/index.js';
-import { DEFAULT_POD_INFRA_IMAGE, DEFAULT_POD_PIDS_LIMIT, DEFAULT_RECONCILE_INTERVAL_MS, type AgentConfig } from '../config.js';
+import type { AgentConfig } from '../config/index.js';
 import { errorMessage } from '../../shared/util/guards.js';
 import type { Logger } from '../../shared/util/logger.js';
 import type { ReconcilerConfig } from './loop.js';
@@ -37,10 +37,10 @@ export function reconcilerConfig(cfg: AgentConfig, nodeName: string, facts: Node
     nodeName,
     podsDir: join(cfg.dataDir, 'pods'),
     hostIP: facts.hostIP,
-    podInfraImage: cfg.podInfraImage ?? DEFAULT_POD_INFRA_IMAGE,
-    podPidsLimit: cfg.podPidsLimit ?? DEFAULT_POD_PIDS_LIMIT,
-    allowPrivileged: cfg.allowPrivileged ?? false,
-    pollIntervalMs: cfg.reconcileIntervalMs ?? DEFAULT_RECONCILE_INTERVAL_MS,
+    podInfraImage: cfg.podInfraImage,
+    podPidsLimit: cfg.podPidsLimit,
+    allowPrivileged: cfg.allowPrivileged,
+    pollIntervalMs: cfg.reconcileIntervalMs,
     nodeCpuCores: facts.cpuCores,
     nodeMemoryBytes: facts.memoryBytes,
   };

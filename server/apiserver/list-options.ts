@@ -2,13 +2,8 @@
 import { ApiError } from '../../shared/api/errors.js';
 import type { KindInfo } from '../../shared/api/kinds.js';
 import type { KubeObject } from '../../shared/api/meta.js';
-import {
-  fieldSelectorIndexHint,
-  matchesFields,
-  matchesLabels,
-  parseFieldSelector,
-  parseLabelSelector,
-} from '../../shared/api/selectors.js';
+import { fieldSelectorIndexHint, matchesFields, parseFieldSelector } from '../../shared/api/field-selector.js';
+import { matchesLabels, parseLabelSelector } from '../../shared/api/label-selector.js';
 import type { ListQuery } from '../store/object-store.js';
 import type { IndexedColumns } from '../store/keys.js';
 

@@ -5,7 +5,8 @@ import { ApiError, isApiError } from '../../shared/api/errors.js';
 import type { KindInfo } from '../../shared/api/kinds.js';
 import type { KubeObject } from '../../shared/api/meta.js';
 import { FieldValidator, IGNORE_FIELDS, parseFieldValidation } from '../../shared/api/schema/index.js';
-import { toTable, type Table } from '../../shared/api/table.js';
+import type { Table } from '../../shared/api/table.js';
+import { toTable, type IncludeObject } from './table/printers.js';
 import type { Clock } from '../../shared/util/clock.js';
 import { errorMessage, isRecord } from '../../shared/util/guards.js';
 import type { Logger } from '../../shared/util/logger.js';
@@ -39,8 +40,6 @@ export interface ApiServerDeps {
   /** Carries `pods/NAME/log` requests to the devices; undefined: they get 503. */
   podLogs?: PodLogSource;
 }
-
-type IncludeObject = 'None' | 'Object' | 'Metadata';
 
 /** `Accept: application/json;as=Table;v=v1;g=meta.k8s.io` asks for server-side printing. */
 function wantsTable(req: IncomingMessage): boolean {

@@ -11,6 +11,7 @@ import { errorMessage } from '../../shared/util/guards.js';
 import type { Logger } from '../../shared/util/logger.js';
 import { PacketGuard } from './packet-guard.js';
 import { describePrincipal, type ConnectAuthenticator, type Principal, type TopicPolicy } from './principal.js';
+import type { MqttSessionStore } from './session-persistence.js';
 
 export interface BrokerLimits {
   maxPacketBytes: number;
@@ -43,8 +44,8 @@ export interface BrokerDeps {
   auth: ConnectAuthenticator;
   policy: TopicPolicy;
   logger: Logger;
-  /** An aedes persistence; the default keeps sessions in memory. */
-  persistence?: unknown;
+  /** Where sessions, queued messages, wills and retained messages live; default: aedes' in-memory one. */
+  persistence?: MqttSessionStore;
   /** Called for every message a client published (after the policy allowed it). */
   onMessage: (p: Principal, topic: string, payload: Buffer) => void;
   onConnected?: (p: Principal) => void;
@@ -124,7 +125,7 @@ export async function startBroker(deps: BrokerDeps): Promise<RunningBroker> {
       done(null, null);
     },
   };
-  if (deps.persistence !== undefined) (opts as { persistence?: unknown }).persistence = deps.persistence;
+  if (deps.persistence !== undefined) opts.persistence = deps.persistence;
   const aedes = await Aedes.createBroker(opts);
 
   aedes.on('client', (client) => {

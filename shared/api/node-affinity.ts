@@ -7,7 +7,7 @@
  * with no requirements, or one that does not parse, matches nothing.
  */
 import { isRecord } from '../util/guards.js';
-import { matchesLabels, type SelectorOperator } from './selectors.js';
+import { matchesLabels, type SelectorOperator } from './label-selector.js';
 
 export type NodeSelectorOperator = 'In' | 'NotIn' | 'Exists' | 'DoesNotExist' | 'Gt' | 'Lt';
 

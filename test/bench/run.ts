@@ -1,5 +1,5 @@
 /** `npm run bench`: prints Flotilla's speed and size figures. Never asserts timings. */
-import { benchSign } from '../../shared/crypto/bench.js';
+import { benchSign } from './sign.js';
 import { benchHeartbeatCpu } from './heartbeat-cpu.js';
 import { benchHeartbeatWire } from './heartbeat-wire.js';
 import { benchWorkload, median } from './workload.js';

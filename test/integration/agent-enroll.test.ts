@@ -12,8 +12,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { AgentStartupError, startAgent, type RunningAgent } from '../../agent/agent.js';
-import { loadHostFixture, recordedHostProbe } from '../../agent/conditions/index.js';
-import type { AgentConfig } from '../../agent/config.js';
+import { loadHostFixture, recordedHostProbe } from '../support/recorded-host.js';
+import { DEFAULT_WORKLOAD_SETTINGS, type AgentConfig } from '../../agent/config/index.js';
 import { HUB_FILE, IDENTITY_FILE, loadHubKey, loadIdentity } from '../../agent/identity/index.js';
 import { enroll, mqttJsConnector, type EnrollInput } from '../../agent/link/index.js';
 import { generateIdentity, keyFingerprint, toBase64 } from '../../shared/crypto/index.js';
@@ -179,6 +179,7 @@ describe('agent startup: enroll, then connect as the node', function () {
   async function start(over: Partial<AgentConfig> = {}): Promise<RunningAgent> {
     const host = await loadHostFixture(fileURLToPath(new URL('../fixtures/conditions/pi4-bookworm.json', import.meta.url)));
     const cfg: AgentConfig = {
+      ...DEFAULT_WORKLOAD_SETTINGS,
       hubUrl: tap.url,
       dataDir: join(root, 'data'),
       nodeName: node,

@@ -17,8 +17,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { startAgent, type RunningAgent } from '../../agent/agent.js';
-import { loadHostFixture, recordedHostProbe, type HostProbe, type RecordedHost } from '../../agent/conditions/index.js';
-import type { AgentConfig } from '../../agent/config.js';
+import { type HostProbe } from '../../agent/conditions/index.js';
+import { loadHostFixture, recordedHostProbe, type RecordedHost } from '../support/recorded-host.js';
+import { DEFAULT_WORKLOAD_SETTINGS, type AgentConfig } from '../../agent/config/index.js';
 import { mqttJsConnector } from '../../agent/link/index.js';
 import { createSigner, generateIdentity } from '../../shared/crypto/index.js';
 import {
@@ -91,6 +92,7 @@ describe('agent link against the hub', function () {
       networkInterfaces: () => recordedHostProbe(host).networkInterfaces(),
     };
     const cfg: AgentConfig = {
+      ...DEFAULT_WORKLOAD_SETTINGS,
       hubUrl: tap.url,
       dataDir: join(root, 'data'),
       nodeName: NODE,

@@ -11,8 +11,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { startAgent, type RunningAgent } from '../../agent/agent.js';
-import { loadHostFixture, recordedHostProbe } from '../../agent/conditions/index.js';
-import type { AgentConfig } from '../../agent/config.js';
+import { loadHostFixture, recordedHostProbe } from '../support/recorded-host.js';
+import { DEFAULT_WORKLOAD_SETTINGS, type AgentConfig } from '../../agent/config/index.js';
 import type { ContainerEngine } from '../../agent/engine/types.js';
 import { mqttJsConnector } from '../../agent/link/index.js';
 import type { KubeObject } from '../../shared/api/meta.js';
@@ -64,6 +64,7 @@ describe('logs end to end: hub, real agent, real Docker', function () {
     agentDir = await mkdtemp(join(tmpdir(), 'flotilla-agent-logs-'));
     const host = await loadHostFixture(fileURLToPath(new URL('../fixtures/conditions/pi4-bookworm.json', import.meta.url)));
     const cfg: AgentConfig = {
+      ...DEFAULT_WORKLOAD_SETTINGS,
       hubUrl: hub.mqttUrl,
       dataDir: agentDir,
       nodeName: NODE,

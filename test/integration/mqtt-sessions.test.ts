@@ -12,12 +12,8 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Aedes } from 'aedes';
 import { connect, type IConnackPacket, type MqttClient } from 'mqtt';
-import {
-  createMqttSessionStore,
-  type MqttPacket,
-  type MqttSessionStore,
-  type MqttSessionStoreOptions,
-} from '../../server/store/mqtt-sessions.js';
+import type { MqttPacket, MqttSessionStore } from '../../server/broker/session-persistence.js';
+import { createMqttSessionStore, type MqttSessionStoreOptions } from '../../server/broker/session-store.js';
 import { nodeTopic, parseTopic } from '../../shared/protocol/topics.js';
 import { systemClock } from '../../shared/util/clock.js';
 import type { LogFields, Logger } from '../../shared/util/logger.js';
@@ -63,7 +59,7 @@ import { pathToFileURL } from 'node:url';
 const env = process.env;
 const root = env.FLOTILLA_ROOT;
 const abstractSuite = createRequire(join(root, 'package.json'))('aedes-persistence/abstract.js');
-const { createMqttSessionStore } = await import(pathToFileURL(join(root, 'server/store/mqtt-sessions.ts')).href);
+const { createMqttSessionStore } = await import(pathToFileURL(join(root, 'server/broker/session-store.ts')).href);
 const { silentLogger } = await import(pathToFileURL(join(root, 'shared/util/logger.ts')).href);
 const { systemClock } = await import(pathToFileURL(join(root, 'shared/util/clock.ts')).href);
 const coalesceAll = env.ABSTRACT_COALESCE === 'all';

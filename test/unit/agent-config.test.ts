@@ -1,9 +1,9 @@
 import assert from 'node:assert/strict';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { agentProgram, formatProblem, parseFlags, readConfigFile, resolveConfig } from '../../agent/config.js';
-import type { AgentConfig, AgentEnv, AgentFlags, ConfigFile } from '../../agent/config.js';
+import { agentProgram, formatProblem, loadAgentConfig, parseFlags, readConfigFile, resolveConfig } from '../../agent/config/index.js';
+import type { AgentConfig, AgentEnv, AgentFlags, ConfigFile } from '../../agent/config/index.js';
 import { generateIdentity, keyFingerprint, toBase64 } from '../../shared/crypto/index.js';
 import { createCA } from '../../server/tls/certificates.js';
 
@@ -266,5 +266,19 @@ describe('agent config: command line and config.json', () => {
     await writeFile(join(dir, 'bad.json'), '{"hub":');
     const bad = await readConfigFile(join(dir, 'bad.json'));
     assert.ok('problem' in bad && bad.problem.where === join(dir, 'bad.json') && bad.problem.message.startsWith('not valid JSON'));
+  });
+
+  it('loads config.json from the data dir the flags name (relative to the working directory); flags win', async () => {
+    await mkdir(join(dir, 'data'));
+    await writeFile(join(dir, 'data', 'config.json'), '{"hub":"mqtt://file:1","nodeName":"from-file","podPidsLimit":64}');
+    const r = await loadAgentConfig({ dataDir: 'data', hub: 'mqtt://flag:1' }, { hostname: 'pi', cwd: dir });
+    assert.ok(r.ok, r.ok ? '' : r.problems.map(formatProblem).join('\n'));
+    assert.equal(r.config.dataDir, join(dir, 'data'));
+    assert.equal(r.config.hubUrl, 'mqtt://flag:1');
+    assert.equal(r.config.nodeName, 'from-file');
+    assert.equal(r.config.podPidsLimit, 64);
+    await writeFile(join(dir, 'data', 'config.json'), '{"hub":');
+    const bad = await loadAgentConfig({ dataDir: 'data' }, { hostname: 'pi', cwd: dir });
+    assert.ok(!bad.ok && bad.problems[0]?.where === join(dir, 'data', 'config.json'));
   });
 });

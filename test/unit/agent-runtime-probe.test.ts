@@ -3,9 +3,16 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { createServer, type Server, type ServerResponse } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { dockerSocketProbe } from '../../agent/status/index.js';
+import { createDockerEngine } from '../../agent/engine/docker-engine.js';
+import { engineRuntimeProbe, type RuntimeProbe } from '../../agent/status/index.js';
+import { silentLogger } from '../../shared/util/logger.js';
 
-describe('agent runtime probe: GET /version on the Docker socket', () => {
+/** The runtime probe through the agent's one Docker client, on a fake engine socket. */
+function dockerSocketProbe(socketPath: string, timeoutMs?: number): RuntimeProbe {
+  return engineRuntimeProbe(createDockerEngine({ socketPath, logger: silentLogger }), timeoutMs);
+}
+
+describe('agent runtime probe: GET /version through the engine', () => {
   let dir: string;
   let server: Server | undefined;
   let handler: (path: string, res: ServerResponse) => void = () => undefined;
@@ -40,7 +47,7 @@ describe('agent runtime probe: GET /version on the Docker socket', () => {
   it('an error answer is unreachable, saying which', async () => {
     handler = (_p, res) => res.writeHead(500).end('boom');
     const path = await listen();
-    assert.deepEqual(await dockerSocketProbe(path).probe(), { reachable: false, error: `GET /version on ${path} answered HTTP 500` });
+    assert.deepEqual(await dockerSocketProbe(path).probe(), { reachable: false, error: 'GET /version: boom' });
   });
 
   it('no socket is unreachable', async () => {
@@ -53,6 +60,6 @@ describe('agent runtime probe: GET /version on the Docker socket', () => {
     handler = () => undefined; // never answers
     const r = await dockerSocketProbe(await listen(), 200).probe();
     assert.equal(r.reachable, false);
-    assert.match(r.error ?? '', /no answer within 200 ms/);
+    assert.match(r.error ?? '', /did not answer within 200 ms/);
   });
 });

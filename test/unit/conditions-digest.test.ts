@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { fileURLToPath } from 'node:url';
 import { NodeStatusCollector } from '../../agent/conditions/collector.js';
 import { conditionsConfig } from '../../agent/conditions/config.js';
-import { loadHostFixture, recordedHostProbe, type RecordedHost } from '../../agent/conditions/host-probe.js';
+import { loadHostFixture, recordedHostProbe, type RecordedHost } from '../support/recorded-host.js';
 import { canonicalJSON, statusChanged, statusDigest } from '../../agent/conditions/status-digest.js';
 
 const T0 = Date.parse('2025-03-01T10:00:00Z');

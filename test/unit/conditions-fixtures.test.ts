@@ -3,7 +3,7 @@ import { fileURLToPath } from 'node:url';
 import { isValidLabelValue } from '../../shared/api/validation/names.js';
 import { NodeStatusCollector, type CollectedStatus } from '../../agent/conditions/collector.js';
 import { conditionsConfig, type ConditionsConfigInput } from '../../agent/conditions/config.js';
-import { loadHostFixture, recordedHostProbe, type RecordedHost } from '../../agent/conditions/host-probe.js';
+import { loadHostFixture, recordedHostProbe, type RecordedHost } from '../support/recorded-host.js';
 import type { RuntimeState } from '../../agent/conditions/conditions.js';
 import type { NodeCondition } from '../../agent/conditions/types.js';
 

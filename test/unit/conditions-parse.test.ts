@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { isValidLabelValue } from '../../shared/api/validation/names.js';
 import { decodeThrottled } from '../../agent/conditions/conditions.js';
 import { conditionsConfig } from '../../agent/conditions/config.js';
-import { parseHostFixture, recordedHostProbe } from '../../agent/conditions/host-probe.js';
+import { parseHostFixture, recordedHostProbe } from '../support/recorded-host.js';
 import { formatBinaryQuantity, formatCpu, goArch, sanitizeLabelValue } from '../../agent/conditions/node-status.js';
 import {
   cmdlineDisablesMemoryCgroup,

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { benchSign } from '../../shared/crypto/bench.js';
+import { benchSign } from '../bench/sign.js';
 import { KeyFormatError, createSigner, createVerifier, generateIdentity, naclSign, naclVerify } from '../../shared/crypto/index.js';
 
 const enc = (s: string): Uint8Array => new TextEncoder().encode(s);

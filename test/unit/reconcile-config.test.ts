@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { resolveConfig, type AgentConfig } from '../../agent/config.js';
+import { resolveConfig, type AgentConfig } from '../../agent/config/index.js';
 import { reconcilerConfig } from '../../agent/reconcile/wiring.js';
 
 const ENV = { hostname: 'pi-1', cwd: '/' };
@@ -42,12 +42,8 @@ describe('agent config: workload settings', () => {
     for (const k of ['podInfraImage', 'podInfraCommand', 'podPidsLimit', 'allowPrivileged', 'reconcileInterval']) assert.ok(p.some((x) => x.startsWith(`/d/config.json: ${k}:`)), k);
   });
 
-  it('reconciler settings: pods under DATA_DIR/pods, the node facts, defaults for hand-built configs', () => {
-    const c = ok({});
-    const hand: AgentConfig = { ...c };
-    delete hand.podInfraImage;
-    delete hand.podPidsLimit;
-    const r = reconcilerConfig(hand, 'pi-1', { hostIP: '192.168.1.20', cpuCores: 4, memoryBytes: 1e9 });
+  it('reconciler settings: pods under DATA_DIR/pods, the node facts, the resolved workload settings', () => {
+    const r = reconcilerConfig(ok({}), 'pi-1', { hostIP: '192.168.1.20', cpuCores: 4, memoryBytes: 1e9 });
     assert.equal(r.podsDir, '/d/pods');
     assert.equal(r.hostIP, '192.168.1.20');
     assert.equal(r.podInfraImage, 'registry.k8s.io/pause:3.10');

@@ -1,16 +1,8 @@
 import assert from 'node:assert/strict';
 import { ApiError } from '../../shared/api/errors.js';
 import type { KubeObject } from '../../shared/api/meta.js';
-import {
-  fieldSelectorIndexHint,
-  fieldValue,
-  labelSelectorFromSpec,
-  labelSelectorToString,
-  matchesFields,
-  matchesLabels,
-  parseFieldSelector,
-  parseLabelSelector,
-} from '../../shared/api/selectors.js';
+import { fieldSelectorIndexHint, fieldValue, matchesFields, parseFieldSelector } from '../../shared/api/field-selector.js';
+import { labelSelectorFromSpec, labelSelectorToString, matchesLabels, parseLabelSelector } from '../../shared/api/label-selector.js';
 
 const LABELS = { app: 'web', tier: 'front', version: '3', empty: '' };
 

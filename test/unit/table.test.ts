@@ -1,16 +1,11 @@
 import assert from 'node:assert/strict';
 import { kindByName, type KindInfo } from '../../shared/api/kinds.js';
 import type { KubeObject } from '../../shared/api/meta.js';
-import {
-  formatAge,
-  formatLabelSelector,
-  humanDuration,
-  isTable,
-  podSummary,
-  renderTable,
-  toTable,
-  type Table,
-} from '../../shared/api/table.js';
+import { podSummary } from '../../server/apiserver/table/pod-summary.js';
+import { toTable } from '../../server/apiserver/table/printers.js';
+import { defaultTable, renderTable } from '../../server/flotctl/table-render.js';
+import { formatAge, formatLabelSelector, humanDuration } from '../../shared/api/print-format.js';
+import { isTable, type Table } from '../../shared/api/table.js';
 
 const NOW = new Date('2024-05-01T12:00:00Z');
 
@@ -394,4 +389,11 @@ describe('table: plain-text rendering', () => {
     };
     assert.equal(renderTable(table, { wide: false }), 'A     B\nx     one...\n      5\n');
   });
+
+  it('objects a server sent without a Table print as NAME and AGE', () => {
+    const cm: KubeObject = { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'cfg', namespace: 'prod', creationTimestamp: '2024-05-01T11:59:00Z' } };
+    const text = renderTable(defaultTable([cm], NOW, '7'), { wide: false, namespaceColumn: true });
+    assert.equal(text, 'NAMESPACE   NAME   AGE\nprod        cfg    60s\n');
+  });
 });
+

@@ -17,7 +17,7 @@
  */
 import type { FieldError } from '../../../shared/api/errors.js';
 import { parseIntOrPercent, type IntOrPercent } from '../../../shared/api/int-or-percent.js';
-import { parseLabelSelector, type LabelSelector } from '../../../shared/api/selectors.js';
+import { parseLabelSelector, type LabelSelector } from '../../../shared/api/label-selector.js';
 import { invalid, key, notSupported } from '../../../shared/api/validation/field-errors.js';
 import { parseDuration } from '../../../shared/util/duration.js';
 import { errorMessage } from '../../../shared/util/guards.js';

@@ -6,7 +6,7 @@
  * promotion, once `flotctl rollout promote` has released it for the current revision.
  */
 import { scaledValue } from '../../../shared/api/int-or-percent.js';
-import { matchesLabels } from '../../../shared/api/selectors.js';
+import { matchesLabels } from '../../../shared/api/label-selector.js';
 import type { RolloutPolicy } from './rollout-policy.js';
 
 export interface Stage {

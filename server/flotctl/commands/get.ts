@@ -2,15 +2,7 @@
 import type { Command } from 'commander';
 import type { KindInfo } from '../../../shared/api/kinds.js';
 import type { KubeObject } from '../../../shared/api/meta.js';
-import {
-  columnWidths,
-  isTable,
-  layoutLine,
-  tableLines,
-  toTable,
-  type RenderTableOptions,
-  type Table,
-} from '../../../shared/api/table.js';
+import { isTable, type Table } from '../../../shared/api/table.js';
 import { TABLE_ACCEPT, type ApiClient } from '../client.js';
 import { CliError, formatError, ReportedFailure } from '../errors.js';
 import type { CliIO } from '../io.js';
@@ -18,6 +10,7 @@ import { asKubeObject, asList, selectorQuery, type Selectors } from '../objects.
 import { formatJson, formatObjects, formatYaml, objectName, parseOutputFormat, withoutManagedFields, type OutputFormat } from '../output.js';
 import { kindLabel, parseResourceArgs, resourcePath, type ResourceRef } from '../resources.js';
 import { sessionFor, type Session } from '../session.js';
+import { columnWidths, defaultTable, layoutLine, tableLines, type RenderTableOptions } from '../table-render.js';
 
 interface GetOptions {
   output?: string;
@@ -38,10 +31,10 @@ interface Fetched {
 }
 
 function tableFrom(s: Session, f: Fetched): Table {
-  return f.table ?? toTable(f.info, f.objects, { now: s.now(), includeObject: 'Metadata', resourceVersion: f.resourceVersion });
+  return f.table ?? defaultTable(f.objects, s.now(), f.resourceVersion);
 }
 
-/** Asks for a server-printed Table; a server that answers with plain JSON gets its objects printed locally. */
+/** Asks for a server-printed Table; a server that answers with plain JSON gets NAME and AGE printed locally. */
 async function fetchForTable(client: ApiClient, info: KindInfo, path: string, selectors: Selectors, single: boolean): Promise<Fetched> {
   const answer = await client.request({ path, query: selectorQuery(selectors), accept: TABLE_ACCEPT });
   if (isTable(answer)) return { info, table: answer, objects: [], resourceVersion: answer.metadata.resourceVersion };
@@ -98,7 +91,12 @@ class WatchPrinter {
     }
   }
 
-  print(obj: KubeObject): void {
+  /** One watch event's object: a server-printed Table for table formats, the object otherwise. */
+  print(obj: KubeObject | Table): void {
+    if (isTable(obj)) {
+      this.printRows(obj);
+      return;
+    }
     switch (this.format) {
       case 'yaml':
         this.s.out(`---\n${formatYaml(withoutManagedFields(obj))}`);
@@ -109,15 +107,17 @@ class WatchPrinter {
       case 'name':
         this.s.out(`${objectName(obj, this.info)}\n`);
         return;
-      default: {
-        const table = toTable(this.info, [obj], { now: this.s.now(), includeObject: 'Metadata' });
-        const { header, rows } = tableLines(table, this.render);
-        const lines = this.headerShown ? rows : [header, ...rows];
-        this.widths = columnWidths(lines).map((w, i) => Math.max(w, this.widths[i] ?? 0));
-        for (const l of lines) this.s.out(layoutLine(l, this.widths) + '\n');
-        this.headerShown = true;
-      }
+      default:
+        this.printRows(defaultTable([obj], this.s.now(), obj.metadata.resourceVersion ?? ''));
     }
+  }
+
+  private printRows(table: Table): void {
+    const { header, rows } = tableLines(table, this.render);
+    const lines = this.headerShown ? rows : [header, ...rows];
+    this.widths = columnWidths(lines).map((w, i) => Math.max(w, this.widths[i] ?? 0));
+    for (const l of lines) this.s.out(layoutLine(l, this.widths) + '\n');
+    this.headerShown = true;
   }
 }
 
@@ -129,14 +129,17 @@ async function watchAfter(
   selectors: Selectors,
   resourceVersion: string,
   printer: WatchPrinter,
+  wantTable: boolean,
 ): Promise<void> {
   let rv = resourceVersion;
   const signal = s.io.signal;
   // The server ends a watch after its timeout; carry on from the last resourceVersion until interrupted.
   while (!signal?.aborted) {
     const query = { ...selectorQuery(selectors), resourceVersion: rv || undefined, allowWatchBookmarks: 'true' };
-    await client.watch({ path, query, ...(signal ? { signal } : {}) }, (ev) => {
-      const obj = asKubeObject(ev.object, info);
+    // Table formats watch server-printed rows (one-row Tables); bookmarks stay plain objects.
+    const accept = wantTable ? { accept: TABLE_ACCEPT } : {};
+    await client.watch({ path, query, ...accept, ...(signal ? { signal } : {}) }, (ev) => {
+      const obj = isTable(ev.object) ? ev.object : asKubeObject(ev.object, info);
       if (obj.metadata.resourceVersion) rv = obj.metadata.resourceVersion;
       if (ev.type === 'BOOKMARK') return;
       printer.print(obj);
@@ -221,7 +224,7 @@ async function runGet(s: Session, args: string[], opts: GetOptions): Promise<voi
     const ref: ResourceRef | undefined = parsed.refs[0];
     const watchSelectors: Selectors = ref ? { fieldSelector: `metadata.name=${ref.name}` } : selectors;
     const path = resourcePath(primary, nsFor(primary));
-    await watchAfter(s, client, primary, path, watchSelectors, base?.resourceVersion ?? '', printer);
+    await watchAfter(s, client, primary, path, watchSelectors, base?.resourceVersion ?? '', printer, wantTable);
   }
 }
 

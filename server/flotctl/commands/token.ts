@@ -1,7 +1,9 @@
 /** `flotctl token create|list|delete`: bootstrap tokens for enrolling devices, made as kubeadm makes them. */
 import type { Command } from 'commander';
 import { bootstrapTokenSecret, FLEET_NAMESPACE, tokenInfo, tokenSecretName, TOKEN_SECRET_TYPE } from '../../../shared/api/fleet-secrets.js';
-import { formatAge, renderTable, type Table } from '../../../shared/api/table.js';
+import { formatAge } from '../../../shared/api/print-format.js';
+import type { Table } from '../../../shared/api/table.js';
+import { renderTable } from '../table-render.js';
 import { rfc3339 } from '../../../shared/util/clock.js';
 import { parseDuration } from '../../../shared/util/duration.js';
 import { generateBootstrapToken, isBootstrapToken } from '../../../shared/protocol/index.js';

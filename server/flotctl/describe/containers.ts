@@ -1,5 +1,5 @@
 /** Containers, volumes and pod templates in describe output, as kubectl lays them out. */
-import { formatLabels } from '../../../shared/api/table.js';
+import { formatLabels } from '../../../shared/api/print-format.js';
 import { num, rec, recs, rfc1123z, scalarMap, str, strs, type DescribeWriter, type Rec } from './writer.js';
 
 function ports(container: Rec, field: 'containerPort' | 'hostPort'): string {

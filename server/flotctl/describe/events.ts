@@ -2,7 +2,7 @@
 import type { KindInfo } from '../../../shared/api/kinds.js';
 import { kindByName } from '../../../shared/api/kinds.js';
 import type { KubeObject } from '../../../shared/api/meta.js';
-import { formatAge } from '../../../shared/api/table.js';
+import { formatAge } from '../../../shared/api/print-format.js';
 import type { ApiClient } from '../client.js';
 import { listObjects } from '../objects.js';
 import { num, rec, str, type DescribeWriter } from './writer.js';

@@ -2,7 +2,7 @@
 import type { KindInfo } from '../../../shared/api/kinds.js';
 import { kindByName } from '../../../shared/api/kinds.js';
 import type { KubeObject } from '../../../shared/api/meta.js';
-import { formatAge, formatLabelSelector } from '../../../shared/api/table.js';
+import { formatAge, formatLabelSelector } from '../../../shared/api/print-format.js';
 import type { ApiClient } from '../client.js';
 import { listObjects } from '../objects.js';
 import { describeContainers, describePodTemplate, describeVolumes, nodeSelectorText } from './containers.js';

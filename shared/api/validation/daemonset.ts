@@ -5,7 +5,7 @@ import { isValidPercent, nameIsDNSSubdomain } from './names.js';
 import { validateObjectMeta } from './meta.js';
 import { validatePodSpec } from './pod.js';
 import { validateLabelSelector } from './selector.js';
-import { labelSelectorFromSpec, matchesLabels } from '../selectors.js';
+import { labelSelectorFromSpec, matchesLabels } from '../label-selector.js';
 
 const STRATEGY_TYPES = ['RollingUpdate', 'OnDelete'] as const;
 

@@ -1,9 +1,9 @@
 /**
  * A ProbeManager that runs no probes: every container is started and ready as soon as it
- * runs, as in a pod without probes. For wiring before `createProbeManager` exists, and for
- * tests of everything but probes. It is the agent's own seam, not a stand-in for Docker.
+ * runs, as in a pod without probes. For tests of everything but probes; it replaces the
+ * agent's own seam, not Docker.
  */
-import type { ProbeManager, ProbeState } from '../probes/types.js';
+import type { ProbeManager, ProbeState } from '../../agent/probes/types.js';
 
 const READY: ProbeState = { started: true, ready: true, mustRestart: false };
 

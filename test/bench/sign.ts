@@ -1,7 +1,7 @@
 /** Micro-benchmark of Ed25519 signing: node:crypto against tweetnacl (for `npm run bench`). */
 import { randomBytes } from 'node:crypto';
 import nacl from 'tweetnacl';
-import { createSigner, naclSign } from './sign.js';
+import { createSigner, naclSign } from '../../shared/crypto/sign.js';
 
 export interface SignBenchResult {
   /** Signatures per second with node:crypto (createSigner). */
