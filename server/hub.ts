@@ -23,6 +23,8 @@ import { LeaseTracker } from './fleet/leases.js';
 import { NodeIdentities } from './fleet/node-identities.js';
 import { watchRevocations } from './fleet/revocation.js';
 import { fleetTopicPolicy } from './fleet/topic-policy.js';
+import { publishHubInfo } from './fleet/hub-info.js';
+import { caCertPin } from '../shared/crypto/index.js';
 import { AgentIntake } from './link/agent-intake.js';
 import { LogRelay } from './link/log-relay.js';
 import type { Publish } from './link/publish.js';
@@ -33,13 +35,18 @@ import { formatHostPort, type ListenAddress } from './listen-address.js';
 import { createMqttSessionStore } from './broker/session-store.js';
 import { ObjectStore } from './store/object-store.js';
 import { loadOrCreatePki } from './tls/hub-pki.js';
+import { AuditLog } from './audit/audit-log.js';
+import { advertisedUrls, linkSecurityFor, type LinkSecurityConfig } from './fleet/link-security.js';
 
 export interface HubConfig {
   dataDir: string;
   apiListen: ListenAddress;
-  mqttListen: ListenAddress;
+  /** Plain MQTT; undefined: off (devices use TLS). */
+  mqttListen?: ListenAddress;
   /** MQTT over TLS (the API's certificate); undefined: off. */
   mqttsListen?: ListenAddress;
+  /** Security of the device link: advertised address, audit log (server/fleet/link-security.ts). */
+  link: LinkSecurityConfig;
   compactionIntervalMs: number;
   watchHistory: number;
   maxBodyBytes: number;
@@ -61,7 +68,7 @@ export const DEFAULT_FLEET_CONFIG = {
 
 export interface RunningHub {
   apiUrl: string;
-  mqttUrl: string;
+  mqttUrl?: string;
   mqttsUrl?: string;
   kubeconfigPath: string;
   caPem: string;
@@ -84,8 +91,9 @@ export async function startHub(cfg: HubConfig, deps: { clock: Clock; logger: Log
   await service.ensureSystemNamespaces();
   const adminToken = await loadOrCreateAdminToken(cfg.dataDir);
   const pki = await loadOrCreatePki(cfg.dataDir, certificateHosts(cfg), clock.now());
+  const audit = new AuditLog(cfg.link.audit, clock, logger.child({ component: 'audit' }));
 
-  const fleet = await startFleet(cfg, { clock, logger, store, service, tls: pki.serving });
+  const fleet = await startFleet(cfg, { clock, logger, store, service, tls: { ...pki.serving, caPem: pki.ca.certPem }, audit });
   const api = createApiServer({
     store,
     service,
@@ -97,6 +105,7 @@ export async function startHub(cfg: HubConfig, deps: { clock: Clock; logger: Log
     watch: { defaultTimeoutSeconds: 1800, maxBufferedBytes: 16 * 1024 * 1024, bookmarkIntervalMs: 60_000 },
     tls: pki.serving,
     podLogs: fleet.logs,
+    audit: audit.record,
   });
 
   const port = await listen(api, cfg.apiListen);
@@ -105,10 +114,9 @@ export async function startHub(cfg: HubConfig, deps: { clock: Clock; logger: Log
   const kubeconfigPath = join(cfg.dataDir, 'kubeconfig');
   await writeFileAtomic(kubeconfigPath, kubeconfigYaml(apiUrl, adminToken, pki.ca.certPem), 0o600);
 
-  const mqttHost = reachable(cfg.mqttListen.host);
   return {
     apiUrl,
-    mqttUrl: `mqtt://${formatHostPort(mqttHost, fleet.broker.port)}`,
+    ...(cfg.mqttListen && fleet.broker.port !== undefined ? { mqttUrl: `mqtt://${formatHostPort(reachable(cfg.mqttListen.host), fleet.broker.port)}` } : {}),
     ...(cfg.mqttsListen && fleet.broker.tlsPort !== undefined ? { mqttsUrl: `mqtts://${formatHostPort(reachable(cfg.mqttsListen.host), fleet.broker.tlsPort)}` } : {}),
     kubeconfigPath,
     caPem: pki.ca.certPem,
@@ -120,6 +128,7 @@ export async function startHub(cfg: HubConfig, deps: { clock: Clock; logger: Log
         api.closeAllConnections();
       });
       await fleet.close();
+      await audit.flush();
       await store.close();
     },
   };
@@ -136,7 +145,7 @@ interface Fleet {
 /** The MQTT side: broker, identities and enrollment, agent intake, desired documents. */
 async function startFleet(
   cfg: HubConfig,
-  deps: { clock: Clock; logger: Logger; store: ObjectStore; service: ResourceService; tls: { keyPem: string; certPem: string } },
+  deps: { clock: Clock; logger: Logger; store: ObjectStore; service: ResourceService; tls: { keyPem: string; certPem: string; caPem: string }; audit: AuditLog },
 ): Promise<Fleet> {
   const { clock, logger, store } = deps;
   const client = new InternalClient(deps.service, store);
@@ -145,7 +154,7 @@ async function startFleet(
   const tokens = new BootstrapTokens(client, clock);
   const identities = new NodeIdentities(client, clock);
   const hubKey = await loadOrCreateHubSigningKey(cfg.dataDir);
-  const enrollment = new Enrollment({ tokens, identities, client, events, hubPublicKey: hubKey.publicKey, logger });
+  const enrollment = new Enrollment({ tokens, identities, client, events, hubPublicKey: hubKey.publicKey, logger, audit: deps.audit.record });
 
   // Called only once the broker below is up (agents' messages and the publisher start after it).
   const publish: Publish = (topic, payload, opts) => broker.publish(topic, payload, opts);
@@ -177,16 +186,17 @@ async function startFleet(
   });
   const broker = await startBroker({
     persistence: sessions,
-    host: cfg.mqttListen.host,
-    port: cfg.mqttListen.port,
+    ...(cfg.mqttListen ? { plain: cfg.mqttListen } : {}),
     ...(cfg.mqttsListen ? { tls: { ...cfg.mqttsListen, ...deps.tls } } : {}),
+    ...linkSecurityFor(cfg.link, deps.audit.record, () => clock.now().getTime()),
     limits: cfg.brokerLimits,
     auth: new FleetAuthenticator(tokens, identities),
     policy: fleetTopicPolicy,
     logger,
     onMessage: (p, topic, payload) => intake.onMessage(p, topic, payload),
   });
-  const stopRevocations = watchRevocations(client, broker, logger);
+  const stopRevocations = watchRevocations(client, broker, logger, (node, why) => deps.audit.record({ user: 'hub', verb: 'revoke', resource: `nodes/${node}`, result: 'allowed', detail: why }));
+  await publishHubInfo(client, { ...advertisedUrls(cfg, broker), caPin: caCertPin(deps.tls.caPem), keyPin: hubKey.fingerprint });
   const controllers = new ControllerRuntime(
     [
       nodeDesiredStateController({ currentRv: () => store.currentRv(), key: hubKey, publish, clock }),
@@ -227,7 +237,7 @@ function reachable(host: string): string {
 
 /** Loopback, this machine's name, the listen address and any --tls-san. */
 function certificateHosts(cfg: HubConfig): string[] {
-  const hosts = new Set(['localhost', '127.0.0.1', '::1', hostname(), ...cfg.tlsSans]);
+  const hosts = new Set(['localhost', '127.0.0.1', '::1', hostname(), ...cfg.tlsSans, ...(cfg.link.advertiseAddress ? [cfg.link.advertiseAddress] : [])]);
   const h = cfg.apiListen.host;
   if (h !== '0.0.0.0' && h !== '::') hosts.add(h);
   return [...hosts];

@@ -9,6 +9,8 @@ import { errorMessage } from '../shared/util/guards.js';
 import { createJsonLogger, isLogLevel, type LogLevel } from '../shared/util/logger.js';
 import { FLOTILLA_VERSION } from '../shared/version.js';
 import { DEFAULT_FLEET_CONFIG, startHub, type HubConfig } from './hub.js';
+import { DEFAULT_AUDIT_MAX_BYTES, DEFAULT_AUDIT_MAX_FILES } from './audit/audit-log.js';
+import { DEFAULT_CONNECT_RATE } from './broker/connect-guard.js';
 import { parseListenAddress } from './listen-address.js';
 
 function option<T>(flag: string, parse: (flag: string, v: string) => T): (v: string) => T {
@@ -37,8 +39,13 @@ const program = new Command()
   .version(FLOTILLA_VERSION)
   .option('--data-dir <dir>', 'where the store, admin token and kubeconfig live', join(homedir(), '.flotilla', 'hub'))
   .option('--api-listen <host:port>', 'API server address (port 0 picks a free one)', option('--api-listen', parseListenAddress), parseListenAddress('--api-listen', '127.0.0.1:6443'))
-  .option('--mqtt-listen <host:port>', 'MQTT broker address for agents', option('--mqtt-listen', parseListenAddress), parseListenAddress('--mqtt-listen', '0.0.0.0:1883'))
-  .option('--mqtts-listen <host:port>', 'MQTT over TLS for agents, with the API certificate (e.g. 0.0.0.0:8883)', option('--mqtts-listen', parseListenAddress))
+  .option('--mqtt-listen <host:port>', 'plain MQTT for agents (off unless given; devices need --insecure-link unless it is loopback)', option('--mqtt-listen', parseListenAddress))
+  .option('--mqtts-listen <host:port>', 'MQTT over TLS for agents, with the API certificate', option('--mqtts-listen', parseListenAddress), parseListenAddress('--mqtts-listen', '0.0.0.0:8883'))
+  .option('--no-mqtts', 'do not serve MQTT over TLS (only with --mqtt-listen)')
+  .option('--advertise-address <host>', 'the host name or IP devices dial, put in join strings (default: this machine\'s host name)')
+  .option('--audit-log-path <file>', 'the audit log (rotated)', 'DATA_DIR/audit/audit.log')
+  .option('--audit-log-max-size <bytes>', 'rotate the audit log past this size', option('--audit-log-max-size', positiveInt), DEFAULT_AUDIT_MAX_BYTES)
+  .option('--audit-log-max-files <n>', 'rotated audit logs kept', option('--audit-log-max-files', positiveInt), DEFAULT_AUDIT_MAX_FILES)
   .option('--compaction-interval <duration>', 'how often the store compacts its datafiles', option('--compaction-interval', parseDuration), parseDuration('default', '10m'))
   .option('--watch-history <n>', 'events a watch can resume across', option('--watch-history', positiveInt), 10_000)
   .option('--node-monitor-grace-period <duration>', 'silence after which a node is Unknown and tainted unreachable', option('--node-monitor-grace-period', parseDuration), DEFAULT_FLEET_CONFIG.nodeMonitorGracePeriodMs)
@@ -54,6 +61,11 @@ async function main(): Promise<void> {
     apiListen: HubConfig['apiListen'];
     mqttListen: HubConfig['mqttListen'];
     mqttsListen?: HubConfig['mqttListen'];
+    mqtts: boolean;
+    advertiseAddress?: string;
+    auditLogPath: string;
+    auditLogMaxSize: number;
+    auditLogMaxFiles: number;
     compactionInterval: number;
     watchHistory: number;
     logLevel: LogLevel;
@@ -62,11 +74,18 @@ async function main(): Promise<void> {
     nodeMonitorPeriod: number;
   }>();
   const logger = createJsonLogger((l) => process.stderr.write(l), { level: o.logLevel, now: () => systemClock.now() });
+  if (!o.mqtts && !o.mqttListen) program.error('--no-mqtts leaves devices nothing to connect to: give --mqtt-listen too');
+  const dataDir = resolve(o.dataDir);
   const cfg: HubConfig = {
-    dataDir: resolve(o.dataDir),
+    dataDir,
     apiListen: o.apiListen,
-    mqttListen: o.mqttListen,
-    ...(o.mqttsListen ? { mqttsListen: o.mqttsListen } : {}),
+    ...(o.mqttListen ? { mqttListen: o.mqttListen } : {}),
+    ...(o.mqtts && o.mqttsListen ? { mqttsListen: o.mqttsListen } : {}),
+    link: {
+      ...(o.advertiseAddress ? { advertiseAddress: o.advertiseAddress } : {}),
+      audit: { path: o.auditLogPath === 'DATA_DIR/audit/audit.log' ? join(dataDir, 'audit', 'audit.log') : resolve(o.auditLogPath), maxBytes: o.auditLogMaxSize, maxFiles: o.auditLogMaxFiles },
+      connectRate: DEFAULT_CONNECT_RATE,
+    },
     compactionIntervalMs: Math.max(5000, o.compactionInterval),
     watchHistory: o.watchHistory,
     maxBodyBytes: 3 * 1024 * 1024,
@@ -77,9 +96,9 @@ async function main(): Promise<void> {
     nodeMonitorPeriodMs: o.nodeMonitorPeriod,
   };
   const hub = await startHub(cfg, { clock: systemClock, logger });
-  logger.info('hub ready', { api: hub.apiUrl, mqtt: hub.mqttUrl, ...(hub.mqttsUrl ? { mqtts: hub.mqttsUrl } : {}), kubeconfig: hub.kubeconfigPath, dataDir: cfg.dataDir, hubKey: hub.hubKeyFingerprint });
+  logger.info('hub ready', { api: hub.apiUrl, ...(hub.mqttUrl ? { mqtt: hub.mqttUrl } : {}), ...(hub.mqttsUrl ? { mqtts: hub.mqttsUrl } : {}), kubeconfig: hub.kubeconfigPath, dataDir: cfg.dataDir, hubKey: hub.hubKeyFingerprint });
   process.stdout.write(
-    `Flotilla hub ${FLOTILLA_VERSION}\n  API:        ${hub.apiUrl}\n  MQTT:       ${hub.mqttUrl}${hub.mqttsUrl ? `, ${hub.mqttsUrl}` : ''}\n  kubeconfig: ${hub.kubeconfigPath}\n  hub key:    ${hub.hubKeyFingerprint}\n  data dir:   ${cfg.dataDir}\n`,
+    `Flotilla hub ${FLOTILLA_VERSION}\n  API:        ${hub.apiUrl}\n  MQTT:       ${[hub.mqttsUrl, hub.mqttUrl].filter(Boolean).join(', ')}\n  kubeconfig: ${hub.kubeconfigPath}\n  hub key:    ${hub.hubKeyFingerprint}\n  data dir:   ${cfg.dataDir}\n`,
   );
 
   let stopping = false;

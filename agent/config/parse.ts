@@ -6,7 +6,7 @@ import { X509Certificate } from 'node:crypto';
 import { isAbsolute, resolve } from 'node:path';
 import { isDNS1123Subdomain, isQualifiedName, isValidLabelValue } from '../../shared/api/validation/names.js';
 import { decodeBase64Key, SIGNING_PUBLIC_KEY_BYTES } from '../../shared/crypto/index.js';
-import { isBootstrapToken } from '../../shared/protocol/index.js';
+import { isBootstrapToken, isJoinString } from '../../shared/protocol/index.js';
 import { parseDuration } from '../../shared/util/duration.js';
 import { errnoCode, errorMessage, isRecord } from '../../shared/util/guards.js';
 import { isLogLevel, type LogLevel } from '../../shared/util/logger.js';
@@ -72,8 +72,9 @@ export function parseNodeName(v: unknown): string {
 
 export function parseToken(v: unknown): string {
   // Never echo the value: it is a secret.
-  const token = str(v, '"abcdef.0123456789abcdef"');
-  if (!isBootstrapToken(token)) throw new Invalid('not a bootstrap token: expected 6 and 16 characters of [a-z0-9] joined by "."');
+  const token = str(v, '"abcdef.0123456789abcdef"').trim();
+  if (isJoinString(token)) return token; // checked with the hub settings (link-policy.ts)
+  if (!isBootstrapToken(token)) throw new Invalid('not a join string (mqtts://TOKEN@HOST:PORT/?ca=…&key=…, printed by `flotctl token create`) nor a bootstrap token');
   return token;
 }
 

@@ -54,6 +54,7 @@ import {
   type FileKey,
   type Source,
 } from './types.js';
+import { resolveLinkPolicy } from './link-policy.js';
 
 export function formatProblem(p: ConfigProblem): string {
   return `${p.where}: ${p.message}`;
@@ -118,9 +119,6 @@ export function resolveConfig(flags: AgentFlags, file: ConfigFile | undefined, e
   }
 
   const hub = pick('hub', parseHubUrl);
-  if (!hub && !problems.some((p) => p.where === '--hub' || p.where === `${filePath}: hub`)) {
-    problems.push({ where: '--hub', message: `required: the hub's MQTT URL, e.g. --hub mqtt://hub.example:1883 (or "hub" in ${filePath})` });
-  }
 
   const explicitName = pick('nodeName', parseNodeName);
   let nodeName = explicitName?.value;
@@ -177,9 +175,22 @@ export function resolveConfig(flags: AgentFlags, file: ConfigFile | undefined, e
     });
   }
 
-  if (problems.length > 0 || !hub || nodeName === undefined) return { ok: false, problems };
+  const whereOf = (p: { source: Source } | undefined, key: FileKey, flag: string): string =>
+    p?.source === 'file' ? `${filePath}: ${key}` : p?.source === 'env' ? TOKEN_ENV_VAR : flag;
+  const pinnedKey = fingerprint?.value ?? (hubPublicKey ? keyFingerprint(hubPublicKey.value) : undefined);
+  const link = resolveLinkPolicy({
+    ...(hub ? { hubUrl: hub.value } : {}),
+    ...(token ? { token: token.value } : {}),
+    ...(hubCA ? { hubCA: hubCA.value } : {}),
+    ...(pinnedKey !== undefined ? { hubKeyFingerprint: pinnedKey } : {}),
+    insecureLink: flags.insecureLink === true,
+    where: { hub: whereOf(hub, 'hub', '--hub'), token: whereOf(token, 'token', '--token'), fingerprint: whereOf(fingerprint, 'hubKeyFingerprint', '--hub-key-fingerprint') },
+  });
+  // A setting that is itself invalid was reported already; the link policy speaks only of valid ones.
+  if (!link.ok && !problems.some((p) => p.where === '--hub' || p.where === `${filePath}: hub` || p.where.endsWith('token') || p.where === TOKEN_ENV_VAR)) problems.push(...link.problems);
+  if (problems.length > 0 || !link.ok || nodeName === undefined) return { ok: false, problems };
   const config: AgentConfig = {
-    hubUrl: hub.value,
+    hubUrl: link.policy.hubUrl,
     dataDir,
     nodeName,
     nodeNameSource,
@@ -194,10 +205,11 @@ export function resolveConfig(flags: AgentFlags, file: ConfigFile | undefined, e
     reconcileIntervalMs: reconcileInterval?.value ?? DEFAULT_WORKLOAD_SETTINGS.reconcileIntervalMs,
   };
   if (podInfraCommand) config.podInfraCommand = podInfraCommand.value;
-  if (token) config.token = token.value;
+  if (link.policy.token !== undefined) config.token = link.policy.token;
   if (hubPublicKey) config.hubPublicKey = hubPublicKey.value;
-  const pinned = fingerprint?.value ?? (hubPublicKey ? keyFingerprint(hubPublicKey.value) : undefined);
-  if (pinned !== undefined) config.hubKeyFingerprint = pinned;
+  if (link.policy.hubKeyFingerprint !== undefined) config.hubKeyFingerprint = link.policy.hubKeyFingerprint;
+  if (link.policy.hubCaPin !== undefined) config.hubCaPin = link.policy.hubCaPin;
+  if (link.policy.insecure) config.insecureLink = true;
   if (hubCA) config.hubCA = hubCA.value;
   return { ok: true, config };
 }

@@ -47,6 +47,10 @@ export interface AgentConfig {
    * store (typically the hub's own CA, DATA_DIR/pki/ca.crt on the hub). Only with a TLS URL.
    */
   hubCA?: string;
+  /** `sha256:<hex>` of the hub CA's public key (from a join string): the TLS handshake must chain to it. */
+  hubCaPin?: string;
+  /** Plain MQTT to a non-loopback hub, accepted with --insecure-link. */
+  insecureLink?: boolean;
   // Workload settings (config.json only).
   /** The pod sandbox image (holds a pod's network namespace), like the kubelet's --pod-infra-container-image. */
   podInfraImage: string;
@@ -73,6 +77,7 @@ export interface AgentFlags {
   hubKeyFingerprint?: string;
   /** --hub-ca: a PEM file path. */
   hubCA?: string;
+  insecureLink?: boolean;
 }
 
 /** Facts from the process environment, passed in so resolution stays pure. */

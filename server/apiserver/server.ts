@@ -26,6 +26,9 @@ import { ACCESS_REVIEW_PATH, answerReview, SUBJECT_REVIEW_PATH } from './reviews
 import { sendObject } from './respond.js';
 import { serveWatch, type WatchLimits } from './watch-stream.js';
 import { gracePeriodOption } from './admission/index.js';
+import type { AuditSink } from '../audit/audit-log.js';
+
+const AUDITED_VERBS: Record<string, string> = { POST: 'create', PUT: 'update', PATCH: 'patch', DELETE: 'delete' };
 
 export interface ApiServerDeps {
   store: ObjectStore;
@@ -39,6 +42,8 @@ export interface ApiServerDeps {
   tls: { keyPem: string; certPem: string };
   /** Carries `pods/NAME/log` requests to the devices; undefined: they get 503. */
   podLogs?: PodLogSource;
+  /** Hears every write and every refused authentication (the audit log). */
+  audit?: AuditSink;
 }
 
 /** `Accept: application/json;as=Table;v=v1;g=meta.k8s.io` asks for server-side printing. */
@@ -208,6 +213,11 @@ export function createApiServer(deps: ApiServerDeps): Server {
       })
       .finally(() => {
         log.debug('request', { method: req.method, url: req.url, status: res.statusCode, ms: Date.now() - started });
+        const verb = AUDITED_VERBS[req.method ?? ''];
+        if (deps.audit && (verb !== undefined || res.statusCode === 401)) {
+          const user = res.statusCode === 401 ? 'anonymous' : 'admin';
+          deps.audit({ user, verb: verb ?? (req.method ?? 'GET').toLowerCase(), resource: new URL(req.url ?? '/', 'http://hub').pathname, result: res.statusCode, ...(req.socket.remoteAddress ? { remote: req.socket.remoteAddress } : {}) });
+        }
       });
   });
 }

@@ -9,6 +9,7 @@ import { Duplex } from 'node:stream';
 import { Aedes, type AedesOptions, type Client } from 'aedes';
 import { errorMessage } from '../../shared/util/guards.js';
 import type { Logger } from '../../shared/util/logger.js';
+import { channelBinding, closeRefused, ConnectRateLimiter, DEFAULT_CONNECT_RATE, type ConnectRateLimit } from './connect-guard.js';
 import { PacketGuard } from './packet-guard.js';
 import { describePrincipal, type ConnectAuthenticator, type Principal, type TopicPolicy } from './principal.js';
 import type { MqttSessionStore } from './session-persistence.js';
@@ -36,10 +37,10 @@ export const DEFAULT_BROKER_LIMITS: BrokerLimits = {
 };
 
 export interface BrokerDeps {
-  host: string;
-  port: number;
-  /** An MQTT-over-TLS listener as well, with the hub's serving certificate. */
-  tls?: { host: string; port: number; keyPem: string; certPem: string };
+  plain?: { host: string; port: number };
+  /** An MQTT-over-TLS listener as well, with the hub's serving certificate (and its CA, sent in the chain so a device can pin it). */
+  tls?: { host: string; port: number; keyPem: string; certPem: string; caPem?: string };
+  /** Plain TCP listener; undefined: TLS only. */
   limits: BrokerLimits;
   auth: ConnectAuthenticator;
   policy: TopicPolicy;
@@ -49,11 +50,15 @@ export interface BrokerDeps {
   /** Called for every message a client published (after the policy allowed it). */
   onMessage: (p: Principal, topic: string, payload: Buffer) => void;
   onConnected?: (p: Principal) => void;
+  /** Every refused CONNECT (for the audit log). */
+  onRefused?: (r: { clientId: string; username: string | undefined; remote: string | undefined; reason: string }) => void;
+  connectRate?: ConnectRateLimit;
+  now?: () => number;
   onDisconnected?: (p: Principal) => void;
 }
 
 export interface RunningBroker {
-  port: number;
+  port?: number;
   tlsPort?: number;
   publish(topic: string, payload: Buffer, opts: { qos: 0 | 1; retain: boolean }): Promise<void>;
   /** Cuts off every connection of a principal at once (revocation). */
@@ -75,6 +80,18 @@ export async function startBroker(deps: BrokerDeps): Promise<RunningBroker> {
   const log = logger.child({ component: 'broker' });
   const principals = new WeakMap<Client, Principal>();
   const remotes = new WeakMap<object, string>();
+  const sockets = new WeakMap<object, Socket>();
+  const bindings = new WeakMap<object, Buffer>();
+  const wills = new WeakMap<Client, { topic: string; retain: boolean }>();
+  const rate = new ConnectRateLimiter(deps.connectRate ?? DEFAULT_CONNECT_RATE, deps.now ?? Date.now);
+  const refused = (client: Client, username: string | undefined, reason: string): void => {
+    const remote = remotes.get(client.conn);
+    log.warn('connect refused', { clientId: client.id, remote, reason });
+    deps.onRefused?.({ clientId: client.id, username, remote, reason });
+    const socket = sockets.get(client.conn);
+    // aedes writes the CONNACK first; then nothing more is read from a refused client.
+    if (socket) setImmediate(() => closeRefused(socket));
+  };
   const clients = new Set<Client>();
 
   const opts: AedesOptions = {
@@ -89,30 +106,48 @@ export async function startBroker(deps: BrokerDeps): Promise<RunningBroker> {
       // keepalive 0 disables liveness checks; too short floods the hub with PINGs.
       const ka = packet.keepalive ?? 0;
       if (ka < limits.keepaliveMinSeconds || ka > limits.keepaliveMaxSeconds) {
-        log.warn('connect refused', { clientId: packet.clientId, reason: 'keepalive out of bounds', keepalive: ka });
+        refused(client, packet.username, `keepalive ${ka} out of bounds`);
         done(null, false);
         return;
       }
+      if (!rate.allow(packet.clientId)) {
+        refused(client, packet.username, 'too many connects from this identity; slow down');
+        done(null, false);
+        return;
+      }
+      if (packet.will) wills.set(client, { topic: packet.will.topic, retain: packet.will.retain === true });
       done(null, true);
     },
     authenticate: (client, username, password, done) => {
       const remote = remotes.get(client.conn);
+      const binding = bindings.get(client.conn);
       deps.auth
-        .authenticate({ clientId: client.id, username, password, remoteAddress: remote })
+        .authenticate({ clientId: client.id, username, password, remoteAddress: remote, ...(binding ? { channelBinding: binding } : {}) })
         .then((d) => {
           if (!d.ok) throw new Refusal(d.reason, 5);
+          // The last will is published in the client's name later: it passes the same ACL now.
+          const will = wills.get(client);
+          if (will && !deps.policy.mayPublish(d.principal, will.topic, will.retain)) throw new Refusal(`last will on ${will.topic} is not allowed`, 5);
           principals.set(client, d.principal);
           log.info('client authenticated', { clientId: client.id, ...describePrincipal(d.principal), remote });
           done(null, true);
         })
         .catch((e: unknown) => {
           const code = e instanceof Refusal ? e.returnCode : 3;
-          log.warn('connect refused', { clientId: client.id, remote, reason: errorMessage(e) });
+          refused(client, username, errorMessage(e));
           done(Object.assign(new Error(errorMessage(e)), { returnCode: code }), null);
         });
     },
     authorizePublish: (client, packet, done) => {
-      if (!client) return done(null); // the hub's own publishes
+      if (!client) {
+        // A will of a client of a previous broker run (aedes recovers them after a restart, with
+        // no client): its ACL can no longer be checked, so it is dropped. Liveness comes from leases.
+        if ('clientId' in packet) {
+          log.warn('orphaned will dropped', { topic: packet.topic });
+          return done(new Error('orphaned will'));
+        }
+        return done(null); // the hub's own publishes
+      }
       const p = principals.get(client);
       if (p && deps.policy.mayPublish(p, packet.topic, packet.retain)) return done(null);
       log.warn('publish refused', { clientId: client.id, topic: packet.topic, retain: packet.retain, ...(p ? describePrincipal(p) : {}) });
@@ -156,8 +191,10 @@ export async function startBroker(deps: BrokerDeps): Promise<RunningBroker> {
     }
   });
 
-  const server = createServer((socket) => handleSocket(socket));
-  const tlsServer = deps.tls ? createTlsServer({ key: deps.tls.keyPem, cert: deps.tls.certPem }, (socket) => handleSocket(socket)) : undefined;
+  const server = deps.plain ? createServer((socket) => handleSocket(socket)) : undefined;
+  const tlsServer = deps.tls
+    ? createTlsServer({ key: deps.tls.keyPem, cert: deps.tls.certPem + (deps.tls.caPem ?? ''), minVersion: 'TLSv1.2' }, (socket) => handleSocket(socket))
+    : undefined;
   tlsServer?.on('tlsClientError', (e, socket) => log.warn('TLS handshake failed', { remote: socket.remoteAddress, error: e.message }));
   function handleSocket(socket: Socket): void {
     const guard = new PacketGuard(limits.maxPacketBytes);
@@ -170,11 +207,15 @@ export async function startBroker(deps: BrokerDeps): Promise<RunningBroker> {
     socket.on('error', (e) => log.debug('socket error', { remote, error: e.message }));
     const conn = Duplex.from({ readable: guard, writable: socket });
     if (remote) remotes.set(conn, remote);
+    sockets.set(conn, socket);
+    const binding = channelBinding(socket);
+    if (binding) bindings.set(conn, binding);
+    conn.on('close', () => socket.destroy());
     aedes.handle(conn);
   }
-  const port = await listen(server, deps.host, deps.port);
+  const port = server && deps.plain ? await listen(server, deps.plain.host, deps.plain.port) : undefined;
   const tlsPort = tlsServer && deps.tls ? await listen(tlsServer, deps.tls.host, deps.tls.port) : undefined;
-  log.info('broker listening', { host: deps.host, port, ...(tlsPort !== undefined ? { tlsPort } : {}) });
+  log.info('broker listening', { ...(port !== undefined ? { port } : {}), ...(tlsPort !== undefined ? { tlsPort } : {}) });
 
   // aedes can drop messages to live subscribers when the hub's own publishes overlap
   // (retained and not), so they go out strictly one after another.
@@ -185,7 +226,7 @@ export async function startBroker(deps: BrokerDeps): Promise<RunningBroker> {
     });
 
   return {
-    port,
+    ...(port !== undefined ? { port } : {}),
     ...(tlsPort !== undefined ? { tlsPort } : {}),
     publish(topic, payload, o) {
       const done = publishing.then(() => publishOne(topic, payload, o));

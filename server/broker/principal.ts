@@ -1,11 +1,13 @@
 /** Who is on the other end of an MQTT connection, once authenticated. */
-export type Principal = { kind: 'node'; node: string } | { kind: 'bootstrap'; clientId: string };
+export type Principal = { kind: 'node'; node: string; /** The signing key it proved (base64), so re-enrollment can cut the old one. */ key?: string } | { kind: 'bootstrap'; clientId: string };
 
 export interface ConnectAttempt {
   clientId: string;
   username: string | undefined;
   password: Buffer | undefined;
   remoteAddress: string | undefined;
+  /** Keying material of the TLS session the CONNECT came on (undefined on plain TCP). */
+  channelBinding?: Buffer;
 }
 
 export type AuthDecision = { ok: true; principal: Principal } | { ok: false; reason: string };

@@ -1,6 +1,7 @@
 /**
  * Who may connect: bootstrap clients with a valid token (they can only enroll), and enrolled
- * nodes proving their key with a signed, strictly increasing counter (no clock, no replay).
+ * nodes proving their key with a signed, strictly increasing counter (no clock, no replay),
+ * bound to the TLS session when there is one (shared/protocol/connect-auth.ts says why).
  */
 import { createVerifier, decodeBase64Key } from '../../shared/crypto/index.js';
 import { BOOTSTRAP_USERNAME, parseClientId, verifyConnectPassword } from '../../shared/protocol/index.js';
@@ -34,12 +35,13 @@ export class FleetAuthenticator implements ConnectAuthenticator {
       username: client.node,
       password: a.password,
       lastCounter: identity.connectCounter,
+      ...(a.channelBinding ? { binding: a.channelBinding } : {}),
     });
     if (!check.ok) return { ok: false, reason: `${check.reason}: ${check.message}` };
     // Persist the counter before accepting, so a captured CONNECT can never be replayed.
     if (!(await this.identities.advanceCounter(client.node, check.counter))) {
       return { ok: false, reason: `replayed: counter ${check.counter} was already used` };
     }
-    return { ok: true, principal: { kind: 'node', node: client.node } };
+    return { ok: true, principal: { kind: 'node', node: client.node, key: identity.signingKey } };
   }
 }

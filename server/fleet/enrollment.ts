@@ -11,7 +11,7 @@ import type { Logger } from '../../shared/util/logger.js';
 import type { InternalClient } from '../apiserver/internal-client.js';
 import type { EventSink } from '../events/recorder.js';
 import type { BootstrapTokens } from './bootstrap-tokens.js';
-import { MAX_NODE_NAME } from '../../shared/api/fleet-secrets.js';
+import { MAX_NODE_NAME, tokenScopedTo, tokenScopeProblem } from '../../shared/api/fleet-secrets.js';
 import type { NodeIdentities } from './node-identities.js';
 
 export interface EnrollmentDeps {
@@ -21,6 +21,8 @@ export interface EnrollmentDeps {
   events: EventSink;
   hubPublicKey: string;
   logger: Logger;
+  /** Records every enrollment and refusal in the audit log. */
+  audit?: (e: { user: string; verb: string; resource: string; result: 'allowed' | 'refused'; detail?: string }) => void;
 }
 
 function refuse(reason: 'invalid-token' | 'name-conflict' | 'invalid-request' | 'internal-error', message: string): EnrollResponseMessage {
@@ -40,11 +42,14 @@ export class Enrollment {
       decodeBase64Key(req.boxKey, 32, 'boxKey');
 
       const check = await tokens.check(req.token);
-      if (!check.ok) {
-        log.warn('enrollment refused', { reason: check.reason });
-        return refuse('invalid-token', check.reason);
-      }
+      if (!check.ok) return this.refused(log, node, 'invalid-token', check.reason);
+      const scope = tokenScopeProblem(check.info, node);
+      if (scope !== undefined) return this.refused(log, node, 'invalid-token', scope);
       const existing = await identities.get(node);
+      if (!existing && !tokenScopedTo(check.info, node) && (await this.deps.client.get('Node', undefined, node))) {
+        const message = `node ${node} was created in advance by an admin; only a token scoped to it may claim it ("flotctl token create --node ${node}")`;
+        return this.refused(log, node, 'name-conflict', message);
+      }
       if (existing && existing.signingKey === req.signingKey && !existing.revoked) {
         // The same device asking again (its answer was lost): same keys, nothing to change.
         log.info('enrollment repeated', { fingerprint });
@@ -52,22 +57,28 @@ export class Enrollment {
       }
       if (existing && !existing.allowReenroll) {
         const message = `node name ${node} is already enrolled with another key; an admin can allow a new enrollment with "flotctl node allow-reenroll ${node}"`;
-        log.warn('enrollment refused', { reason: 'name-conflict' });
         this.deps.events.record({ kind: 'Node', name: node }, 'Warning', 'EnrollmentRefused', message);
-        return refuse('name-conflict', message);
+        return this.refused(log, node, 'name-conflict', message);
       }
       const used = await tokens.consume(req.token);
-      if (!used.ok) return refuse('invalid-token', used.reason);
+      if (!used.ok) return this.refused(log, node, 'invalid-token', used.reason);
       await identities.register(node, req.signingKey, req.boxKey);
       await this.ensureNode(node, req.arch);
       const how = existing ? 're-enrolled (an admin allowed it)' : 'enrolled';
       this.deps.events.record({ kind: 'Node', name: node }, 'Normal', 'Enrolled', `${how} with key ${fingerprint} using bootstrap token ${used.info.id}`);
       log.info('node enrolled', { fingerprint, token: used.info.id, replaced: existing !== undefined });
+      this.deps.audit?.({ user: `bootstrap-token:${used.info.id}`, verb: 'enroll', resource: `nodes/${node}`, result: 'allowed', detail: how });
       return this.accept(node);
     } catch (e: unknown) {
       log.error('enrollment failed', { error: errorMessage(e) });
       return refuse('internal-error', 'the hub could not complete the enrollment; try again');
     }
+  }
+
+  private refused(log: Logger, node: string, reason: 'invalid-token' | 'name-conflict', message: string): EnrollResponseMessage {
+    log.warn('enrollment refused', { reason: message });
+    this.deps.audit?.({ user: 'bootstrap', verb: 'enroll', resource: `nodes/${node}`, result: 'refused', detail: message });
+    return refuse(reason, message);
   }
 
   private accept(node: string): EnrollResponseMessage {

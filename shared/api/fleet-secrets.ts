@@ -39,16 +39,34 @@ export interface TokenInfo {
   maxUses?: number;
   uses: number;
   description?: string;
+  /** Enrolls only this node name. */
+  nodeName?: string;
+  /** Enrolls only node names starting with this. */
+  nodePrefix?: string;
+}
+
+/** Why `node` may not enroll with a token of this scope (undefined: it may). */
+export function tokenScopeProblem(info: TokenInfo, node: string): string | undefined {
+  if (info.nodeName !== undefined && info.nodeName !== node) return `bootstrap token ${info.id} is scoped to node ${info.nodeName}`;
+  if (info.nodePrefix !== undefined && !node.startsWith(info.nodePrefix)) return `bootstrap token ${info.id} is scoped to node names starting with "${info.nodePrefix}"`;
+  return undefined;
+}
+
+/** Whether a token is scoped to exactly `node` (by name or by a prefix of it). */
+export function tokenScopedTo(info: TokenInfo, node: string): boolean {
+  return (info.nodeName !== undefined || info.nodePrefix !== undefined) && tokenScopeProblem(info, node) === undefined;
 }
 
 export const tokenSecretName = (id: string): string => `bootstrap-token-${id}`;
 
-export function bootstrapTokenSecret(token: string, opts: { expiration?: string; maxUses?: number; description?: string }): KubeObject {
+export function bootstrapTokenSecret(token: string, opts: { expiration?: string; maxUses?: number; description?: string; nodeName?: string; nodePrefix?: string }): KubeObject {
   const { id, secret: tokenSecret } = parseBootstrapToken(token);
   const values: Record<string, string> = { 'token-id': id, 'token-secret': tokenSecret, 'usage-bootstrap-authentication': 'true', uses: '0' };
   if (opts.expiration) values['expiration'] = opts.expiration;
   if (opts.maxUses !== undefined) values['max-uses'] = String(opts.maxUses);
   if (opts.description) values['description'] = opts.description;
+  if (opts.nodeName !== undefined) values['node-name'] = opts.nodeName;
+  if (opts.nodePrefix !== undefined) values['node-name-prefix'] = opts.nodePrefix;
   return secret(tokenSecretName(id), TOKEN_SECRET_TYPE, values);
 }
 
@@ -60,6 +78,8 @@ export function tokenInfo(s: KubeObject): TokenInfo | undefined {
   if (d['expiration']) info.expiration = d['expiration'];
   if (d['max-uses']) info.maxUses = Number(d['max-uses']);
   if (d['description']) info.description = d['description'];
+  if (d['node-name']) info.nodeName = d['node-name'];
+  if (d['node-name-prefix']) info.nodePrefix = d['node-name-prefix'];
   return info;
 }
 

@@ -5,3 +5,4 @@ export * from './identity.js';
 export * from './keys.js';
 export * from './random.js';
 export * from './sign.js';
+export * from './cert-pin.js';

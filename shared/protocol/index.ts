@@ -9,3 +9,4 @@ export * from './errors.js';
 export * from './messages.js';
 export * from './status-hash.js';
 export * from './topics.js';
+export * from './join-string.js';

@@ -12,7 +12,7 @@ const ENV: AgentEnv = { hostname: 'Pi-Kitchen', cwd: '/home/pi', readFile: readF
 const TOKEN = 'abcdef.0123456789abcdef';
 const HUB_KEY = generateIdentity().signingPublicKey;
 const OTHER_KEY = generateIdentity().signingPublicKey;
-const HUB = { hub: 'mqtt://hub.example:1883' };
+const HUB = { hub: 'mqtt://127.0.0.1:1883' };
 const TLS_HUB = { hub: 'mqtts://hub.example:8883' };
 const CA_PEM = createCA('flotilla-test-ca', new Date()).certPem;
 const CA2_PEM = createCA('flotilla-test-ca-2', new Date()).certPem;
@@ -45,9 +45,9 @@ interface Row {
 const ROWS: Row[] = [
   {
     name: 'defaults: only the hub given',
-    flags: { hub: 'mqtt://hub.example:1883' },
+    flags: { hub: 'mqtt://127.0.0.1:1883' },
     want: {
-      hubUrl: 'mqtt://hub.example:1883',
+      hubUrl: 'mqtt://127.0.0.1:1883',
       dataDir: '/var/lib/flotilla-agent',
       nodeName: 'pi-kitchen',
       nodeNameSource: 'hostname',
@@ -64,6 +64,7 @@ const ROWS: Row[] = [
       hub: 'mqtts://hub.example:8883',
       nodeName: 'pi-a',
       token: TOKEN,
+      hubKeyFingerprint: keyFingerprint(HUB_KEY),
       dockerSocket: '/run/docker.sock',
       heartbeatInterval: '5s',
       statusInterval: '1m',
@@ -75,6 +76,7 @@ const ROWS: Row[] = [
       nodeName: 'pi-a',
       nodeNameSource: 'file',
       token: TOKEN,
+      hubKeyFingerprint: keyFingerprint(HUB_KEY),
       dockerSocket: '/run/docker.sock',
       heartbeatIntervalMs: 5000,
       statusIntervalMs: 60_000,
@@ -84,9 +86,9 @@ const ROWS: Row[] = [
   },
   {
     name: 'flags win over config.json',
-    flags: { hub: 'mqtt://flag:1883', nodeName: 'from-flag', heartbeatInterval: '2s', logLevel: 'warn' },
-    file: { hub: 'mqtt://file:1883', nodeName: 'from-file', heartbeatInterval: '30s', logLevel: 'debug' },
-    want: { hubUrl: 'mqtt://flag:1883', nodeName: 'from-flag', nodeNameSource: 'flag', heartbeatIntervalMs: 2000, logLevel: 'warn' },
+    flags: { hub: 'mqtts://flag:8883', nodeName: 'from-flag', heartbeatInterval: '2s', logLevel: 'warn' },
+    file: { hub: 'mqtts://file:8883', nodeName: 'from-file', heartbeatInterval: '30s', logLevel: 'debug' },
+    want: { hubUrl: 'mqtts://flag:8883', nodeName: 'from-flag', nodeNameSource: 'flag', heartbeatIntervalMs: 2000, logLevel: 'warn' },
   },
   {
     name: 'relative --data-dir and --docker-socket resolve against the working directory',
@@ -161,7 +163,7 @@ const ROWS: Row[] = [
     flags: { ...HUB, hubCA: '/etc/flotilla/hub-ca.crt' },
     errors: ['--hub-ca: hubCA needs an mqtts:// or wss:// hub URL'],
   },
-  { name: 'hubCA in config.json with a ws:// hub URL', file: { hub: 'ws://hub.example/mqtt', hubCA: CA_PEM }, errors: [`${FILE}: hubCA: hubCA needs an mqtts:// or wss:// hub URL`] },
+  { name: 'hubCA in config.json with a ws:// hub URL', file: { hub: 'ws://127.0.0.1/mqtt', hubCA: CA_PEM }, errors: [`${FILE}: hubCA: hubCA needs an mqtts:// or wss:// hub URL`] },
   { name: 'missing hub', errors: ['--hub: required'] },
   { name: 'hub with an unsupported scheme', flags: { hub: 'http://hub:80' }, errors: ['--hub: unsupported scheme "http:"'] },
   { name: 'hub that is not a URL', flags: { hub: 'hub.example:1883' }, errors: ['--hub: unsupported scheme'] },
@@ -185,7 +187,7 @@ const ROWS: Row[] = [
   },
   { name: 'bad node name flag', flags: { ...HUB, nodeName: 'Pi_Kitchen' }, errors: ['--node-name: "Pi_Kitchen" is not a valid node name'] },
   { name: 'host name that is no node name', flags: HUB, env: { hostname: 'pi_kitchen' }, errors: ['--node-name: the host name "pi_kitchen" is not a valid node name'] },
-  { name: 'malformed token, not echoed', flags: { ...HUB, token: 'secret-value' }, errors: ['--token: not a bootstrap token'] },
+  { name: 'malformed token, not echoed', flags: { ...HUB, token: 'secret-value' }, errors: ['--token: not a join string'] },
   { name: 'bad log level', flags: { ...HUB, logLevel: 'verbose' }, errors: ['--log-level: expected debug, info, warn or error, got "verbose"'] },
   { name: 'hubPublicKey of the wrong length', flags: HUB, file: { hubPublicKey: 'AAAA' }, errors: [`${FILE}: hubPublicKey: expected padded base64 of a 32-byte Ed25519 key`] },
   { name: 'malformed fingerprint', flags: { ...HUB, hubKeyFingerprint: 'md5:abc' }, errors: ['--hub-key-fingerprint: expected "sha256:" followed by 64 hex digits'] },

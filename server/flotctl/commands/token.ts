@@ -6,7 +6,8 @@ import type { Table } from '../../../shared/api/table.js';
 import { renderTable } from '../table-render.js';
 import { rfc3339 } from '../../../shared/util/clock.js';
 import { parseDuration } from '../../../shared/util/duration.js';
-import { generateBootstrapToken, isBootstrapToken } from '../../../shared/protocol/index.js';
+import { formatJoinString, generateBootstrapToken, isBootstrapToken, isNodeName } from '../../../shared/protocol/index.js';
+import { HUB_INFO_NAME, hubInfoFrom } from '../../../shared/api/hub-info.js';
 import { isRecord } from '../../../shared/util/guards.js';
 import type { KubeObject } from '../../../shared/api/meta.js';
 import { CliError } from '../errors.js';
@@ -25,11 +26,14 @@ export function registerToken(program: Command, io: CliIO): void {
 
   token
     .command('create')
-    .description('Create a bootstrap token and print it (the only time its secret is shown)')
+    .description("Create a bootstrap token and print its join string (hub address, token, pins of the hub's CA and key; the only time the secret is shown)")
     .option('--ttl <duration>', 'how long the token may be used; 0 means it never expires', '24h')
     .option('--max-uses <n>', 'how many devices may enroll with it')
     .option('--description <text>', 'a note shown by `token list`')
-    .action(async (opts: { ttl: string; maxUses?: string; description?: string }, cmd: Command) => {
+    .option('--node <name>', 'only this node name may enroll with it (needed to claim a Node created in advance)')
+    .option('--node-prefix <prefix>', 'only node names starting with this may enroll with it')
+    .option('--hub <url>', "the hub address devices dial (default: the hub's advertised mqtts:// URL)")
+    .action(async (opts: { ttl: string; maxUses?: string; description?: string; node?: string; nodePrefix?: string; hub?: string }, cmd: Command) => {
       const s = sessionFor(cmd, io);
       let ttlMs: number;
       try {
@@ -38,14 +42,25 @@ export function registerToken(program: Command, io: CliIO): void {
         throw new CliError(e instanceof Error ? e.message : String(e));
       }
       const maxUses = opts.maxUses === undefined ? undefined : positiveInt('--max-uses', opts.maxUses);
+      if (opts.node !== undefined && !isNodeName(opts.node)) throw new CliError(`invalid --node "${opts.node}": not a valid node name`);
+      if (opts.nodePrefix !== undefined && !/^[a-z0-9][a-z0-9.-]{0,62}$/.test(opts.nodePrefix)) throw new CliError(`invalid --node-prefix "${opts.nodePrefix}": must start a valid node name`);
+      if (opts.node !== undefined && opts.nodePrefix !== undefined) throw new CliError('give --node or --node-prefix, not both');
+      const client = await s.client();
+      const info = await client.requestObject({ method: 'GET', path: `/api/v1/namespaces/${FLEET_NAMESPACE}/configmaps/${HUB_INFO_NAME}` }).then(hubInfoFrom);
+      const hubUrl = opts.hub ?? info?.mqttsUrl ?? info?.mqttUrl;
+      if (!info || hubUrl === undefined) throw new CliError(`the hub publishes no usable ${FLEET_NAMESPACE}/${HUB_INFO_NAME}; is it older than this flotctl?`);
+      if (!/^mqtts?:\/\/[^/@?#]+:\d+\/?$/.test(hubUrl)) throw new CliError(`invalid --hub "${hubUrl}": expected mqtts://HOST:PORT`);
       const value = generateBootstrapToken();
       const body = bootstrapTokenSecret(value, {
         ...(ttlMs > 0 ? { expiration: rfc3339(new Date(s.now().getTime() + ttlMs)) } : {}),
         ...(maxUses !== undefined ? { maxUses } : {}),
         ...(opts.description ? { description: opts.description } : {}),
+        ...(opts.node !== undefined ? { nodeName: opts.node } : {}),
+        ...(opts.nodePrefix !== undefined ? { nodePrefix: opts.nodePrefix } : {}),
       });
-      await (await s.client()).request({ method: 'POST', path: SECRETS, body });
-      s.out(`${value}\n`);
+      await client.request({ method: 'POST', path: SECRETS, body });
+      const tls = hubUrl.startsWith('mqtts:');
+      s.out(`${formatJoinString({ hubUrl: hubUrl.replace(/\/$/, ''), token: value, keyPin: info.keyPin, ...(tls ? { caPin: info.caPin } : {}) })}\n`);
     });
 
   token
