@@ -10,6 +10,7 @@ import { systemHostProbe } from './conditions/index.js';
 import { agentProgram, formatProblem, loadAgentConfig, parseFlags, TOKEN_ENV_VAR } from './config/index.js';
 import { createDockerEngine } from './engine/docker-engine.js';
 import { loadIdentity } from './identity/files.js';
+import { loadHubCa, saveHubCa } from './identity/hub-ca.js';
 import { createMqttJsConnector } from './link/index.js';
 import { createProbeManager } from './probes/index.js';
 import { readNodeFacts, reconcilerConfig, startReconciler } from './reconcile/index.js';
@@ -48,7 +49,11 @@ async function main(): Promise<void> {
     heartbeatIntervalMs: cfg.heartbeatIntervalMs,
     statusIntervalMs: cfg.statusIntervalMs,
     ...(cfg.hubCA !== undefined ? { hubCA: 'configured' } : {}),
+    ...(cfg.hubCaPin !== undefined ? { hubCaPin: cfg.hubCaPin } : {}),
   });
+  if (cfg.insecureLink) {
+    logger.warn('INSECURE LINK: plain MQTT to a hub on another machine (--insecure-link); the link is neither encrypted nor is the hub authenticated', { hub: cfg.hubUrl });
+  }
 
   const aborter = new AbortController();
   let agent: RunningAgent | undefined;
@@ -84,7 +89,7 @@ async function main(): Promise<void> {
     agent = await startAgent(
       cfg,
       {
-        connector: createMqttJsConnector(cfg.hubCA !== undefined ? { ca: cfg.hubCA } : {}),
+        connector: await hubConnector(cfg.hubCA, cfg.hubCaPin, cfg.dataDir, logger),
         clock,
         logger,
         hostProbe,
@@ -121,6 +126,21 @@ async function main(): Promise<void> {
     throw e;
   }
   logger.info('agent running', { nodeName: agent.nodeName });
+}
+
+/** The configured CA wins; else the CA found by its pin before (kept in the data dir); else the pin finds it. */
+async function hubConnector(configured: string | undefined, pin: string | undefined, dataDir: string, logger: ReturnType<typeof createJsonLogger>): Promise<ReturnType<typeof createMqttJsConnector>> {
+  const ca = configured ?? (await loadHubCa(dataDir));
+  return createMqttJsConnector({
+    ...(ca !== undefined ? { ca } : {}),
+    ...(pin !== undefined ? { caPin: pin } : {}),
+    onPinnedCa: (pem) => {
+      saveHubCa(dataDir, pem).then(
+        () => logger.info('hub CA pinned and saved', { pin }),
+        (e: unknown) => logger.error('hub CA could not be saved', { error: errorMessage(e) }),
+      );
+    },
+  });
 }
 
 main().catch((e: unknown) => {

@@ -72,7 +72,6 @@ export function resolveLinkPolicy(input: LinkPolicyInput): LinkPolicyResult {
       message: `${url.protocol}// to ${url.hostname} is not encrypted: anyone on the path can read the link and pose as the hub. Use mqtts:// (the join string from \`flotctl token create\`), or pass --insecure-link to accept that`,
     });
   }
-  if (plain && hubCaPin !== undefined) problems.push({ where: input.where.hub, message: 'the join string pins a CA, but the hub URL is not TLS (mqtts:// or wss://)' });
   if (token !== undefined && !isJoinString(input.token ?? '') && hubKeyFingerprint === undefined && !loopback) {
     problems.push({
       where: input.where.token,

@@ -28,7 +28,12 @@ export class NodeCredentials implements CredentialSource {
     const node = this.identity.nodeName;
     const clientId = nodeClientId(node);
     const counter = await this.counter.next();
-    return { clientId, username: node, password: makeConnectPassword(this.sign, clientId, node, counter) };
+    return {
+      clientId,
+      username: node,
+      password: makeConnectPassword(this.sign, clientId, node, counter),
+      bindPassword: (binding) => makeConnectPassword(this.sign, clientId, node, counter, binding),
+    };
   }
 
   async refused(code: number): Promise<void> {

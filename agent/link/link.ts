@@ -210,6 +210,7 @@ export class AgentLink {
       clientId: creds.clientId,
       username: creds.username,
       password: creds.password,
+      ...(creds.bindPassword ? { bindPassword: creds.bindPassword } : {}),
       clean: false,
       keepaliveSeconds: this.opts.keepaliveSeconds ?? 30,
       connectTimeoutMs: this.opts.connectTimeoutMs ?? 30_000,

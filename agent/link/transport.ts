@@ -16,6 +16,8 @@ export interface MqttConnectOptions {
   clientId: string;
   username: string;
   password: string;
+  /** Over a TLS session the connector makes itself: the password bound to the session's keying material, used instead. */
+  bindPassword?: (binding: Uint8Array) => string;
   /** false: a persistent session (the broker keeps subscriptions and queued QoS 1 messages). */
   clean: boolean;
   keepaliveSeconds: number;
@@ -66,6 +68,8 @@ export interface ConnectCredentials {
   clientId: string;
   username: string;
   password: string;
+  /** The same password bound to a TLS session (connect-auth v2). */
+  bindPassword?: (binding: Uint8Array) => string;
 }
 
 /** Supplies credentials for each connect attempt and hears how the broker took them. */

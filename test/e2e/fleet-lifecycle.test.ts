@@ -50,7 +50,7 @@ describe('node lifecycle with a real agent (short grace period)', function () {
 
   const startAgent = (withToken: boolean): ChildProcess => {
     const { cmd, args } = tsEntry('agent/main.ts');
-    const flags = ['--hub', hub.mqttUrl, '--data-dir', agentDir, '--node-name', NODE, '--heartbeat-interval', '1s', ...(withToken ? ['--token', token] : [])];
+    const flags = ['--hub', hub.mqttsUrl ?? hub.mqttUrl, '--data-dir', agentDir, '--node-name', NODE, '--heartbeat-interval', '1s', ...(withToken ? ['--token', token] : [])];
     const p = spawn(cmd, [...args, ...flags], { stdio: ['ignore', 'ignore', 'pipe'] });
     p.stderr?.resume();
     return p;

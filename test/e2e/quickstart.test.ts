@@ -30,7 +30,7 @@ describe('quick start on the built package', function () {
       this.skip();
     }
     dataDir = await mkdtemp(join(tmpdir(), 'flotilla-e2e-'));
-    const proc = spawn(process.execPath, [HUB_BIN, '--data-dir', dataDir, '--api-listen', '127.0.0.1:0', '--mqtt-listen', '127.0.0.1:0'], {
+    const proc = spawn(process.execPath, [HUB_BIN, '--data-dir', dataDir, '--api-listen', '127.0.0.1:0', '--mqtts-listen', '127.0.0.1:0'], {
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     hub = proc;

@@ -80,7 +80,7 @@ describe('workloads: a real agent runs pods on Docker', function () {
 
   const startAgent = (withToken: boolean): ChildProcess => {
     const { cmd, args } = tsEntry('agent/main.ts');
-    const flags = ['--hub', hub.mqttUrl, '--data-dir', agentDir, '--node-name', NODE, '--heartbeat-interval', '1s', ...(withToken ? ['--token', token] : [])];
+    const flags = ['--hub', hub.mqttsUrl ?? hub.mqttUrl, '--data-dir', agentDir, '--node-name', NODE, '--heartbeat-interval', '1s', ...(withToken ? ['--token', token] : [])];
     const p = spawn(cmd, [...args, ...flags], { stdio: ['ignore', 'ignore', 'pipe'] });
     p.stderr?.resume();
     return p;

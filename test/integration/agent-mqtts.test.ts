@@ -6,10 +6,11 @@
  */
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { KubeObject } from '../../shared/api/meta.js';
+import { parseJoinString } from '../../shared/protocol/index.js';
 import { isRecord } from '../../shared/util/guards.js';
 import { endpoint, REPO_ROOT, startHub, tsEntry, type HubHandle } from '../support/hub.js';
 import { apiClient, type Api } from '../support/http.js';
@@ -103,7 +104,7 @@ describe('agent over mqtts:// with the hub CA (real hub, real agent process)', f
     const r = await run(cmd, [...args, '--kubeconfig', hub.kubeconfig, 'token', 'create'], { cwd: REPO_ROOT });
     assert.equal(r.code, 0, r.stderr);
     token = r.stdout.trim();
-    assert.match(token, /^[a-z0-9]{6}\.[a-z0-9]{16}$/);
+    assert.match(token, /^mqtts:\/\/[a-z0-9]{6}\.[a-z0-9]{16}@127\.0\.0\.1:\d+\/\?ca=sha256:[0-9a-f]{64}&key=sha256:[0-9a-f]{64}$/);
   });
 
   after(async function () {
@@ -138,9 +139,19 @@ describe('agent over mqtts:// with the hub CA (real hub, real agent process)', f
     assert.ok(logs.some((l) => l['msg'] === 'link state' && l['to'] === 'online'), 'the node link came online over TLS');
   });
 
-  it('without --hub-ca the TLS verification fails: no Node, and the agent logs a TLS error', async function () {
+  it('with a join string alone the agent finds the pinned CA in the hub chain, keeps it, and enrolls over TLS', async function () {
+    const dataDir = join(tmp, 'pi-join');
+    const a = spawnAgent(['--token', token, '--node-name', 'pi-join', '--data-dir', dataDir, '--heartbeat-interval', '1s']);
+    agents.push(a);
+    await until('node pi-join Ready', async () => ((await node('pi-join'))?.['status'] !== undefined ? true : undefined), 20_000);
+    assert.ok(a.logs().some((l) => l['msg'] === 'hub CA pinned and saved'));
+    assert.equal(await readFile(join(dataDir, 'hub-ca.crt'), 'utf8'), await readFile(caFile, 'utf8'));
+  });
+
+  it('with a bare token and without --hub-ca the TLS verification fails: no Node, and the agent logs a TLS error', async function () {
     const dataDir = join(tmp, 'pi-notls');
-    const a = spawnAgent(agentFlags('pi-notls', dataDir));
+    const bare = parseJoinString(token).token;
+    const a = spawnAgent(agentFlags('pi-notls', dataDir).map((f) => (f === token ? bare : f)));
     agents.push(a);
     const failure = await until(
       'an enrollment failure in the agent log',

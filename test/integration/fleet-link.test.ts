@@ -5,7 +5,7 @@
  */
 import assert from 'node:assert/strict';
 import type { KubeList, KubeObject } from '../../shared/api/meta.js';
-import { encode, nodeTopic } from '../../shared/protocol/index.js';
+import { encode, nodeTopic, parseJoinString } from '../../shared/protocol/index.js';
 import { connectNode, enroll, newDevice, nextPassword, type Device } from '../support/device.js';
 import { requireService } from '../support/env.js';
 import { endpoint, startHub, type HubHandle } from '../support/hub.js';
@@ -18,8 +18,7 @@ import { flotctl } from '../support/flotctl.js';
 async function newToken(hub: HubHandle, ...flags: string[]): Promise<string> {
   const r = await flotctl(hub, ['token', 'create', ...flags]);
   assert.equal(r.code, 0, r.stderr);
-  const token = r.stdout.trim();
-  assert.match(token, /^[a-z0-9]{6}\.[a-z0-9]{16}$/);
+  const { token } = parseJoinString(r.stdout.trim());
   return token;
 }
 

@@ -9,7 +9,7 @@ import assert from 'node:assert/strict';
 import { request } from 'node:https';
 import type { MqttClient } from 'mqtt';
 import type { KubeObject } from '../../shared/api/meta.js';
-import { decodeHubMessage, encode, logsTopic, nodeTopic, type CommandMessage, type LogChunkMessage, type LogsCommand } from '../../shared/protocol/index.js';
+import { decodeHubMessage, encode, logsTopic, nodeTopic, parseJoinString, type CommandMessage, type LogChunkMessage, type LogsCommand } from '../../shared/protocol/index.js';
 import { connectNode, enroll, newDevice } from '../support/device.js';
 import { requireService } from '../support/env.js';
 import { pod } from '../support/fixtures.js';
@@ -116,7 +116,7 @@ describe('logs through the hub: a scripted device answers (real hub, real MQTT)'
     api = apiClient(endpoint(hub));
     const t = await flotctl(hub, ['token', 'create', '--ttl', '1h']);
     assert.equal(t.code, 0, t.stderr);
-    const token = t.stdout.trim();
+    const { token } = parseJoinString(t.stdout.trim());
     const a = newDevice('pi-alpha');
     const b = newDevice('pi-beta');
     assert.equal((await enroll(hub.mqttUrl, token, a)).ok, true);

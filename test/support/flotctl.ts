@@ -1,6 +1,7 @@
 /** The command-line tools against a test hub: flotctl run in process, a bootstrap token made with it, and whether kubectl is installed. */
 import assert from 'node:assert/strict';
 import { main as flotctlMain } from '../../server/flotctl/cli.js';
+import { parseJoinString } from '../../shared/protocol/index.js';
 import type { HubHandle } from './hub.js';
 import { run } from './run.js';
 
@@ -32,11 +33,16 @@ export async function flotctl(hub: HubHandle, args: string[], opts: { onStdout?:
   return { code, stdout, stderr };
 }
 
-/** A bootstrap token for enrolling devices (`flotctl token create --ttl 1h`, which must succeed). */
-export async function bootstrapToken(hub: HubHandle): Promise<string> {
-  const t = await flotctl(hub, ['token', 'create', '--ttl', '1h']);
+/** The join string of a new bootstrap token (`flotctl token create --ttl 1h`, which must succeed). */
+export async function joinString(hub: HubHandle, ...flags: string[]): Promise<string> {
+  const t = await flotctl(hub, ['token', 'create', '--ttl', '1h', ...flags]);
   assert.equal(t.code, 0, t.stderr);
   return t.stdout.trim();
+}
+
+/** The bare bootstrap token of a new join string, for scripted devices that dial plain MQTT themselves. */
+export async function bootstrapToken(hub: HubHandle, ...flags: string[]): Promise<string> {
+  return parseJoinString(await joinString(hub, ...flags)).token;
 }
 
 /** kubectl is on the PATH and runs; a check for requireService. */

@@ -57,7 +57,7 @@ function launch(dataDir: string, extraArgs: string[], logs: string[], timeoutMs:
   const { cmd, args } = tsEntry('server/main.ts');
   const proc = spawn(
     cmd,
-    [...args, '--data-dir', dataDir, '--api-listen', '127.0.0.1:0', '--mqtt-listen', '127.0.0.1:0', ...extraArgs],
+    [...args, '--data-dir', dataDir, '--api-listen', '127.0.0.1:0', '--mqtt-listen', '127.0.0.1:0', '--mqtts-listen', '127.0.0.1:0', '--advertise-address', '127.0.0.1', ...extraArgs],
     { cwd: REPO_ROOT, stdio: ['ignore', 'ignore', 'pipe'] },
   );
   return new Promise((resolvePromise, reject) => {

@@ -88,7 +88,7 @@ describe('protocol/connect-auth', () => {
       `v1.1.${sig.slice(1)}`,
       `v1.1.${toBase64Url(new Uint8Array(65))}`,
       `v1.1.${Buffer.alloc(64).toString('base64')}`,
-      `v2.1.${sig}`,
+      `v3.1.${sig}`,
       `V1.1.${sig}`,
       ` v1.1.${sig}`,
     ];
@@ -97,7 +97,29 @@ describe('protocol/connect-auth', () => {
         assert.throws(() => parseConnectPassword(pw), (e: unknown) => e instanceof ProtocolError && e.field === 'password');
       });
     }
-    it('says so when the version is unsupported', () => assert.throws(() => parseConnectPassword(`v2.1.${sig}`), /unsupported password version/));
+    it('says so when the version is unsupported', () => assert.throws(() => parseConnectPassword(`v3.1.${sig}`), /unsupported password version/));
+  });
+
+  describe('v2: bound to the TLS session (a withheld CONNECT is worthless elsewhere)', () => {
+    const sessionA = new Uint8Array(32).fill(1);
+    const sessionB = new Uint8Array(32).fill(2);
+    const base = { clientId: CID, username: NAME, lastCounter: 0 };
+    it('passes on the session it was made for', () => {
+      const password = makeConnectPassword(sign, CID, NAME, 3, sessionA);
+      assert.match(password, /^v2\.3\./);
+      assert.deepEqual(verifyConnectPassword(verify, { ...base, password, binding: sessionA }), { ok: true, node: NAME, counter: 3 });
+    });
+    const cases: [string, () => ConnectAttempt, ConnectRejection][] = [
+      ['replayed on another TLS session, counter never used', () => ({ ...base, password: makeConnectPassword(sign, CID, NAME, 3, sessionA), binding: sessionB }), 'bad-signature'],
+      ['a v1 password over TLS', () => ({ ...base, password: makeConnectPassword(sign, CID, NAME, 3), binding: sessionA }), 'unbound'],
+      ['a v2 password over plain TCP', () => ({ ...base, password: makeConnectPassword(sign, CID, NAME, 3, sessionA) }), 'unbound'],
+    ];
+    for (const [name, attempt, reason] of cases) {
+      it(`refuses ${name}`, () => {
+        const r = verifyConnectPassword(verify, attempt());
+        assert.equal(r.ok ? 'ok' : r.reason, reason);
+      });
+    }
   });
 
   it('connectMessage refuses counters outside 1..2^53-1', () => {
