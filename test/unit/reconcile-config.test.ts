@@ -3,7 +3,7 @@ import { resolveConfig, type AgentConfig } from '../../agent/config/index.js';
 import { reconcilerConfig } from '../../agent/reconcile/wiring.js';
 
 const ENV = { hostname: 'pi-1', cwd: '/' };
-const file = (json: Record<string, unknown>) => ({ path: '/d/config.json', json: { hub: 'mqtt://h:1883', ...json } });
+const file = (json: Record<string, unknown>) => ({ path: '/d/config.json', json: { hub: 'mqtt://127.0.0.1:1883', ...json } });
 
 function ok(json: Record<string, unknown>): AgentConfig {
   const r = resolveConfig({ dataDir: '/d' }, file(json), ENV);
