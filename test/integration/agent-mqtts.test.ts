@@ -5,17 +5,16 @@
  * and the agent says why. Bad CA settings stop the agent with exit 2 before it writes anything.
  */
 import assert from 'node:assert/strict';
-import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { KubeObject } from '../../shared/api/meta.js';
 import { parseJoinString } from '../../shared/protocol/index.js';
-import { isRecord } from '../../shared/util/guards.js';
 import { endpoint, REPO_ROOT, startHub, tsEntry, type HubHandle } from '../support/hub.js';
 import { apiClient, type Api } from '../support/http.js';
 import { run } from '../support/run.js';
 import { until } from '../support/wait.js';
+import { spawnAgent, stopAgent, type AgentProc } from '../support/agent-process.js';
 
 interface Condition {
   type: string;
@@ -26,42 +25,6 @@ interface Condition {
 function conditions(n: KubeObject): Condition[] {
   const status = n['status'] as { conditions?: Condition[] } | undefined;
   return status?.conditions ?? [];
-}
-
-/** A running agent process and its stderr (JSON log lines). */
-interface AgentProc {
-  proc: ChildProcess;
-  stderr: () => string;
-  /** The JSON log entries so far (other lines skipped). */
-  logs: () => Record<string, unknown>[];
-}
-
-function jsonLines(text: string): Record<string, unknown>[] {
-  const out: Record<string, unknown>[] = [];
-  for (const line of text.split('\n')) {
-    try {
-      const v: unknown = JSON.parse(line);
-      if (isRecord(v)) out.push(v);
-    } catch {
-      // a plain line (e.g. "flotilla-agent: …")
-    }
-  }
-  return out;
-}
-
-function spawnAgent(flags: string[]): AgentProc {
-  const { cmd, args } = tsEntry('agent/main.ts');
-  let stderr = '';
-  const proc = spawn(cmd, [...args, ...flags], { cwd: REPO_ROOT, stdio: ['ignore', 'ignore', 'pipe'] });
-  proc.stderr?.on('data', (d: Buffer) => (stderr += d.toString()));
-  return { proc, stderr: () => stderr, logs: () => jsonLines(stderr) };
-}
-
-async function stopAgent(a: AgentProc | undefined): Promise<void> {
-  if (!a || a.proc.exitCode !== null || a.proc.signalCode !== null) return;
-  const exited = new Promise((r) => a.proc.once('exit', r));
-  a.proc.kill('SIGKILL');
-  await exited;
 }
 
 describe('agent over mqtts:// with the hub CA (real hub, real agent process)', function () {
