@@ -47,9 +47,30 @@ function tooLarge(limit: number): ApiError {
   return new ApiError(413, 'RequestEntityTooLarge', `Request entity too large: limit is ${limit}`);
 }
 
-/** Decodes a JSON, YAML or Kubernetes protobuf body (one document). YAML is accepted for writes, as Kubernetes does. */
+/** Deeper bodies are refused: no Kubernetes object comes close, and deep recursion later could exhaust the stack. */
+export const MAX_BODY_DEPTH = 100;
+/** YAML aliases a body may use (an anchor bomb expands a few lines into gigabytes). */
+const MAX_YAML_ALIASES = 100;
+
+/** Checks nesting without recursion. */
+function checkDepth(value: unknown, max: number): unknown {
+  const stack: [unknown, number][] = [[value, 1]];
+  while (stack.length > 0) {
+    const [v, depth] = stack.pop() ?? [undefined, 0];
+    if (typeof v !== 'object' || v === null) continue;
+    if (depth > max) throw ApiError.badRequest(`the request body is nested deeper than ${max} levels`);
+    for (const child of Array.isArray(v) ? v : Object.values(v)) stack.push([child, depth + 1]);
+  }
+  return value;
+}
+
+/** Decodes a JSON, YAML or Kubernetes protobuf body (one document), no deeper than MAX_BODY_DEPTH. YAML is accepted for writes, as Kubernetes does. */
 export function decodeBody(raw: Buffer, type: string): unknown {
-  if (type === PROTOBUF_MEDIA_TYPE) return decodeProtobuf(raw);
+  if (type === PROTOBUF_MEDIA_TYPE) return checkDepth(decodeProtobuf(raw), MAX_BODY_DEPTH);
+  return checkDepth(decodeText(raw, type), MAX_BODY_DEPTH);
+}
+
+function decodeText(raw: Buffer, type: string): unknown {
   const text = raw.toString('utf8');
   if (text.trim() === '') throw ApiError.badRequest('the request body is empty');
   const yamlish = type.includes('yaml');
@@ -72,5 +93,11 @@ export function decodeBody(raw: Buffer, type: string): unknown {
     const line = err.linePos?.[0]?.line;
     throw ApiError.badRequest(`the request body is not valid YAML${line ? ` (line ${line})` : ''}: ${err.message}`);
   }
-  return doc.toJS({ maxAliasCount: 100 }) as unknown;
+  try {
+    return doc.toJS({ maxAliasCount: MAX_YAML_ALIASES }) as unknown;
+  } catch (e: unknown) {
+    // The yaml library refuses excessive alias expansion (and alias cycles) with a ReferenceError.
+    if (e instanceof ReferenceError || e instanceof RangeError) throw ApiError.badRequest(`the request body is not acceptable YAML: ${e.message}`);
+    throw e;
+  }
 }

@@ -182,8 +182,9 @@ export class AgentIntake {
       const fresh: KubeObject = { apiVersion: 'v1', kind: 'Node', metadata: { name: node }, spec: {} };
       current = await client.create('Node', fresh);
     }
-    const meta = mergedMetadata(current, report);
-    const relabelled = await client.patch('Node', undefined, node, 'merge', { metadata: meta });
+    const { labels, annotations, refused } = mergedMetadata(current, report);
+    if (refused.length > 0) this.deps.logger.warn('node labels refused', { node, refused: refused.slice(0, 10) });
+    const relabelled = await client.update('Node', { ...current, metadata: { ...current.metadata, labels, annotations } });
     await client.updateStatus('Node', { ...relabelled, status: nodeStatusFromReport(fromStore('Node', relabelled), report, now) });
     this.knownHash.set(node, report.hash);
   }

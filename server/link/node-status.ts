@@ -3,6 +3,7 @@
  * clock, never the device's (a Pi has no RTC): a condition's lastTransitionTime moves only when
  * its status changes, and lastHeartbeatTime is when the hub received the report.
  */
+import { restrictReportedMetadata, type RestrictedMetadata } from './node-restriction.js';
 import type { KubeObject } from '../../shared/api/meta.js';
 import type { Node, NodeStatus } from '../../shared/api/types/index.js';
 import type { NodeCondition, StatusMessage } from '../../shared/protocol/index.js';
@@ -25,10 +26,7 @@ export function nodeStatusFromReport(node: Node, report: StatusMessage, now: str
   };
 }
 
-/** Labels and annotations the agent reports are merged in; keys set by users stay. */
-export function mergedMetadata(node: KubeObject, report: StatusMessage): { labels: Record<string, string>; annotations: Record<string, string> } {
-  return {
-    labels: { ...(node.metadata.labels ?? {}), ...report.labels },
-    annotations: { ...(node.metadata.annotations ?? {}), ...(report.annotations ?? {}) },
-  };
+/** Labels and annotations the agent reports are merged in, within NodeRestriction (node-restriction.ts); keys set by admins stay. */
+export function mergedMetadata(node: KubeObject, report: StatusMessage): RestrictedMetadata {
+  return restrictReportedMetadata(node.metadata.name ?? '', node, report);
 }
