@@ -272,11 +272,11 @@ describe('agent config: command line and config.json', () => {
 
   it('loads config.json from the data dir the flags name (relative to the working directory); flags win', async () => {
     await mkdir(join(dir, 'data'));
-    await writeFile(join(dir, 'data', 'config.json'), '{"hub":"mqtt://file:1","nodeName":"from-file","podPidsLimit":64}');
-    const r = await loadAgentConfig({ dataDir: 'data', hub: 'mqtt://flag:1' }, { hostname: 'pi', cwd: dir });
+    await writeFile(join(dir, 'data', 'config.json'), '{"hub":"mqtts://file:1","nodeName":"from-file","podPidsLimit":64}');
+    const r = await loadAgentConfig({ dataDir: 'data', hub: 'mqtts://flag:1' }, { hostname: 'pi', cwd: dir });
     assert.ok(r.ok, r.ok ? '' : r.problems.map(formatProblem).join('\n'));
     assert.equal(r.config.dataDir, join(dir, 'data'));
-    assert.equal(r.config.hubUrl, 'mqtt://flag:1');
+    assert.equal(r.config.hubUrl, 'mqtts://flag:1');
     assert.equal(r.config.nodeName, 'from-file');
     assert.equal(r.config.podPidsLimit, 64);
     await writeFile(join(dir, 'data', 'config.json'), '{"hub":');
