@@ -10,6 +10,7 @@ import { createJsonLogger, isLogLevel, type LogLevel } from '../shared/util/logg
 import { FLOTILLA_VERSION } from '../shared/version.js';
 import { DEFAULT_FLEET_CONFIG, startHub, type HubConfig } from './hub.js';
 import { parseListenAddress } from './listen-address.js';
+import { isPodSecurityLevel, type PodSecurityLevel } from '../shared/api/pod-security/index.js';
 
 function option<T>(flag: string, parse: (flag: string, v: string) => T): (v: string) => T {
   return (v) => {
@@ -23,6 +24,11 @@ function option<T>(flag: string, parse: (flag: string, v: string) => T): (v: str
 
 function logLevel(flag: string, v: string): LogLevel {
   if (!isLogLevel(v)) throw new Error(`${flag}: expected debug, info, warn or error, got "${v}"`);
+  return v;
+}
+
+function podSecurityLevel(flag: string, v: string): PodSecurityLevel {
+  if (!isPodSecurityLevel(v)) throw new Error(`${flag}: expected privileged, baseline or restricted, got "${v}"`);
   return v;
 }
 
@@ -44,6 +50,7 @@ const program = new Command()
   .option('--node-monitor-grace-period <duration>', 'silence after which a node is Unknown and tainted unreachable', option('--node-monitor-grace-period', parseDuration), DEFAULT_FLEET_CONFIG.nodeMonitorGracePeriodMs)
   .option('--node-monitor-period <duration>', 'how often node health is re-evaluated', option('--node-monitor-period', parseDuration), DEFAULT_FLEET_CONFIG.nodeMonitorPeriodMs)
   .option('--tls-san <name>', 'extra DNS name or IP the API certificate covers (repeatable)', (v: string, prev: string[]) => [...prev, v], [] as string[])
+  .option('--pod-security-default <level>', 'Pod Security level of namespaces without a pod-security.kubernetes.io/enforce label', option('--pod-security-default', podSecurityLevel), 'baseline' as PodSecurityLevel)
   .option('--log-level <level>', 'debug, info, warn or error', option('--log-level', logLevel), 'info' as LogLevel)
   .showHelpAfterError();
 
@@ -60,6 +67,7 @@ async function main(): Promise<void> {
     tlsSan: string[];
     nodeMonitorGracePeriod: number;
     nodeMonitorPeriod: number;
+    podSecurityDefault: PodSecurityLevel;
   }>();
   const logger = createJsonLogger((l) => process.stderr.write(l), { level: o.logLevel, now: () => systemClock.now() });
   const cfg: HubConfig = {
@@ -75,6 +83,7 @@ async function main(): Promise<void> {
     brokerLimits: DEFAULT_FLEET_CONFIG.brokerLimits,
     nodeMonitorGracePeriodMs: o.nodeMonitorGracePeriod,
     nodeMonitorPeriodMs: o.nodeMonitorPeriod,
+    podSecurityDefault: o.podSecurityDefault,
   };
   const hub = await startHub(cfg, { clock: systemClock, logger });
   logger.info('hub ready', { api: hub.apiUrl, mqtt: hub.mqttUrl, ...(hub.mqttsUrl ? { mqtts: hub.mqttsUrl } : {}), kubeconfig: hub.kubeconfigPath, dataDir: cfg.dataDir, hubKey: hub.hubKeyFingerprint });
