@@ -3,12 +3,13 @@
  * makes them), hostPath checks, AtomicWriter projections for configMap and secret volumes,
  * subPath directories; and removing a pod's directory when the pod is gone.
  */
-import { chmod, mkdir, rm } from 'node:fs/promises';
-import { join, relative, resolve, sep } from 'node:path';
-import { errorMessage } from '../../shared/util/guards.js';
+import { chmod, mkdir, realpath, rm } from 'node:fs/promises';
+import { dirname, join, relative, resolve, sep } from 'node:path';
+import { errnoCode, errorMessage } from '../../shared/util/guards.js';
 import { writeAtomic } from './atomic-writer.js';
 import { checkHostPath } from './host-path.js';
 import { podDir, type PodVolumePlan, type VolumeProblem } from './plan.js';
+import { hostPathRefusal, type HostPathPolicy } from './host-path-policy.js';
 
 export interface SetUpResult {
   /** Volumes that could not be set up, with the reason (the pod's containers must wait). */
@@ -22,7 +23,7 @@ async function subDirs(root: string, subPaths: readonly string[]): Promise<void>
 }
 
 /** Sets up every volume of the plan; one volume's failure does not stop the others. */
-export async function setUpPodVolumes(plan: PodVolumePlan, now: Date): Promise<SetUpResult> {
+export async function setUpPodVolumes(plan: PodVolumePlan, now: Date, hostPaths?: HostPathPolicy): Promise<SetUpResult> {
   const problems: VolumeProblem[] = [...plan.problems];
   const updated: string[] = [];
   await mkdir(plan.podDir, { recursive: true, mode: 0o750 });
@@ -35,7 +36,9 @@ export async function setUpPodVolumes(plan: PodVolumePlan, now: Date): Promise<S
           await subDirs(v.dir, v.subPaths);
           break;
         case 'hostPath':
+          if (hostPaths) await checkResolved(v.path, hostPaths);
           await checkHostPath(v.path, v.type);
+          if (hostPaths) await checkResolved(v.path, hostPaths);
           await subDirs(v.path, v.subPaths);
           break;
         case 'configMap':
@@ -50,6 +53,27 @@ export async function setUpPodVolumes(plan: PodVolumePlan, now: Date): Promise<S
     }
   }
   return { problems, updated };
+}
+
+/**
+ * The device's host path policy on the path as the kernel will resolve it: a symlink planted
+ * inside an allowed directory must not lead a bind (or a *OrCreate) elsewhere. Checked on the
+ * deepest existing ancestor before anything is created, and on the path itself after.
+ */
+async function checkResolved(path: string, policy: HostPathPolicy): Promise<void> {
+  let existing = path;
+  for (;;) {
+    try {
+      const real = await realpath(existing);
+      const rest = relative(existing, path);
+      const why = hostPathRefusal(rest === '' ? real : join(real, rest), policy);
+      if (why !== undefined) throw new Error(`${path} resolves outside what this device allows: ${why}`);
+      return;
+    } catch (e) {
+      if (errnoCode(e) !== 'ENOENT' || existing === '/') throw e;
+      existing = dirname(existing);
+    }
+  }
 }
 
 /** Removes `PODS_DIR/UID` and everything in it (emptyDirs, projections); never hostPaths. */
