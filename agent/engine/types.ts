@@ -79,6 +79,8 @@ export interface Mount {
   hostPath: string;
   containerPath: string;
   readOnly: boolean;
+  /** For a subPath mount: the volume's root, which `hostPath` must not leave (checked before create). */
+  volumeRoot?: string;
 }
 
 export interface PortBinding {

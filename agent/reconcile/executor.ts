@@ -14,6 +14,8 @@ import type { PodVolumePlan } from '../volumes/plan.js';
 import { setUpPodVolumes, tearDownPodVolumes } from '../volumes/setup.js';
 import type { HostPathPolicy } from '../volumes/host-path-policy.js';
 import { imageUser } from './security-context.js';
+import { resolveSubPath } from '../volumes/subpath.js';
+import { relative } from 'node:path';
 import type { StepReport } from '../pods/event-policy.js';
 import type { Outcome } from './memory.js';
 import { SANDBOX_CONTAINER } from './naming.js';
@@ -153,6 +155,8 @@ class PodExecutor {
     let id: string;
     try {
       const spec = step.imageUser ? await this.withImageUser(step) : step.spec;
+      // Right before the bind: a symlink planted since setup must not lead a subPath out of its volume.
+      for (const m of spec.mounts) if (m.volumeRoot !== undefined) await resolveSubPath(m.volumeRoot, relative(m.volumeRoot, m.hostPath), false);
       id = await engine.createContainer(spec);
     } catch (e) {
       const error = errorMessage(e);

@@ -162,14 +162,11 @@ export function containerMounts(plan: PodVolumePlan, mounts: readonly MountInput
       throw new Error(problem ? `volume "${m.name}": ${problem.message}` : `volumeMount "${m.mountPath}" names volume "${m.name}", which the pod does not have`);
     }
     const root = v.kind === 'hostPath' ? v.path : v.dir;
-    let hostPath = root;
-    if (m.subPath !== undefined) {
-      const bad = checkSubPath(m.subPath);
-      if (bad) throw new Error(bad);
-      hostPath = join(root, m.subPath);
-    }
     // configMap and secret volumes are always read-only, as in Kubernetes.
     const readOnly = m.readOnly || v.kind === 'configMap' || v.kind === 'secret';
-    return { hostPath, containerPath: m.mountPath, readOnly };
+    if (m.subPath === undefined) return { hostPath: root, containerPath: m.mountPath, readOnly };
+    const bad = checkSubPath(m.subPath);
+    if (bad) throw new Error(bad);
+    return { hostPath: join(root, m.subPath), containerPath: m.mountPath, readOnly, volumeRoot: root };
   });
 }

@@ -10,6 +10,7 @@ import { writeAtomic } from './atomic-writer.js';
 import { checkHostPath } from './host-path.js';
 import { podDir, type PodVolumePlan, type VolumeProblem } from './plan.js';
 import { hostPathRefusal, type HostPathPolicy } from './host-path-policy.js';
+import { resolveSubPath } from './subpath.js';
 
 export interface SetUpResult {
   /** Volumes that could not be set up, with the reason (the pod's containers must wait). */
@@ -19,7 +20,7 @@ export interface SetUpResult {
 }
 
 async function subDirs(root: string, subPaths: readonly string[]): Promise<void> {
-  for (const s of subPaths) await mkdir(join(root, s), { recursive: true, mode: 0o755 });
+  for (const s of subPaths) await resolveSubPath(root, s, true);
 }
 
 /** Sets up every volume of the plan; one volume's failure does not stop the others. */
