@@ -31,6 +31,8 @@ export interface DesiredPods {
 export interface BuildContext extends SpecContext {
   /** Where pod directories live (`DATA_DIR/pods`). */
   podsDir: string;
+  /** Where Secret volumes live (`RUN_DIR/pods`, tmpfs); unset: under podsDir (tests of the planner). */
+  memoryDir?: string;
 }
 
 export const EMPTY_DESIRED: DesiredPods = { seq: 0, pods: [], skipped: [] };
@@ -56,7 +58,7 @@ export function buildDesired(state: DesiredState, ctx: BuildContext): DesiredPod
     for (const c of [...model.initContainers, ...model.containers]) {
       for (const m of c.volumeMounts) if (m.subPath !== undefined) subPaths.set(m.name, [...(subPaths.get(m.name) ?? []), m.subPath]);
     }
-    const volumes = planPodVolumes(ctx.podsDir, model.ref.uid, model.ref.namespace, model.volumes, objects, subPaths);
+    const volumes = planPodVolumes(ctx.podsDir, model.ref.uid, model.ref.namespace, model.volumes, objects, subPaths, ctx.memoryDir);
     const pod: DesiredPod = {
       model,
       volumes,

@@ -30,6 +30,8 @@ export interface ExecutorDeps {
   logger: Logger;
   report: ReportStep;
   podsDir: string;
+  /** `RUN_DIR/pods` on tmpfs (Secret volumes), removed with the pod. */
+  memoryDir?: string;
   /** The node's platform (`linux/arm64`) for pulls. */
   platform?: string;
   /** The volume plan of a desired pod (syncVolumes). */
@@ -84,7 +86,7 @@ class PodExecutor {
           }
         });
       case 'removePodDir':
-        return this.guard(() => tearDownPodVolumes(this.deps.podsDir, step.pod.uid));
+        return this.guard(() => tearDownPodVolumes(this.deps.podsDir, step.pod.uid, this.deps.memoryDir));
       case 'finalize':
         return { status: 'ok' };
     }

@@ -38,6 +38,8 @@ export interface ReconcilerConfig {
   nodeName: string;
   /** `DATA_DIR/pods`: pod volume directories. */
   podsDir: string;
+  /** `RUN_DIR/pods` on tmpfs: Secret volumes and medium Memory emptyDirs. */
+  memoryDir?: string;
   /** The node's IP: status.hostIP, and podIP of hostNetwork pods. */
   hostIP: string;
   podInfraImage: string;
@@ -239,6 +241,7 @@ class ReconcileLoop implements Reconciler {
       const c = this.deps.config;
       const pods = buildDesired(state, {
         podsDir: c.podsDir,
+        ...(c.memoryDir !== undefined ? { memoryDir: c.memoryDir } : {}),
         node: { hostIP: c.hostIP, cpuCores: c.nodeCpuCores, memoryBytes: c.nodeMemoryBytes },
         runtime: info,
         podPidsLimit: c.podPidsLimit,
@@ -300,6 +303,7 @@ class ReconcileLoop implements Reconciler {
       clock: this.deps.clock,
       logger: this.log,
       podsDir: this.deps.config.podsDir,
+      ...(this.deps.config.memoryDir !== undefined ? { memoryDir: this.deps.config.memoryDir } : {}),
       report: (pod, r) => this.events.report(pod, r),
       volumePlan: (uid) => byUid.get(uid)?.volumes,
       hostPaths: this.podSecurity.hostPaths,

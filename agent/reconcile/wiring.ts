@@ -5,7 +5,7 @@
  */
 import { join } from 'node:path';
 import { conditionsConfig, internalAddresses, type HostProbe } from '../conditions/index.js';
-import type { AgentConfig } from '../config/index.js';
+import { DEFAULT_RUN_DIR, type AgentConfig } from '../config/index.js';
 import { errorMessage } from '../../shared/util/guards.js';
 import type { Logger } from '../../shared/util/logger.js';
 import type { ReconcilerConfig } from './loop.js';
@@ -37,6 +37,7 @@ export function reconcilerConfig(cfg: AgentConfig, nodeName: string, facts: Node
   const out: ReconcilerConfig = {
     nodeName,
     podsDir: join(cfg.dataDir, 'pods'),
+    memoryDir: join(cfg.runDir ?? DEFAULT_RUN_DIR, 'pods'),
     hostIP: facts.hostIP,
     podInfraImage: cfg.podInfraImage,
     podPidsLimit: cfg.podPidsLimit,

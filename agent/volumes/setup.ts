@@ -3,7 +3,7 @@
  * makes them), hostPath checks, AtomicWriter projections for configMap and secret volumes,
  * subPath directories; and removing a pod's directory when the pod is gone.
  */
-import { chmod, mkdir, realpath, rm } from 'node:fs/promises';
+import { chmod, mkdir, realpath, rm, statfs } from 'node:fs/promises';
 import { dirname, join, relative, resolve, sep } from 'node:path';
 import { errnoCode, errorMessage } from '../../shared/util/guards.js';
 import { writeAtomic } from './atomic-writer.js';
@@ -30,6 +30,7 @@ export async function setUpPodVolumes(plan: PodVolumePlan, now: Date, hostPaths?
   await mkdir(plan.podDir, { recursive: true, mode: 0o750 });
   for (const v of plan.volumes) {
     try {
+      if ('memory' in v && v.memory) await requireTmpfs(v.dir);
       switch (v.kind) {
         case 'emptyDir':
           await mkdir(v.dir, { recursive: true });
@@ -77,10 +78,23 @@ async function checkResolved(path: string, policy: HostPathPolicy): Promise<void
   }
 }
 
+/** statfs(2)'s f_type of tmpfs. */
+const TMPFS_MAGIC = 0x01021994;
+
+/** Makes `dir`'s parents (0700) and fails unless they are on tmpfs: Secret data never goes to disk. */
+async function requireTmpfs(dir: string): Promise<void> {
+  const parent = dirname(dir);
+  await mkdir(parent, { recursive: true, mode: 0o700 });
+  const fs = await statfs(parent);
+  if (fs.type !== TMPFS_MAGIC) throw new Error(`${parent} is not on tmpfs: Secret and medium Memory volumes are kept in memory only (agent setting runDir must be a tmpfs directory)`);
+}
+
 /** Removes `PODS_DIR/UID` and everything in it (emptyDirs, projections); never hostPaths. */
-export async function tearDownPodVolumes(podsDir: string, uid: string): Promise<void> {
-  const dir = resolve(podDir(podsDir, uid));
-  const rel = relative(resolve(podsDir), dir);
-  if (rel === '' || rel.startsWith('..') || rel.includes(sep)) throw new Error(`refusing to remove ${dir}: not a pod directory under ${podsDir}`);
-  await rm(dir, { recursive: true, force: true });
+export async function tearDownPodVolumes(podsDir: string, uid: string, memoryDir?: string): Promise<void> {
+  for (const base of memoryDir !== undefined ? [podsDir, memoryDir] : [podsDir]) {
+    const dir = resolve(podDir(base, uid));
+    const rel = relative(resolve(base), dir);
+    if (rel === '' || rel.startsWith('..') || rel.includes(sep)) throw new Error(`refusing to remove ${dir}: not a pod directory under ${base}`);
+    await rm(dir, { recursive: true, force: true });
+  }
 }
