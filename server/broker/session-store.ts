@@ -23,7 +23,6 @@
  * Packets are stored serialized (JSON text with Buffers as base64): nedb refuses field names with
  * '.' or a leading '$', and MQTT 5 properties may hold any key.
  */
-import { STORE_FILE_MODES } from './file-modes.js';
 import { mkdir } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
@@ -66,7 +65,7 @@ export async function createMqttSessionStore(opts: MqttSessionStoreOptions): Pro
   await mkdir(opts.dir, { recursive: true, mode: 0o700 });
   const open = async (name: string): Promise<Datastore<StoredDoc>> => {
     // nedb's `modes` (owner-only files) is missing from nedb-promises' typings.
-    const dbOptions = { filename: join(opts.dir, `${name}.db`), autoload: false, modes: STORE_FILE_MODES };
+    const dbOptions = { filename: join(opts.dir, `${name}.db`), autoload: false, modes: { fileMode: 0o600, dirMode: 0o700 } };
     const ds = Datastore.create(dbOptions) as Datastore<StoredDoc>;
     await ds.load();
     return ds;
