@@ -177,7 +177,7 @@ describe('attacks on the device through pod specs (real hub, agent, Docker)', fu
 
   it('subPath through a symlink another container planted does not leave the volume', async () => {
     await create('subpath-escape', {
-      initContainers: [sh('plant', `ln -s ${hostDir} /data/evil`, { volumeMounts: [{ name: 'shared', mountPath: '/data' }] })],
+      initContainers: [sh('plant', `rm -rf /data/evil; ln -s ${hostDir} /data/evil`, { volumeMounts: [{ name: 'shared', mountPath: '/data' }] })],
       containers: [sh('victim', 'echo pwned > /out/pwned', { volumeMounts: [{ name: 'shared', mountPath: '/out', subPath: 'evil' }] })],
       volumes: [{ name: 'shared', emptyDir: {} }],
     });
