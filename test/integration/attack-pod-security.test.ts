@@ -132,13 +132,13 @@ describe('attacks on the device through pod specs (real hub, agent, Docker)', fu
     const st = await until(`${name} failed`, async () => {
       const s = await status(name);
       return s['phase'] === 'Failed' ? s : undefined;
-    }, 30_000);
+    }, 60_000);
     assert.equal(st['reason'], 'PodSecurity');
     assert.match(String(st['message']), field);
     const events = await until(`${name} event`, async () => {
       const m = await eventMessages(name, 'PodSecurity');
       return m.length > 0 ? m : undefined;
-    });
+    }, 60_000);
     assert.match(events[0] ?? '', field);
     assert.equal(await containersOf(name), 0, 'no container was created');
   }
