@@ -8,6 +8,8 @@ import type { Clock } from '../shared/util/clock.js';
 import type { Logger } from '../shared/util/logger.js';
 import { InternalClient } from './apiserver/internal-client.js';
 import { ResourceService } from './apiserver/resource-service.js';
+import { PodSecurityAdmission } from './apiserver/admission/pod-security.js';
+import type { PodSecurityLevel } from '../shared/api/pod-security/index.js';
 import { createApiServer } from './apiserver/server.js';
 import { DEFAULT_BROKER_LIMITS, startBroker, type BrokerLimits, type RunningBroker } from './broker/broker.js';
 import { nodeDesiredStateController } from './controllers/node-desired-state/index.js';
@@ -58,6 +60,8 @@ export interface HubConfig {
   nodeMonitorGracePeriodMs: number;
   /** How often node health is re-evaluated at most (Kubernetes' default 5 s). */
   nodeMonitorPeriodMs: number;
+  /** Pod Security level of namespaces without a `pod-security.kubernetes.io/enforce` label; default baseline. */
+  podSecurityDefault?: PodSecurityLevel;
 }
 
 export const DEFAULT_FLEET_CONFIG = {
@@ -87,7 +91,7 @@ export async function startHub(cfg: HubConfig, deps: { clock: Clock; logger: Log
     compactionIntervalMs: cfg.compactionIntervalMs,
     watchHistory: cfg.watchHistory,
   });
-  const service = new ResourceService(store, clock);
+  const service = new ResourceService(store, clock, new PodSecurityAdmission(cfg.podSecurityDefault ?? 'baseline'));
   await service.ensureSystemNamespaces();
   const adminToken = await loadOrCreateAdminToken(cfg.dataDir);
   const pki = await loadOrCreatePki(cfg.dataDir, certificateHosts(cfg), clock.now());

@@ -12,6 +12,7 @@ import { DEFAULT_FLEET_CONFIG, startHub, type HubConfig } from './hub.js';
 import { DEFAULT_AUDIT_MAX_BYTES, DEFAULT_AUDIT_MAX_FILES } from './audit/audit-log.js';
 import { DEFAULT_CONNECT_RATE } from './broker/connect-guard.js';
 import { parseListenAddress } from './listen-address.js';
+import { isPodSecurityLevel, type PodSecurityLevel } from '../shared/api/pod-security/index.js';
 
 function option<T>(flag: string, parse: (flag: string, v: string) => T): (v: string) => T {
   return (v) => {
@@ -25,6 +26,11 @@ function option<T>(flag: string, parse: (flag: string, v: string) => T): (v: str
 
 function logLevel(flag: string, v: string): LogLevel {
   if (!isLogLevel(v)) throw new Error(`${flag}: expected debug, info, warn or error, got "${v}"`);
+  return v;
+}
+
+function podSecurityLevel(flag: string, v: string): PodSecurityLevel {
+  if (!isPodSecurityLevel(v)) throw new Error(`${flag}: expected privileged, baseline or restricted, got "${v}"`);
   return v;
 }
 
@@ -51,6 +57,7 @@ const program = new Command()
   .option('--node-monitor-grace-period <duration>', 'silence after which a node is Unknown and tainted unreachable', option('--node-monitor-grace-period', parseDuration), DEFAULT_FLEET_CONFIG.nodeMonitorGracePeriodMs)
   .option('--node-monitor-period <duration>', 'how often node health is re-evaluated', option('--node-monitor-period', parseDuration), DEFAULT_FLEET_CONFIG.nodeMonitorPeriodMs)
   .option('--tls-san <name>', 'extra DNS name or IP the API certificate covers (repeatable)', (v: string, prev: string[]) => [...prev, v], [] as string[])
+  .option('--pod-security-default <level>', 'Pod Security level of namespaces without a pod-security.kubernetes.io/enforce label', option('--pod-security-default', podSecurityLevel), 'baseline' as PodSecurityLevel)
   .option('--log-level <level>', 'debug, info, warn or error', option('--log-level', logLevel), 'info' as LogLevel)
   .showHelpAfterError();
 
@@ -72,6 +79,7 @@ async function main(): Promise<void> {
     tlsSan: string[];
     nodeMonitorGracePeriod: number;
     nodeMonitorPeriod: number;
+    podSecurityDefault: PodSecurityLevel;
   }>();
   const logger = createJsonLogger((l) => process.stderr.write(l), { level: o.logLevel, now: () => systemClock.now() });
   if (!o.mqtts && !o.mqttListen) program.error('--no-mqtts leaves devices nothing to connect to: give --mqtt-listen too');
@@ -94,6 +102,7 @@ async function main(): Promise<void> {
     brokerLimits: DEFAULT_FLEET_CONFIG.brokerLimits,
     nodeMonitorGracePeriodMs: o.nodeMonitorGracePeriod,
     nodeMonitorPeriodMs: o.nodeMonitorPeriod,
+    podSecurityDefault: o.podSecurityDefault,
   };
   const hub = await startHub(cfg, { clock: systemClock, logger });
   logger.info('hub ready', { api: hub.apiUrl, ...(hub.mqttUrl ? { mqtt: hub.mqttUrl } : {}), ...(hub.mqttsUrl ? { mqtts: hub.mqttsUrl } : {}), kubeconfig: hub.kubeconfigPath, dataDir: cfg.dataDir, hubKey: hub.hubKeyFingerprint });

@@ -3,7 +3,8 @@
  * returns it parsed, or throws Invalid with a message for the user (never echoing a secret).
  */
 import { X509Certificate } from 'node:crypto';
-import { isAbsolute, resolve } from 'node:path';
+import { isAbsolute, posix, resolve } from 'node:path';
+import { isPodSecurityLevel, type PodSecurityLevel } from '../../shared/api/pod-security/index.js';
 import { isDNS1123Subdomain, isQualifiedName, isValidLabelValue } from '../../shared/api/validation/names.js';
 import { decodeBase64Key, SIGNING_PUBLIC_KEY_BYTES } from '../../shared/crypto/index.js';
 import { isBootstrapToken, isJoinString } from '../../shared/protocol/index.js';
@@ -123,6 +124,18 @@ export function parseCommand(v: unknown): string[] {
 export function parsePidsLimit(v: unknown): number {
   if (typeof v !== 'number' || !Number.isInteger(v) || v < -1) throw new Invalid(`expected an integer, -1 or 0 for no limit, got ${JSON.stringify(v)}`);
   return v;
+}
+
+export function parsePodSecurityLevel(v: unknown): PodSecurityLevel {
+  if (!isPodSecurityLevel(v)) throw new Invalid(`expected "privileged", "baseline" or "restricted", got ${JSON.stringify(v)}`);
+  return v;
+}
+
+export function parseAllowedHostPaths(v: unknown): string[] {
+  if (!Array.isArray(v) || !v.every((x): x is string => typeof x === 'string' && x.startsWith('/') && !x.split('/').includes('..'))) {
+    throw new Invalid(`expected an array of absolute paths without '..', e.g. ["/srv/data"], got ${JSON.stringify(v)}`);
+  }
+  return v.map((p) => posix.normalize(p).replace(/(.)\/+$/, '$1'));
 }
 
 export function parseBool(v: unknown): boolean {

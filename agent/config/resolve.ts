@@ -16,8 +16,10 @@ import {
   HEARTBEAT_MAX_MS,
   HEARTBEAT_MIN_MS,
   Invalid,
+  parseAllowedHostPaths,
   parseBool,
   parseCommand,
+  parsePodSecurityLevel,
   parseDurationBetween,
   parseFingerprint,
   parseHubCA,
@@ -43,6 +45,7 @@ import {
   DEFAULT_DOCKER_SOCKET,
   DEFAULT_HEARTBEAT_INTERVAL_MS,
   DEFAULT_STATUS_INTERVAL_MS,
+  DEFAULT_RUN_DIR,
   DEFAULT_WORKLOAD_SETTINGS,
   TOKEN_ENV_VAR,
   type AgentConfig,
@@ -151,6 +154,9 @@ export function resolveConfig(flags: AgentFlags, file: ConfigFile | undefined, e
   const podInfraCommand = pick('podInfraCommand', parseCommand);
   const podPidsLimit = pick('podPidsLimit', parsePidsLimit);
   const allowPrivileged = pick('allowPrivileged', parseBool);
+  const podSecurityLevel = pick('podSecurityLevel', parsePodSecurityLevel);
+  const allowedHostPaths = pick('allowedHostPaths', parseAllowedHostPaths);
+  const runDir = pick('runDir', parsePath(env.cwd));
   const reconcileInterval = pick('reconcileInterval', parseDurationBetween(RECONCILE_INTERVAL_MIN_MS, RECONCILE_INTERVAL_MAX_MS));
 
   const heartbeatIntervalMs = heartbeat?.value ?? DEFAULT_HEARTBEAT_INTERVAL_MS;
@@ -203,6 +209,9 @@ export function resolveConfig(flags: AgentFlags, file: ConfigFile | undefined, e
     podPidsLimit: podPidsLimit?.value ?? DEFAULT_WORKLOAD_SETTINGS.podPidsLimit,
     allowPrivileged: allowPrivileged?.value ?? DEFAULT_WORKLOAD_SETTINGS.allowPrivileged,
     reconcileIntervalMs: reconcileInterval?.value ?? DEFAULT_WORKLOAD_SETTINGS.reconcileIntervalMs,
+    podSecurityLevel: podSecurityLevel?.value ?? 'baseline',
+    allowedHostPaths: allowedHostPaths?.value ?? [],
+    runDir: runDir?.value ?? DEFAULT_RUN_DIR,
   };
   if (podInfraCommand) config.podInfraCommand = podInfraCommand.value;
   if (link.policy.token !== undefined) config.token = link.policy.token;

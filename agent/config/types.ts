@@ -1,5 +1,6 @@
 /** The agent's configuration: the resolved type, the raw inputs, problems, and the defaults. */
 import type { LogLevel } from '../../shared/util/logger.js';
+import type { PodSecurityLevel } from '../../shared/api/pod-security/index.js';
 
 export const DEFAULT_DATA_DIR = '/var/lib/flotilla-agent';
 export const DEFAULT_DOCKER_SOCKET = '/var/run/docker.sock';
@@ -12,6 +13,8 @@ export const TOKEN_ENV_VAR = 'FLOTILLA_AGENT_TOKEN';
 export const DEFAULT_POD_INFRA_IMAGE = 'registry.k8s.io/pause:3.10';
 export const DEFAULT_POD_PIDS_LIMIT = 1024;
 export const DEFAULT_RECONCILE_INTERVAL_MS = 2000;
+/** On tmpfs on every systemd device. */
+export const DEFAULT_RUN_DIR = '/run/flotilla-agent';
 
 /** The workload settings a config.json may leave out. */
 export const DEFAULT_WORKLOAD_SETTINGS: Pick<AgentConfig, 'podInfraImage' | 'podPidsLimit' | 'allowPrivileged' | 'reconcileIntervalMs'> = {
@@ -62,6 +65,13 @@ export interface AgentConfig {
   allowPrivileged: boolean;
   /** How often the reconciler lists Docker's containers to notice exits. */
   reconcileIntervalMs: number;
+  // Pod security (config.json only); resolveConfig fills them, hand-built configs get the defaults.
+  /** The highest Pod Security level this device runs. Default baseline. */
+  podSecurityLevel?: PodSecurityLevel;
+  /** Host paths (absolute prefixes) pods may mount as hostPath volumes. Default none. */
+  allowedHostPaths?: string[];
+  /** A tmpfs directory for what must not reach the disk (Secret volumes). Default DEFAULT_RUN_DIR. */
+  runDir?: string;
 }
 
 /** Raw flag values as the command line gave them (strings, unvalidated). */
@@ -123,6 +133,9 @@ export const CONFIG_FILE_KEYS = [
   'podPidsLimit',
   'allowPrivileged',
   'reconcileInterval',
+  'podSecurityLevel',
+  'allowedHostPaths',
+  'runDir',
 ] as const;
 export type FileKey = (typeof CONFIG_FILE_KEYS)[number];
 

@@ -46,6 +46,8 @@ export async function runtimeInfo(c: DockerClient, roots: HostRoots): Promise<Ru
     cpuCfsQuotaSupported: i.CpuCfsQuota === true,
     dataRoot: str(i, 'DockerRootDir'),
   };
+  const securityOptions = i['SecurityOptions'];
+  if (Array.isArray(securityOptions)) result.securityOptions = securityOptions.filter((o): o is string => typeof o === 'string');
   c.log.debug('runtime info', { ...result });
   return result;
 }

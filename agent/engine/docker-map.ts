@@ -56,6 +56,7 @@ export function toCreateOptions(spec: ContainerCreateSpec): Dockerode.ContainerC
   if (spec.cpuPeriod !== undefined) hostConfig.CpuPeriod = spec.cpuPeriod;
   if (spec.cpuShares !== undefined) hostConfig.CpuShares = spec.cpuShares;
   if (spec.pidsLimit !== undefined) hostConfig.PidsLimit = spec.pidsLimit;
+  applySecurity(spec, hostConfig);
 
   const opts: Dockerode.ContainerCreateOptions = {
     name: spec.name,
@@ -75,7 +76,25 @@ export function toCreateOptions(spec: ContainerCreateSpec): Dockerode.ContainerC
   if (spec.hostname !== undefined && spec.hostname !== '' && !sharesNetwork) opts.Hostname = spec.hostname;
   if (!sharesNetwork && Object.keys(exposed).length > 0) opts.ExposedPorts = exposed;
   if (spec.stopSignal !== undefined && spec.stopSignal !== '') opts.StopSignal = spec.stopSignal;
+  if (spec.user !== undefined && spec.user !== '') opts.User = spec.user;
   return opts;
+}
+
+/** The securityContext part of HostConfig; nothing set means Docker's defaults. */
+function applySecurity(spec: ContainerCreateSpec, hc: Dockerode.HostConfig): void {
+  if (spec.groupAdd && spec.groupAdd.length > 0) hc.GroupAdd = spec.groupAdd;
+  if (spec.readOnlyRootfs) hc.ReadonlyRootfs = true;
+  if (spec.capAdd && spec.capAdd.length > 0) hc.CapAdd = spec.capAdd;
+  if (spec.capDrop && spec.capDrop.length > 0) hc.CapDrop = spec.capDrop;
+  if (spec.securityOpt && spec.securityOpt.length > 0) hc.SecurityOpt = spec.securityOpt;
+  if (spec.pidMode !== undefined) hc.PidMode = spec.pidMode;
+  if (spec.ipcMode !== undefined) hc.IpcMode = spec.ipcMode;
+  if (spec.sysctls && Object.keys(spec.sysctls).length > 0) hc.Sysctls = spec.sysctls;
+  if (spec.unmaskedProc) {
+    hc.MaskedPaths = [];
+    hc.ReadonlyPaths = [];
+  }
+  if (spec.tmpfs && Object.keys(spec.tmpfs).length > 0) hc.Tmpfs = spec.tmpfs;
 }
 
 function bindOf(m: ContainerCreateSpec['mounts'][number]): string {
@@ -167,6 +186,9 @@ export function toImageInfo(info: Dockerode.ImageInspectInfo): ImageInfo {
     repoDigests: info.RepoDigests ?? [],
   };
   if (info.Architecture) out.platform = formatPlatform(info.Os, info.Architecture, info.Variant);
+  // Docker sends `"Config": null` for some imported images, whatever the typings say.
+  const config: { User?: string } | null | undefined = info.Config;
+  if (typeof config?.User === 'string') out.user = config.User;
   return out;
 }
 

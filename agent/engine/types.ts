@@ -71,12 +71,16 @@ export interface ImageInfo {
   repoTags: string[];
   repoDigests: string[];
   platform?: string;
+  /** The image's configured user (`Config.User`): '' or absent runs as root. */
+  user?: string;
 }
 
 export interface Mount {
   hostPath: string;
   containerPath: string;
   readOnly: boolean;
+  /** For a subPath mount: the volume's root, which `hostPath` must not leave (checked before create). */
+  volumeRoot?: string;
 }
 
 export interface PortBinding {
@@ -112,6 +116,25 @@ export interface ContainerCreateSpec {
   cpuShares?: number;
   pidsLimit?: number;
   stopSignal?: string;
+  // securityContext, see agent/reconcile/security-context.ts; unset: Docker's defaults.
+  /** `uid[:gid]` or the image's user with a group; Docker's User. */
+  user?: string;
+  /** Supplementary groups (supplementalGroups, fsGroup). */
+  groupAdd?: string[];
+  readOnlyRootfs?: boolean;
+  capAdd?: string[];
+  capDrop?: string[];
+  /** Docker's security options: `no-new-privileges`, `seccomp=unconfined`, `apparmor=NAME`. */
+  securityOpt?: string[];
+  /** `host` (hostPID) */
+  pidMode?: string;
+  /** `host` (hostIPC) */
+  ipcMode?: string;
+  sysctls?: Record<string, string>;
+  /** procMount Unmasked: no masked or read-only /proc paths. */
+  unmaskedProc?: boolean;
+  /** tmpfs mounts inside the container (path → options). */
+  tmpfs?: Record<string, string>;
 }
 
 export interface ExecResult {
@@ -139,6 +162,8 @@ export interface RuntimeInfo {
   pidsLimitSupported: boolean;
   cpuCfsQuotaSupported: boolean;
   dataRoot: string;
+  /** Docker's SecurityOptions (`name=seccomp,profile=builtin`, `name=apparmor`, …); absent: unknown. */
+  securityOptions?: string[];
 }
 
 export interface ContainerEngine {

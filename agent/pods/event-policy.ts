@@ -21,7 +21,8 @@ export type StopReason =
   | 'pod-completed'
   | 'not-in-spec'
   | 'duplicate'
-  | 'superseded';
+  | 'superseded'
+  | 'forbidden';
 
 /** A condition the planner found in a pass; it lasts as long as the planner keeps finding it. */
 export type PodCondition =
@@ -30,6 +31,7 @@ export type PodCondition =
   | { kind: 'probeFailed'; container: string; containerId: string; probe: 'liveness' | 'startup'; message?: string; restart: boolean }
   | { kind: 'crashBackOff'; container: string; containerId: string; pod: string }
   | { kind: 'configError'; container: string; message: string }
+  | { kind: 'forbidden'; message: string }
   | { kind: 'neverPull'; container: string; image: string; message: string }
   | { kind: 'pullSecretMissing'; problem: string }
   | { kind: 'pullBackOff'; image: string; failures: number }
@@ -83,6 +85,8 @@ export function eventsOf(r: PodCondition | StepReport): PodEvent[] {
       return [warning('BackOff', `Back-off restarting failed container ${r.container} in pod ${r.pod}`)];
     case 'configError':
       return [warning('Failed', `Error: ${r.message}`)];
+    case 'forbidden':
+      return [warning('PodSecurity', `Pod refused by this device: ${r.message}`)];
     case 'neverPull':
       return [warning('ErrImageNeverPull', r.message)];
     case 'pullSecretMissing':
@@ -133,6 +137,8 @@ export function conditionKey(c: PodCondition): string {
       return `backoff/${c.containerId}`;
     case 'configError':
       return `config-error/${c.container}/${c.message}`;
+    case 'forbidden':
+      return `forbidden/${c.message}`;
     case 'neverPull':
       return `never-pull/${c.container}/${c.image}`;
     case 'pullSecretMissing':

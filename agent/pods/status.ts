@@ -37,6 +37,8 @@ export interface PodStatusInput {
   probe: (container: string) => ProbeState | undefined;
   /** When the agent first saw the pod. */
   startTime?: Date;
+  /** The device refused the pod (as a kubelet's admission does): phase Failed with this reason. */
+  rejected?: WaitingReason;
 }
 
 export interface ContainerStateJson {
@@ -201,7 +203,7 @@ export function computePodStatus(input: PodStatusInput): JsonObject {
     if (!s.state.terminated || s.state.terminated.exitCode !== 0) blocked = true;
   }
 
-  const phase = podPhase(input.restartPolicy, init, app);
+  const phase = input.rejected ? 'Failed' : podPhase(input.restartPolicy, init, app);
   const done = phase === 'Succeeded' || phase === 'Failed';
   const anyAppRan = app.some((s) => s.containerID !== undefined);
   const incomplete = init.filter((s) => !(s.state.terminated?.exitCode === 0)).map((s) => s.name);
@@ -228,6 +230,10 @@ export function computePodStatus(input: PodStatusInput): JsonObject {
     status['podIPs'] = [{ ip: input.hostIP }];
   }
   if (init.length > 0) status['initContainerStatuses'] = init;
+  if (input.rejected) {
+    status['reason'] = input.rejected.reason;
+    if (input.rejected.message !== undefined) status['message'] = input.rejected.message;
+  }
   if (input.startTime) status['startTime'] = rfc3339(input.startTime);
   return status;
 }

@@ -16,6 +16,9 @@ import { containerLabels, containerName, podHostname, SANDBOX_CONTAINER } from '
 import type { ContainerModel, PodModel, PodRef, PullPolicy } from './pod-model.js';
 import { pullAuth } from './registry-auth.js';
 import { cgroupSettings, type RuntimeCaps } from './resources.js';
+import { containerSecurity, sandboxSysctls, type ImageUserCheck, type SecuritySupport } from './security-context.js';
+import { podDisplay } from './pod-model.js';
+import type { DevicePodSecurity } from './device-policy.js';
 
 /** Stands for the sandbox container's id in a template's networkMode until it is known. */
 export const SANDBOX_NETWORK = 'container:<sandbox>';
@@ -37,6 +40,8 @@ export interface DesiredContainer {
   auth?: RegistryAuth;
   /** imagePullSecrets that could not be used (a Warning event; the pull goes on without them). */
   authProblems: string[];
+  /** runAsNonRoot / runAsGroup that need the image's user: checked before the container is created. */
+  imageUser?: ImageUserCheck;
 }
 
 export interface DesiredSandbox {
@@ -54,6 +59,10 @@ export interface SpecContext {
   allowPrivileged: boolean;
   podInfraImage: string;
   podInfraCommand?: string[];
+  /** The device's own pod security policy; default: baseline, no host paths. */
+  podSecurity?: DevicePodSecurity;
+  /** Docker's security options (seccomp, AppArmor, SELinux), from `docker info`. */
+  security?: SecuritySupport;
 }
 
 export function specHash(value: unknown): string {
@@ -89,6 +98,8 @@ export function desiredContainer(
   } catch (e) {
     configError = e instanceof Error ? e.message : String(e);
   }
+  const security = containerSecurity(pod.obj, c.raw, podDisplay(pod.ref), ctx.security ?? {});
+  if (security.error !== undefined) configError ??= security.error;
   const base: SpecTemplate = {
     image: c.image,
     env: [],
@@ -98,6 +109,7 @@ export function desiredContainer(
     networkMode: pod.hostNetwork ? 'host' : SANDBOX_NETWORK,
     privileged: c.privileged,
     ...cgroups.settings,
+    ...security.fields,
   };
   if (c.command) base.entrypoint = c.command;
   if (c.args) base.cmd = c.args;
@@ -133,6 +145,7 @@ export function desiredContainer(
   if (template) out.template = template;
   if (configError !== undefined) out.configError = configError;
   if (auth.auth) out.auth = auth.auth;
+  if (security.imageUser) out.imageUser = security.imageUser;
   return out;
 }
 
@@ -150,6 +163,8 @@ export function desiredSandbox(pod: PodModel, ctx: SpecContext): DesiredSandbox 
   };
   if (ctx.podInfraCommand && ctx.podInfraCommand.length > 0) template.entrypoint = ctx.podInfraCommand;
   if (ctx.podPidsLimit > 0 && ctx.runtime.pidsLimitSupported) template.pidsLimit = ctx.podPidsLimit;
+  const sysctls = sandboxSysctls(pod.obj);
+  if (sysctls) template.sysctls = sysctls;
   // Docker here runs without a bridge (pods use the host's network or none): nothing publishes a hostPort.
   const warnings = template.ports.map((p) => ({
     reason: 'HostPortNotPublished',

@@ -8,6 +8,7 @@ import { planPodVolumes, type PodVolumePlan } from '../volumes/plan.js';
 import { configObjects } from './config-objects.js';
 import { desiredContainer, desiredSandbox, type DesiredContainer, type DesiredSandbox, type SpecContext } from './container-spec.js';
 import { podModel, type PodModel } from './pod-model.js';
+import { DEFAULT_DEVICE_POD_SECURITY, deviceRefusal } from './device-policy.js';
 
 export interface DesiredPod {
   model: PodModel;
@@ -16,6 +17,8 @@ export interface DesiredPod {
   sandbox?: DesiredSandbox;
   init: DesiredContainer[];
   app: DesiredContainer[];
+  /** The device's policy refuses the pod: nothing of it is created (the message names the field). */
+  forbidden?: string;
 }
 
 export interface DesiredPods {
@@ -28,6 +31,8 @@ export interface DesiredPods {
 export interface BuildContext extends SpecContext {
   /** Where pod directories live (`DATA_DIR/pods`). */
   podsDir: string;
+  /** Where Secret volumes live (`RUN_DIR/pods`, tmpfs); unset: under podsDir (tests of the planner). */
+  memoryDir?: string;
 }
 
 export const EMPTY_DESIRED: DesiredPods = { seq: 0, pods: [], skipped: [] };
@@ -53,7 +58,7 @@ export function buildDesired(state: DesiredState, ctx: BuildContext): DesiredPod
     for (const c of [...model.initContainers, ...model.containers]) {
       for (const m of c.volumeMounts) if (m.subPath !== undefined) subPaths.set(m.name, [...(subPaths.get(m.name) ?? []), m.subPath]);
     }
-    const volumes = planPodVolumes(ctx.podsDir, model.ref.uid, model.ref.namespace, model.volumes, objects, subPaths);
+    const volumes = planPodVolumes(ctx.podsDir, model.ref.uid, model.ref.namespace, model.volumes, objects, subPaths, ctx.memoryDir);
     const pod: DesiredPod = {
       model,
       volumes,
@@ -61,6 +66,8 @@ export function buildDesired(state: DesiredState, ctx: BuildContext): DesiredPod
       app: model.containers.map((c) => desiredContainer(model, c, 'app', volumes, objects, ctx)),
     };
     if (!model.hostNetwork) pod.sandbox = desiredSandbox(model, ctx);
+    const refusal = deviceRefusal(model.obj, ctx.podSecurity ?? DEFAULT_DEVICE_POD_SECURITY);
+    if (refusal !== undefined) pod.forbidden = refusal;
     pods.push(pod);
   }
   return { seq: state.seq, pods, skipped };

@@ -12,6 +12,10 @@ import { errorMessage } from '../../shared/util/guards.js';
 import type { Logger } from '../../shared/util/logger.js';
 import type { PodVolumePlan } from '../volumes/plan.js';
 import { setUpPodVolumes, tearDownPodVolumes } from '../volumes/setup.js';
+import type { HostPathPolicy } from '../volumes/host-path-policy.js';
+import { imageUser } from './security-context.js';
+import { resolveSubPath } from '../volumes/subpath.js';
+import { relative } from 'node:path';
 import type { StepReport } from '../pods/event-policy.js';
 import type { Outcome } from './memory.js';
 import { SANDBOX_CONTAINER } from './naming.js';
@@ -26,10 +30,14 @@ export interface ExecutorDeps {
   logger: Logger;
   report: ReportStep;
   podsDir: string;
+  /** `RUN_DIR/pods` on tmpfs (Secret volumes), removed with the pod. */
+  memoryDir?: string;
   /** The node's platform (`linux/arm64`) for pulls. */
   platform?: string;
   /** The volume plan of a desired pod (syncVolumes). */
   volumePlan: (uid: string) => PodVolumePlan | undefined;
+  /** The device's host path policy, applied again to hostPaths with symlinks resolved. */
+  hostPaths?: HostPathPolicy;
   /**
    * The agent is shutting down: pulls are aborted and no further step starts, but a stop in
    * progress completes its grace period (aborting it would kill the container at once).
@@ -78,7 +86,7 @@ class PodExecutor {
           }
         });
       case 'removePodDir':
-        return this.guard(() => tearDownPodVolumes(this.deps.podsDir, step.pod.uid));
+        return this.guard(() => tearDownPodVolumes(this.deps.podsDir, step.pod.uid, this.deps.memoryDir));
       case 'finalize':
         return { status: 'ok' };
     }
@@ -100,7 +108,7 @@ class PodExecutor {
     for (const message of plan.warnings) this.deps.report(step.pod, { kind: 'volumeWarning', message });
     let result;
     try {
-      result = await setUpPodVolumes(plan, this.deps.clock.now());
+      result = await setUpPodVolumes(plan, this.deps.clock.now(), this.deps.hostPaths);
     } catch (e) {
       return { status: 'failed', error: errorMessage(e) };
     }
@@ -148,7 +156,10 @@ class PodExecutor {
     const who = { container: step.container, sandbox: step.role === 'sandbox' };
     let id: string;
     try {
-      id = await engine.createContainer(step.spec);
+      const spec = step.imageUser ? await this.withImageUser(step) : step.spec;
+      // Right before the bind: a symlink planted since setup must not lead a subPath out of its volume.
+      for (const m of spec.mounts) if (m.volumeRoot !== undefined) await resolveSubPath(m.volumeRoot, relative(m.volumeRoot, m.hostPath), false);
+      id = await engine.createContainer(spec);
     } catch (e) {
       const error = errorMessage(e);
       report(step.pod, { kind: 'createFailed', ...who, error });
@@ -165,6 +176,17 @@ class PodExecutor {
     }
     report(step.pod, { kind: 'started', ...who });
     return { status: 'ok' };
+  }
+
+  /** runAsNonRoot and runAsGroup read the image's user; a root image is refused, never run. */
+  private async withImageUser(step: Extract<Step, { kind: 'run' }>): Promise<Extract<Step, { kind: 'run' }>['spec']> {
+    const check = step.imageUser;
+    if (!check) return step.spec;
+    const info = await this.deps.engine.inspectImage(step.spec.image);
+    if (!info) throw new Error(`image ${step.spec.image} is not present to check its user`);
+    const r = imageUser(check, step.container, info.user);
+    if ('error' in r) throw new Error(r.error);
+    return r.user !== undefined ? { ...step.spec, user: r.user } : step.spec;
   }
 
   private async stop(step: Extract<Step, { kind: 'stop' }>): Promise<Outcome> {

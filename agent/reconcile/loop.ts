@@ -32,11 +32,14 @@ import { imagesToCheck, listPodDirs, presentImages, probeTargets } from './obser
 import { plan } from './planner.js';
 import { podReports } from './reports.js';
 import { probeKey, type Plan, type Step } from './types.js';
+import { DEFAULT_DEVICE_POD_SECURITY, type DevicePodSecurity } from './device-policy.js';
 
 export interface ReconcilerConfig {
   nodeName: string;
   /** `DATA_DIR/pods`: pod volume directories. */
   podsDir: string;
+  /** `RUN_DIR/pods` on tmpfs: Secret volumes and medium Memory emptyDirs. */
+  memoryDir?: string;
   /** The node's IP: status.hostIP, and podIP of hostNetwork pods. */
   hostIP: string;
   podInfraImage: string;
@@ -44,6 +47,8 @@ export interface ReconcilerConfig {
   /** Per container; 0 or less: none. */
   podPidsLimit: number;
   allowPrivileged: boolean;
+  /** The device's pod security policy (highest level, host paths); default baseline, no host paths. */
+  podSecurity?: DevicePodSecurity;
   /** How often Docker is listed to notice exits. */
   pollIntervalMs: number;
   /** Node allocatable, for resourceFieldRef of unset limits. */
@@ -115,8 +120,10 @@ class ReconcileLoop implements Reconciler {
   private cancelWake: { at: number; cancel: () => void } | undefined;
   private readonly unsubscribeProbes: () => void;
   private readonly shutdown = new AbortController();
+  private readonly podSecurity: DevicePodSecurity;
 
   constructor(private readonly deps: ReconcilerDeps) {
+    this.podSecurity = deps.config.podSecurity ?? DEFAULT_DEVICE_POD_SECURITY;
     this.log = deps.logger.child({ component: 'reconcile', node: deps.config.nodeName });
     this.random = deps.random ?? Math.random;
     this.publisher = new PodStatusPublisher(deps.publishPodStatus, this.log);
@@ -234,10 +241,13 @@ class ReconcileLoop implements Reconciler {
       const c = this.deps.config;
       const pods = buildDesired(state, {
         podsDir: c.podsDir,
+        ...(c.memoryDir !== undefined ? { memoryDir: c.memoryDir } : {}),
         node: { hostIP: c.hostIP, cpuCores: c.nodeCpuCores, memoryBytes: c.nodeMemoryBytes },
         runtime: info,
         podPidsLimit: c.podPidsLimit,
         allowPrivileged: c.allowPrivileged,
+        podSecurity: this.podSecurity,
+        security: info.securityOptions ? { securityOptions: info.securityOptions } : {},
         podInfraImage: c.podInfraImage,
         ...(c.podInfraCommand ? { podInfraCommand: c.podInfraCommand } : {}),
       });
@@ -293,8 +303,10 @@ class ReconcileLoop implements Reconciler {
       clock: this.deps.clock,
       logger: this.log,
       podsDir: this.deps.config.podsDir,
+      ...(this.deps.config.memoryDir !== undefined ? { memoryDir: this.deps.config.memoryDir } : {}),
       report: (pod, r) => this.events.report(pod, r),
       volumePlan: (uid) => byUid.get(uid)?.volumes,
+      hostPaths: this.podSecurity.hostPaths,
       shutdown: this.shutdown.signal,
       ...(this.info ? { platform: this.info.platform } : {}),
     };

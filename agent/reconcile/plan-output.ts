@@ -8,6 +8,7 @@ export class PodOutput {
   readonly conditions: PlannedCondition[] = [];
   readonly waiting = new Map<string, Waiting>();
   wakeAt: number | undefined;
+  private rejected: Waiting | undefined;
 
   constructor(readonly ref: PodRef) {}
 
@@ -23,11 +24,16 @@ export class PodOutput {
     this.waiting.set(container, message === undefined ? { reason } : { reason, message });
   }
 
+  /** The pod fails as a whole (phase Failed with this reason). */
+  reject(reason: string, message: string): void {
+    this.rejected = { reason, message };
+  }
+
   wake(at: number): void {
     if (this.wakeAt === undefined || at < this.wakeAt) this.wakeAt = at;
   }
 
   view(flags: { terminating: boolean; deleted: boolean }): PodView {
-    return { ref: this.ref, waiting: this.waiting, ...flags };
+    return { ref: this.ref, waiting: this.waiting, ...flags, ...(this.rejected ? { rejected: this.rejected } : {}) };
   }
 }

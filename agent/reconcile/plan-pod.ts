@@ -18,6 +18,8 @@ import type { MemoryView } from './memory.js';
 import { probeKey, type Observed, type StopReason } from './types.js';
 
 export const POD_CHAIN = 'pod';
+/** Pod status reason (and event reason) of a pod the device's policy refuses. */
+export const POD_SECURITY_REASON = 'PodSecurity';
 export const containerChain = (name: string): string => `c:${name}`;
 
 type VolumeReadiness = 'ready' | 'pending' | 'blocked';
@@ -46,6 +48,10 @@ class ActivePodPlanner {
 
   plan(): PodOutput {
     this.collectGarbage();
+    if (this.pod.forbidden !== undefined) {
+      this.refuse(this.pod.forbidden);
+      return this.out;
+    }
     if (this.terminal()) {
       this.finish();
       return this.out;
@@ -112,6 +118,18 @@ class ActivePodPlanner {
   private finish(): void {
     const sb = this.inst.of('sandbox', SANDBOX_CONTAINER)[0];
     if (sb && isRunning(sb)) this.stop(sb, 'pod-completed', 'Stopping pod sandbox: the pod completed', `gc:${sb.id}`);
+  }
+
+  // ---- refused by the device's policy ----------------------------------------------------------
+
+  /** Nothing of the pod runs (a policy tightened since it started stops it); the pod fails. */
+  private refuse(message: string): void {
+    for (const c of this.inst.all) {
+      if (isRunning(c)) this.stop(c, 'forbidden', `Stopping container ${c.container}: ${message}`, POD_CHAIN, c.role !== 'sandbox');
+    }
+    this.out.found({ kind: 'forbidden', message });
+    this.out.reject(POD_SECURITY_REASON, message);
+    this.waitAll('CreateContainerConfigError', message);
   }
 
   // ---- sandbox -------------------------------------------------------------------------------
@@ -311,7 +329,7 @@ class ActivePodPlanner {
       this.out.found({ kind: 'imagePresent', container: c.name, image: c.image, attempt });
     }
     const spec = finalSpec(ref, c.name, c.role, c.specHash, attempt, c.template, this.sandboxId);
-    const run = { kind: 'run' as const, pod: ref, chain, needs: this.needs, container: c.name, role: c.role, attempt, spec, warnings: c.warnings };
+    const run = { kind: 'run' as const, pod: ref, chain, needs: this.needs, container: c.name, role: c.role, attempt, spec, warnings: c.warnings, ...(c.imageUser ? { imageUser: c.imageUser } : {}) };
     this.out.step(backoff ? { ...run, backoff } : run);
   }
 

@@ -31,6 +31,7 @@ export function podReports(views: ReadonlyMap<string, PodView>, inputs: ReportIn
       waiting: view.waiting,
       probe: (name) => inputs.probeStates.get(probeKey(uid, name)),
       ...(firstSeen !== undefined ? { startTime: new Date(firstSeen) } : {}),
+      ...(view.rejected ? { rejected: view.rejected } : {}),
     });
     const report: PodStatusReport = { uid, namespace: view.ref.namespace, name: view.ref.name, status };
     if (view.deleted) report.deleted = true;

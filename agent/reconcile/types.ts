@@ -7,6 +7,7 @@ import type { PodCondition, StopReason } from '../pods/event-policy.js';
 import type { ContainerCreateSpec, ContainerRole, ObservedContainer, RegistryAuth } from '../engine/types.js';
 import type { ProbeState } from '../probes/types.js';
 import type { PodRef } from './pod-model.js';
+import type { ImageUserCheck } from './security-context.js';
 
 export interface Observed {
   /** `engine.listManaged()`: only containers the agent created. */
@@ -47,6 +48,8 @@ export type Step =
       backoff?: { specHash: string; delayMs: number };
       /** Worth a Warning event at each start (a limit the node cannot enforce, …). */
       warnings: StepWarning[];
+      /** runAsNonRoot / runAsGroup: the image's user decides, checked before create. */
+      imageUser?: ImageUserCheck;
     })
   | (StepBase & { kind: 'start'; container: string; id: string })
   | (StepBase & {
@@ -85,6 +88,8 @@ export interface PodView {
   terminating: boolean;
   /** Deletion complete: report `deleted: true`. */
   deleted: boolean;
+  /** The pod fails as a whole: the device's policy refuses it. */
+  rejected?: Waiting;
 }
 
 /** A lasting condition the planner found in a pod (the event policy announces it once). */

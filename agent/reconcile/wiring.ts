@@ -5,10 +5,11 @@
  */
 import { join } from 'node:path';
 import { conditionsConfig, internalAddresses, type HostProbe } from '../conditions/index.js';
-import type { AgentConfig } from '../config/index.js';
+import { DEFAULT_RUN_DIR, type AgentConfig } from '../config/index.js';
 import { errorMessage } from '../../shared/util/guards.js';
 import type { Logger } from '../../shared/util/logger.js';
 import type { ReconcilerConfig } from './loop.js';
+import type { DevicePodSecurity } from './device-policy.js';
 
 export interface NodeFactsReading {
   hostIP: string;
@@ -36,14 +37,31 @@ export function reconcilerConfig(cfg: AgentConfig, nodeName: string, facts: Node
   const out: ReconcilerConfig = {
     nodeName,
     podsDir: join(cfg.dataDir, 'pods'),
+    memoryDir: join(cfg.runDir ?? DEFAULT_RUN_DIR, 'pods'),
     hostIP: facts.hostIP,
     podInfraImage: cfg.podInfraImage,
     podPidsLimit: cfg.podPidsLimit,
     allowPrivileged: cfg.allowPrivileged,
+    podSecurity: devicePodSecurity(cfg),
     pollIntervalMs: cfg.reconcileIntervalMs,
     nodeCpuCores: facts.cpuCores,
     nodeMemoryBytes: facts.memoryBytes,
   };
   if (cfg.podInfraCommand) out.podInfraCommand = cfg.podInfraCommand;
   return out;
+}
+
+/** The device's pod security policy: its level, its host paths, and what no pod may reach by default. */
+export function devicePodSecurity(cfg: AgentConfig): DevicePodSecurity {
+  return {
+    level: cfg.podSecurityLevel ?? 'baseline',
+    hostPaths: {
+      allowed: cfg.allowedHostPaths ?? [],
+      protected: [
+        { path: '/', what: 'the root file system' },
+        { path: cfg.dataDir, what: "the agent's data directory" },
+        { path: cfg.dockerSocket, what: 'the Docker socket' },
+      ],
+    },
+  };
 }

@@ -67,7 +67,9 @@ export class DesiredCache {
   /** Opens the cache and loads the persisted document, if it still verifies. */
   static async open(opts: DesiredCacheOptions): Promise<DesiredCache> {
     await mkdir(opts.dir, { recursive: true, mode: 0o700 });
-    const db = Datastore.create({ filename: join(opts.dir, DESIRED_DB_FILE), autoload: false }) as Datastore<DesiredDoc>;
+    // nedb's `modes` (owner-only files) is missing from nedb-promises' typings.
+    const dbOptions = { filename: join(opts.dir, DESIRED_DB_FILE), autoload: false, modes: { fileMode: 0o600, dirMode: 0o700 } };
+    const db = Datastore.create(dbOptions) as Datastore<DesiredDoc>;
     await db.load();
     const cache = new DesiredCache(db, opts, opts.logger.child({ component: 'desired-cache' }));
     await cache.loadPersisted();

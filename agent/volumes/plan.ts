@@ -18,10 +18,11 @@ export interface VolumeSources {
   secret(namespace: string, name: string): { data: ReadonlyMap<string, Buffer> } | undefined;
 }
 
+/** `memory`: the directory must be on tmpfs (Secret data and medium Memory never touch the disk). */
 export type VolumeSetup =
-  | { name: string; kind: 'emptyDir'; dir: string; subPaths: string[] }
+  | { name: string; kind: 'emptyDir'; dir: string; subPaths: string[]; memory?: true }
   | { name: string; kind: 'hostPath'; path: string; type: HostPathType; subPaths: string[] }
-  | { name: string; kind: 'configMap' | 'secret'; dir: string; files: ProjectedFile[] };
+  | { name: string; kind: 'configMap' | 'secret'; dir: string; files: ProjectedFile[]; memory?: true };
 
 export interface VolumeProblem {
   volume: string;
@@ -110,8 +111,11 @@ export function planPodVolumes(
   volumes: readonly Volume[],
   sources: VolumeSources,
   subPaths: ReadonlyMap<string, string[]> = new Map(),
+  /** `RUN_DIR/pods` on tmpfs: where Secret volumes and medium Memory emptyDirs live. */
+  memoryDir?: string,
 ): PodVolumePlan {
   const base = join(podDir(podsDir, uid), 'volumes');
+  const memBase = memoryDir !== undefined ? join(podDir(memoryDir, uid), 'volumes') : undefined;
   const out: VolumeSetup[] = [];
   const problems: VolumeProblem[] = [];
   const warnings: string[] = [];
@@ -124,6 +128,10 @@ export function planPodVolumes(
         ? { kind: 'secret', src: v.secret }
         : undefined;
     if (v.emptyDir) {
+      if (v.emptyDir.medium === 'Memory' && memBase !== undefined) {
+        out.push({ name, kind: 'emptyDir', dir: join(memBase, KIND_DIR.emptyDir, name), subPaths: subs, memory: true });
+        continue;
+      }
       if (v.emptyDir.medium === 'Memory') warnings.push(`volume "${name}": emptyDir medium Memory is not supported on this device; the volume is on disk`);
       out.push({ name, kind: 'emptyDir', dir: join(base, KIND_DIR.emptyDir, name), subPaths: subs });
     } else if (v.hostPath) {
@@ -137,6 +145,7 @@ export function planPodVolumes(
       const obj = kind === 'configMap' ? sources.configMap(namespace, objName) : sources.secret(namespace, objName);
       const p = project(projection, objName, obj);
       if ('error' in p) problems.push({ volume: name, message: p.error });
+      else if (kind === 'secret' && memBase !== undefined) out.push({ name, kind, dir: join(memBase, KIND_DIR[kind], name), files: p.files, memory: true });
       else out.push({ name, kind, dir: join(base, KIND_DIR[kind], name), files: p.files });
     } else {
       problems.push({ volume: name, message: 'volume type not supported on this device (Flotilla runs emptyDir, hostPath, configMap and secret volumes)' });
@@ -162,14 +171,11 @@ export function containerMounts(plan: PodVolumePlan, mounts: readonly MountInput
       throw new Error(problem ? `volume "${m.name}": ${problem.message}` : `volumeMount "${m.mountPath}" names volume "${m.name}", which the pod does not have`);
     }
     const root = v.kind === 'hostPath' ? v.path : v.dir;
-    let hostPath = root;
-    if (m.subPath !== undefined) {
-      const bad = checkSubPath(m.subPath);
-      if (bad) throw new Error(bad);
-      hostPath = join(root, m.subPath);
-    }
     // configMap and secret volumes are always read-only, as in Kubernetes.
     const readOnly = m.readOnly || v.kind === 'configMap' || v.kind === 'secret';
-    return { hostPath, containerPath: m.mountPath, readOnly };
+    if (m.subPath === undefined) return { hostPath: root, containerPath: m.mountPath, readOnly };
+    const bad = checkSubPath(m.subPath);
+    if (bad) throw new Error(bad);
+    return { hostPath: join(root, m.subPath), containerPath: m.mountPath, readOnly, volumeRoot: root };
   });
 }

@@ -19,6 +19,8 @@ import { asObjectOf, carryMetadata, checkPrecondition, initMetadata, sameObject 
 import { admitOnCreate, carryDeletionGracePeriod, planDelete, shouldDeleteDuringUpdate, type GracefulDeleteOptions } from './admission/index.js';
 import type { ResourcePath } from './request-path.js';
 import { trackUpdate } from './field-managers.js';
+import { PodSecurityAdmission, POD_SECURITY_KINDS } from './admission/pod-security.js';
+import type { EnforcedPolicy } from '../../shared/api/pod-security/index.js';
 
 /** Namespaces that exist from the start and cannot be deleted, as in Kubernetes. */
 export const SYSTEM_NAMESPACES = ['default', 'kube-system', 'kube-public', 'kube-node-lease'] as const;
@@ -40,6 +42,8 @@ export class ResourceService {
   constructor(
     private readonly store: ObjectStore,
     private readonly clock: Clock,
+    /** Pod Security admission; the hub-wide default level is baseline unless told. */
+    private readonly podSecurity: PodSecurityAdmission = new PodSecurityAdmission('baseline'),
   ) {}
 
   async ensureSystemNamespaces(): Promise<void> {
@@ -98,6 +102,9 @@ export class ResourceService {
     if (STATUS_RESET_ON_CREATE.has(info.kind)) delete obj['status'];
     decodeServed(obj, info);
     if (info.namespaced) await this.requireNamespace(path.namespace ?? '');
+    if (info.kind === 'Namespace') this.podSecurity.validateNamespace(obj);
+    const policy = await this.podSecurityPolicy(info, path.namespace);
+    if (policy) this.podSecurity.admit(obj, policy);
     const tracked = manager && !obj.metadata.managedFields ? trackUpdate(undefined, obj, manager, rfc3339(this.clock.now())) : obj;
     if (dryRun) return tracked;
     return this.store.create(resourceName(info), tracked);
@@ -190,9 +197,10 @@ export class ResourceService {
   }
 
   /** Shared tail of update, patch and apply: merge rules, validation, no-op detection, finalizers. */
-  private write(path: ResourcePath, name: string, dryRun: boolean, decide: (current: KubeObject) => KubeObject, manager?: string): Promise<KubeObject> {
+  private async write(path: ResourcePath, name: string, dryRun: boolean, decide: (current: KubeObject) => KubeObject, manager?: string): Promise<KubeObject> {
     const { info } = path;
     let result: KubeObject | undefined;
+    const policy = path.subresource === undefined ? await this.podSecurityPolicy(info, path.namespace) : undefined;
     return this.store
       .mutate(resourceName(info), path.namespace, name, (current) => {
         const proposed = decide(structuredClone(current));
@@ -207,6 +215,8 @@ export class ResourceService {
         if (manager) next = trackUpdate(current, next, manager, rfc3339(this.clock.now()), path.subresource);
         const errors = validateUpdate(current, next, info);
         if (errors.length > 0) throw ApiError.invalid(info.kind, name, errors);
+        if (info.kind === 'Namespace' && path.subresource === undefined) this.podSecurity.validateNamespace(next);
+        if (policy) this.podSecurity.admit(next, policy, current);
         if (dryRun || sameObject(current, next)) {
           result = next;
           return undefined;
@@ -217,6 +227,12 @@ export class ResourceService {
       .then((stored) => (result && dryRun ? result : stored));
   }
 
+  /** The Pod Security policy of the namespace, for the kinds it judges. */
+  private async podSecurityPolicy(info: KindInfo, namespace: string | undefined): Promise<EnforcedPolicy | undefined> {
+    if (!POD_SECURITY_KINDS.has(info.kind) || namespace === undefined) return undefined;
+    const ns = await this.store.get(resourceName(kindInfo('Namespace')), undefined, namespace);
+    return this.podSecurity.policyOf(ns?.metadata.labels);
+  }
 
   private async requireNamespace(namespace: string): Promise<void> {
     const ns = await this.store.get(resourceName(kindInfo('Namespace')), undefined, namespace);

@@ -64,7 +64,9 @@ export async function createMqttSessionStore(opts: MqttSessionStoreOptions): Pro
   }
   await mkdir(opts.dir, { recursive: true, mode: 0o700 });
   const open = async (name: string): Promise<Datastore<StoredDoc>> => {
-    const ds = Datastore.create({ filename: join(opts.dir, `${name}.db`), autoload: false }) as Datastore<StoredDoc>;
+    // nedb's `modes` (owner-only files) is missing from nedb-promises' typings.
+    const dbOptions = { filename: join(opts.dir, `${name}.db`), autoload: false, modes: { fileMode: 0o600, dirMode: 0o700 } };
+    const ds = Datastore.create(dbOptions) as Datastore<StoredDoc>;
     await ds.load();
     return ds;
   };

@@ -5,6 +5,7 @@
  * Objects are stored serialized (nedb refuses field names with dots, which label keys have),
  * beside the scalar columns the hub queries on, each of which has an nedb index.
  */
+import { STORE_FILE_MODES } from './file-modes.js';
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import Datastore from 'nedb-promises';
@@ -75,14 +76,18 @@ export class ObjectStore {
     const tables = new Map<string, Datastore<StoredDoc>>();
     let maxRv = 0;
     for (const resource of opts.resources) {
-      const ds = Datastore.create({ filename: join(opts.dir, `${resource}.db`), autoload: false }) as Datastore<StoredDoc>;
+      // nedb's `modes` (owner-only files) is missing from nedb-promises' typings.
+      const dbOptions = { filename: join(opts.dir, `${resource}.db`), autoload: false, modes: STORE_FILE_MODES };
+      const ds = Datastore.create(dbOptions) as Datastore<StoredDoc>;
       await ds.load();
       for (const fieldName of INDEXED_FIELDS) await ds.ensureIndex({ fieldName });
       const newest = await ds.findOne({}).sort({ rv: -1 });
       if (newest) maxRv = Math.max(maxRv, newest.rv);
       tables.set(resource, ds);
     }
-    const meta = Datastore.create({ filename: join(opts.dir, 'meta.db'), autoload: false }) as Datastore<CounterDoc>;
+    // nedb's `modes` (owner-only files) is missing from nedb-promises' typings.
+    const dbOptions = { filename: join(opts.dir, 'meta.db'), autoload: false, modes: STORE_FILE_MODES };
+    const meta = Datastore.create(dbOptions) as Datastore<CounterDoc>;
     await meta.load();
     const counter = await meta.findOne({ _id: 'rv' });
     // A crash between the object write and the counter write leaves the object ahead: take the max.

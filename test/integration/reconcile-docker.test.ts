@@ -50,7 +50,10 @@ describe('reconcile on real Docker', function () {
   let engine: ContainerEngine;
   let podsDir: string;
   let h: RunningReconciler | undefined;
-  const r = reconcileHarness({ podsDirPrefix: 'flotilla-reconcile-' });
+  const r = reconcileHarness({
+    podsDirPrefix: 'flotilla-reconcile-',
+    podSecurity: { level: 'privileged', hostPaths: { allowed: [`/nonexistent-${RUN}`], protected: [{ path: '/', what: 'the root file system' }] } },
+  });
   const { start, setDesired, report, containerStatus, managed, running } = r;
   const decoys: string[] = [];
 

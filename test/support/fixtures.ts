@@ -47,4 +47,6 @@ export const PI_BUILD_CONTEXT: BuildContext = {
   podPidsLimit: 1024,
   allowPrivileged: false,
   podInfraImage: 'registry.k8s.io/pause:3.10',
+  // The planner tables use hostNetwork and hostPaths; the device policy has its own tests.
+  podSecurity: { level: 'privileged', hostPaths: { allowed: ['/nonexistent', '/srv'], protected: [{ path: '/', what: 'the root file system' }] } },
 };

@@ -8,6 +8,7 @@ import type { ProbeManager } from '../../agent/probes/types.js';
 import { startReconciler, type Reconciler } from '../../agent/reconcile/index.js';
 import { noProbes } from './no-probes.js';
 import type { KubeObject } from '../../shared/api/meta.js';
+import type { DevicePodSecurity } from '../../agent/reconcile/device-policy.js';
 import type { DesiredState } from '../../shared/protocol/desired.js';
 import type { NodeEvent, PodStatusReport } from '../../shared/protocol/messages.js';
 import { systemClock } from '../../shared/util/clock.js';
@@ -26,6 +27,8 @@ export interface ReconcileHarnessOptions {
   podPidsLimit?: number;
   /** Real probes: a probe manager on the engine, made by setUp and stopped by dispose. Otherwise no probes. */
   realProbes?: boolean;
+  /** The device's pod security policy; privileged with no host paths unless told. */
+  podSecurity?: DevicePodSecurity;
 }
 
 /** A started reconciler and the events it published. */
@@ -98,6 +101,7 @@ export function reconcileHarness(opts: ReconcileHarnessOptions): ReconcileHarnes
         podInfraCommand: ['sleep', '2147483647'],
         podPidsLimit: opts.podPidsLimit ?? 1024,
         allowPrivileged: false,
+        podSecurity: opts.podSecurity ?? { level: 'privileged', hostPaths: { allowed: [], protected: [{ path: '/', what: 'the root file system' }] } },
         pollIntervalMs: 300,
         nodeCpuCores: 2,
         nodeMemoryBytes: 2 ** 31,

@@ -130,7 +130,7 @@ describe('reconcile container specs and hashes', () => {
     );
     assert.deepEqual(c.template?.mounts, [
       { hostPath: '/data/pods/uid-1/volumes/configmap/conf', containerPath: '/etc/app', readOnly: true },
-      { hostPath: '/data/pods/uid-1/volumes/empty-dir/scratch/a/b', containerPath: '/tmp/x', readOnly: false },
+      { hostPath: '/data/pods/uid-1/volumes/empty-dir/scratch/a/b', containerPath: '/tmp/x', readOnly: false, volumeRoot: '/data/pods/uid-1/volumes/empty-dir/scratch' },
       { hostPath: '/srv/data', containerPath: '/host', readOnly: true },
     ]);
   });
