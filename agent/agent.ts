@@ -9,7 +9,7 @@ import { conditionsConfig, goArch, NodeStatusCollector, type HostProbe, type Sta
 import type { AgentConfig } from './config/index.js';
 import { ConnectCounter, loadHubKey, loadIdentity, NodeCredentials, saveHubKey, saveIdentity } from './identity/index.js';
 import type { HubKeyRecord, NodeIdentity } from './identity/index.js';
-import { AgentLink, enroll, type LinkOptions, type MqttConnector } from './link/index.js';
+import { AgentLink, enroll, RECONNECT_BACKOFF, type LinkOptions, type MqttConnector } from './link/index.js';
 import type { ContainerEngine } from './engine/types.js';
 import { LogStreamer } from './logs/log-streamer.js';
 import { DesiredCache } from './state/index.js';
@@ -207,6 +207,7 @@ export async function startAgent(cfg: AgentConfig, deps: AgentDeps, opts: StartO
       credentials: new NodeCredentials({ ...identity, nodeName: node }, counter, nodeLog),
       agentVersion: FLOTILLA_VERSION,
       ...(info?.bootID ? { bootId: info.bootID } : {}),
+      backoff: { ...RECONNECT_BACKOFF, maxMs: cfg.reconnectMaxDelayMs },
       ...opts.link,
     },
     linkDeps,

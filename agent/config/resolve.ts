@@ -34,6 +34,8 @@ import {
   parseToken,
   RECONCILE_INTERVAL_MAX_MS,
   RECONCILE_INTERVAL_MIN_MS,
+  RECONNECT_MAX_DELAY_MAX_MS,
+  RECONNECT_MAX_DELAY_MIN_MS,
   STATUS_INTERVAL_MAX_MS,
   TLS_HUB_SCHEMES,
   typeName,
@@ -158,6 +160,7 @@ export function resolveConfig(flags: AgentFlags, file: ConfigFile | undefined, e
   const allowedHostPaths = pick('allowedHostPaths', parseAllowedHostPaths);
   const runDir = pick('runDir', parsePath(env.cwd));
   const reconcileInterval = pick('reconcileInterval', parseDurationBetween(RECONCILE_INTERVAL_MIN_MS, RECONCILE_INTERVAL_MAX_MS));
+  const reconnectMaxDelay = pick('reconnectMaxDelay', parseDurationBetween(RECONNECT_MAX_DELAY_MIN_MS, RECONNECT_MAX_DELAY_MAX_MS));
 
   const heartbeatIntervalMs = heartbeat?.value ?? DEFAULT_HEARTBEAT_INTERVAL_MS;
   const statusIntervalMs = statusInterval?.value ?? Math.max(DEFAULT_STATUS_INTERVAL_MS, heartbeatIntervalMs);
@@ -212,6 +215,7 @@ export function resolveConfig(flags: AgentFlags, file: ConfigFile | undefined, e
     podSecurityLevel: podSecurityLevel?.value ?? 'baseline',
     allowedHostPaths: allowedHostPaths?.value ?? [],
     runDir: runDir?.value ?? DEFAULT_RUN_DIR,
+    reconnectMaxDelayMs: reconnectMaxDelay?.value ?? DEFAULT_WORKLOAD_SETTINGS.reconnectMaxDelayMs,
   };
   if (podInfraCommand) config.podInfraCommand = podInfraCommand.value;
   if (link.policy.token !== undefined) config.token = link.policy.token;

@@ -15,13 +15,16 @@ export const DEFAULT_POD_PIDS_LIMIT = 1024;
 export const DEFAULT_RECONCILE_INTERVAL_MS = 2000;
 /** On tmpfs on every systemd device. */
 export const DEFAULT_RUN_DIR = '/run/flotilla-agent';
+/** The link's reconnect backoff tops out here (RECONNECT_BACKOFF's maxMs). */
+export const DEFAULT_RECONNECT_MAX_DELAY_MS = 120_000;
 
-/** The workload settings a config.json may leave out. */
-export const DEFAULT_WORKLOAD_SETTINGS: Pick<AgentConfig, 'podInfraImage' | 'podPidsLimit' | 'allowPrivileged' | 'reconcileIntervalMs'> = {
+/** The settings only config.json holds (workloads, link tuning), as when it leaves them out. */
+export const DEFAULT_WORKLOAD_SETTINGS: Pick<AgentConfig, 'podInfraImage' | 'podPidsLimit' | 'allowPrivileged' | 'reconcileIntervalMs' | 'reconnectMaxDelayMs'> = {
   podInfraImage: DEFAULT_POD_INFRA_IMAGE,
   podPidsLimit: DEFAULT_POD_PIDS_LIMIT,
   allowPrivileged: false,
   reconcileIntervalMs: DEFAULT_RECONCILE_INTERVAL_MS,
+  reconnectMaxDelayMs: DEFAULT_RECONNECT_MAX_DELAY_MS,
 };
 
 /** The agent's configuration, fully resolved: every default applied, every value checked. */
@@ -72,6 +75,8 @@ export interface AgentConfig {
   allowedHostPaths?: string[];
   /** A tmpfs directory for what must not reach the disk (Secret volumes). Default DEFAULT_RUN_DIR. */
   runDir?: string;
+  /** Longest wait between two reconnect attempts (exponential backoff with full jitter up to this). */
+  reconnectMaxDelayMs: number;
 }
 
 /** Raw flag values as the command line gave them (strings, unvalidated). */
@@ -136,6 +141,7 @@ export const CONFIG_FILE_KEYS = [
   'podSecurityLevel',
   'allowedHostPaths',
   'runDir',
+  'reconnectMaxDelay',
 ] as const;
 export type FileKey = (typeof CONFIG_FILE_KEYS)[number];
 

@@ -24,8 +24,13 @@ export interface HubHandle {
   logs: string[];
   stop(): Promise<void>;
   kill9(): Promise<void>;
-  /** Stops (SIGKILL when `hard`) and starts again on the same data dir; the API URL may change. */
-  restart(opts?: { hard?: boolean }): Promise<void>;
+  /**
+   * Stops (SIGKILL when `hard`) and starts again on the same data dir; the API URL may change.
+   * `extraArgs` are added to this start only (e.g. a one-off operator flag).
+   */
+  restart(opts?: { hard?: boolean; extraArgs?: string[] }): Promise<void>;
+  /** Starts again after kill9() or stop(), as restart() does. */
+  start(opts?: { extraArgs?: string[] }): Promise<void>;
   /** Stops and removes the data dir. */
   dispose(): Promise<void>;
 }
@@ -120,7 +125,10 @@ export async function startHub(opts: StartHubOptions = {}): Promise<HubHandle> {
     async restart(r = {}) {
       if (r.hard) await handle.kill9();
       else await handle.stop();
-      current = await launch(dataDir, extra, logs, timeout);
+      await handle.start(r.extraArgs ? { extraArgs: r.extraArgs } : {});
+    },
+    async start(r = {}) {
+      current = await launch(dataDir, [...extra, ...(r.extraArgs ?? [])], logs, timeout);
       handle.apiUrl = current.apiUrl;
       handle.mqttUrl = current.mqttUrl;
       if (current.mqttsUrl !== undefined) handle.mqttsUrl = current.mqttsUrl;

@@ -1,6 +1,6 @@
 /**
- * A TCP relay between an MQTT client under test (the agent) and the hub's real broker that
- * records the MQTT 3.1.1 packets going each way: a tap, not a broker. Tests read what the agent
+ * A TCP relay (tcp-relay.ts) between an MQTT client under test (the agent) and the hub's real
+ * broker that records the MQTT 3.1.1 packets going each way: a tap, not a broker. Tests read what the agent
  * put on the wire (CONNECT fields, SUBSCRIBE topics, PUBLISH topic/QoS/retain/payload and
  * size) and what the broker sent back.
  *
@@ -9,8 +9,7 @@
  * packets that match (`swallow`), and hand the client a publish the hub never sent (`inject`:
  * a forged desired document, a man in the middle).
  */
-import assert from 'node:assert/strict';
-import { connect, createServer, type Server, type Socket } from 'node:net';
+import { TcpRelay, type Direction, type RelayPair } from './tcp-relay.js';
 
 export interface ConnectInfo {
   clientId: string;
@@ -132,66 +131,54 @@ function publishPacket(topic: string, payload: Buffer): Buffer {
 
 export class MqttTap {
   readonly packets: TapPacket[] = [];
-  /** While true, new connections are closed at once (the broker is unreachable). */
-  down = false;
   private swallowing: ((p: TapPacket) => boolean) | undefined;
-  private readonly pairs = new Set<{ client: Socket; upstream: Socket }>();
-  private server: Server | undefined;
-  port = 0;
+  /** Bytes of a packet not yet whole, per connection and direction. */
+  private readonly partial = new WeakMap<RelayPair, Record<Direction, Buffer>>();
+  private readonly relay: TcpRelay;
+
+  private constructor(target: () => string) {
+    this.relay = new TcpRelay(target, (dir, chunk, pair) => this.parseChunk(dir, chunk, pair));
+  }
 
   /** Relays to whatever `target()` says when a connection opens (the hub's port may change on restart). */
   static async start(target: () => string): Promise<MqttTap> {
-    const tap = new MqttTap();
-    await tap.listen(target);
+    const tap = new MqttTap(target);
+    await tap.relay.listen();
     return tap;
   }
 
+  get port(): number {
+    return this.relay.port;
+  }
+
   get url(): string {
-    return `mqtt://127.0.0.1:${this.port}`;
+    return `mqtt://127.0.0.1:${this.relay.port}`;
   }
 
-  private async listen(target: () => string): Promise<void> {
-    const server = createServer((client) => {
-      if (this.down) {
-        client.destroy();
-        return;
-      }
-      const u = new URL(target());
-      const upstream = connect(Number(u.port), u.hostname);
-      const pair = { client, upstream };
-      this.pairs.add(pair);
-      const close = (): void => {
-        this.pairs.delete(pair);
-        client.destroy();
-        upstream.destroy();
-      };
-      client.on('error', close).on('close', close);
-      upstream.on('error', close).on('close', close);
-      this.pipe('up', client, upstream);
-      this.pipe('down', upstream, client);
-    });
-    await new Promise<void>((resolve, reject) => {
-      server.once('error', reject);
-      server.listen(0, '127.0.0.1', () => resolve());
-    });
-    const addr = server.address();
-    assert.ok(addr && typeof addr === 'object');
-    this.server = server;
-    this.port = addr.port;
+  /** While true, new connections are closed at once (the broker is unreachable). */
+  get down(): boolean {
+    return this.relay.down;
   }
 
-  private pipe(dir: 'up' | 'down', from: Socket, to: Socket): void {
-    let buf = Buffer.alloc(0);
-    from.on('data', (chunk: Buffer) => {
-      buf = Buffer.concat([buf, chunk]);
-      for (let next = nextPacket(buf); next; next = nextPacket(buf)) {
-        buf = buf.subarray(next.packet.length);
-        const p = parse(dir, next.packet, next.header);
-        if (dir === 'up' && this.swallowing?.(p)) continue;
-        this.packets.push(p);
-        to.write(next.packet);
-      }
-    });
+  set down(v: boolean) {
+    this.relay.down = v;
+  }
+
+  /** Forwards whole packets only, recording each; swallowed ones are dropped. */
+  private parseChunk(dir: Direction, chunk: Buffer, pair: RelayPair): Buffer {
+    const bufs = this.partial.get(pair) ?? { up: Buffer.alloc(0), down: Buffer.alloc(0) };
+    this.partial.set(pair, bufs);
+    let buf = Buffer.concat([bufs[dir], chunk]);
+    const out: Buffer[] = [];
+    for (let next = nextPacket(buf); next; next = nextPacket(buf)) {
+      buf = buf.subarray(next.packet.length);
+      const p = parse(dir, next.packet, next.header);
+      if (dir === 'up' && this.swallowing?.(p)) continue;
+      this.packets.push(p);
+      out.push(next.packet);
+    }
+    bufs[dir] = buf;
+    return Buffer.concat(out);
   }
 
   /** Packets the client sent (`up`) or got (`down`) of one type. */
@@ -220,20 +207,15 @@ export class MqttTap {
 
   /** Fault: delivers a QoS 0 publish to every connected client, as if the broker had. */
   inject(topic: string, payload: Buffer): void {
-    for (const { client } of this.pairs) client.write(publishPacket(topic, payload));
+    for (const { client } of this.relay.connections) client.write(publishPacket(topic, payload));
   }
 
   /** Fault: cuts every connection (a network drop). */
   cut(): void {
-    for (const { client, upstream } of this.pairs) {
-      client.destroy();
-      upstream.destroy();
-    }
+    this.relay.cut();
   }
 
-  async close(): Promise<void> {
-    this.cut();
-    const server = this.server;
-    if (server) await new Promise<void>((resolve) => server.close(() => resolve()));
+  close(): Promise<void> {
+    return this.relay.close();
   }
 }

@@ -25,6 +25,12 @@ describe('agent config: workload settings', () => {
     assert.equal(c.podPidsLimit, 1024);
     assert.equal(c.allowPrivileged, false);
     assert.equal(c.reconcileIntervalMs, 2000);
+    assert.equal(c.reconnectMaxDelayMs, 120_000);
+  });
+
+  it('reconnectMaxDelay caps the link backoff, between 1 s and 1 h', () => {
+    assert.equal(ok({ reconnectMaxDelay: '3s' }).reconnectMaxDelayMs, 3000);
+    for (const v of ['10ms', '2h', 5]) assert.ok(problems({ reconnectMaxDelay: v }).some((x) => x.startsWith('/d/config.json: reconnectMaxDelay:')), String(v));
   });
 
   it('config.json sets them', () => {
