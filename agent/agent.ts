@@ -16,7 +16,7 @@ import { DesiredCache } from './state/index.js';
 import { StatusReporter, type RuntimeProbe } from './status/index.js';
 import { createVerifier, generateIdentity, keyFingerprint } from '../shared/crypto/index.js';
 import { decodeHubMessage, parseTopic } from '../shared/protocol/index.js';
-import type { AgentMessage, DesiredState } from '../shared/protocol/index.js';
+import type { AgentMessage, DesiredRevision, DesiredState } from '../shared/protocol/index.js';
 import type { Clock } from '../shared/util/clock.js';
 import { errorMessage } from '../shared/util/guards.js';
 import type { Logger } from '../shared/util/logger.js';
@@ -57,6 +57,8 @@ export interface WorkloadContext {
 /** The running workloads: told of each newer desired state, stopped (containers keep running) at exit. */
 export interface Workloads {
   update(state: DesiredState): void;
+  /** The revision of the desired state last carried out (reported in the node status). */
+  applied?(): DesiredRevision | undefined;
   stop(): Promise<void>;
 }
 
@@ -214,7 +216,8 @@ export async function startAgent(cfg: AgentConfig, deps: AgentDeps, opts: StartO
   );
   const reporter = new StatusReporter(
     { heartbeatIntervalMs: cfg.heartbeatIntervalMs, statusIntervalMs: cfg.statusIntervalMs, extraLabels: cfg.labels },
-    { link, collector, runtime: deps.runtime, clock: deps.clock, logger: nodeLog },
+    // Workloads start below; until then nothing is applied.
+    { link, collector, runtime: deps.runtime, clock: deps.clock, logger: nodeLog, applied: () => workloads?.applied?.() },
   );
 
   const logs = deps.engine ? new LogStreamer({ engine: deps.engine, send: (m) => link.sendLogChunk(m), clock: deps.clock, logger: nodeLog }) : undefined;

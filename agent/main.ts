@@ -108,6 +108,7 @@ async function main(): Promise<void> {
           });
           return {
             update: (state) => reconciler.update(state),
+            applied: () => reconciler.applied(),
             stop: async () => {
               await reconciler.stop();
               probes.stop();

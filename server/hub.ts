@@ -20,6 +20,7 @@ import { EventRecorder } from './events/recorder.js';
 import { FleetAuthenticator } from './fleet/authenticator.js';
 import { BootstrapTokens } from './fleet/bootstrap-tokens.js';
 import { Enrollment } from './fleet/enrollment.js';
+import { loadDesiredEpoch } from './fleet/desired-epoch.js';
 import { loadOrCreateHubSigningKey } from './fleet/hub-signing-key.js';
 import { LeaseTracker } from './fleet/leases.js';
 import { NodeIdentities } from './fleet/node-identities.js';
@@ -62,6 +63,8 @@ export interface HubConfig {
   nodeMonitorPeriodMs: number;
   /** Pod Security level of namespaces without a `pod-security.kubernetes.io/enforce` label; default baseline. */
   podSecurityDefault?: PodSecurityLevel;
+  /** Start a new desired-state epoch: the hub's state wins over what devices hold (after a restore). */
+  newDesiredEpoch?: boolean;
 }
 
 export const DEFAULT_FLEET_CONFIG = {
@@ -158,6 +161,8 @@ async function startFleet(
   const tokens = new BootstrapTokens(client, clock);
   const identities = new NodeIdentities(client, clock);
   const hubKey = await loadOrCreateHubSigningKey(cfg.dataDir);
+  const epoch = await loadDesiredEpoch(cfg.dataDir, { bump: cfg.newDesiredEpoch === true, now: clock.now() });
+  if (epoch.bumpedFrom !== undefined) logger.warn('new desired-state epoch: devices take this hub\'s state over what they hold', { epoch: epoch.epoch, previous: epoch.bumpedFrom });
   const enrollment = new Enrollment({ tokens, identities, client, events, hubPublicKey: hubKey.publicKey, logger, audit: deps.audit.record });
 
   // Called only once the broker below is up (agents' messages and the publisher start after it).
@@ -203,7 +208,7 @@ async function startFleet(
   await publishHubInfo(client, { ...advertisedUrls(cfg, broker), caPin: caCertPin(deps.tls.caPem), keyPin: hubKey.fingerprint });
   const controllers = new ControllerRuntime(
     [
-      nodeDesiredStateController({ currentRv: () => store.currentRv(), key: hubKey, publish, clock }),
+      nodeDesiredStateController({ currentRv: () => store.currentRv(), epoch: epoch.epoch, client, key: hubKey, publish, clock }),
       nodeLifecycleController({
         client,
         leases,

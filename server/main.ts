@@ -59,6 +59,7 @@ const program = new Command()
   .option('--tls-san <name>', 'extra DNS name or IP the API certificate covers (repeatable)', (v: string, prev: string[]) => [...prev, v], [] as string[])
   .option('--pod-security-default <level>', 'Pod Security level of namespaces without a pod-security.kubernetes.io/enforce label', option('--pod-security-default', podSecurityLevel), 'baseline' as PodSecurityLevel)
   .option('--log-level <level>', 'debug, info, warn or error', option('--log-level', logLevel), 'info' as LogLevel)
+  .option('--new-desired-epoch', "after restoring the data dir from an older copy: devices take this hub's desired state over the newer one they hold")
   .showHelpAfterError();
 
 async function main(): Promise<void> {
@@ -80,6 +81,7 @@ async function main(): Promise<void> {
     nodeMonitorGracePeriod: number;
     nodeMonitorPeriod: number;
     podSecurityDefault: PodSecurityLevel;
+    newDesiredEpoch?: boolean;
   }>();
   const logger = createJsonLogger((l) => process.stderr.write(l), { level: o.logLevel, now: () => systemClock.now() });
   if (!o.mqtts && !o.mqttListen) program.error('--no-mqtts leaves devices nothing to connect to: give --mqtt-listen too');
@@ -103,6 +105,7 @@ async function main(): Promise<void> {
     nodeMonitorGracePeriodMs: o.nodeMonitorGracePeriod,
     nodeMonitorPeriodMs: o.nodeMonitorPeriod,
     podSecurityDefault: o.podSecurityDefault,
+    ...(o.newDesiredEpoch === true ? { newDesiredEpoch: true } : {}),
   };
   const hub = await startHub(cfg, { clock: systemClock, logger });
   logger.info('hub ready', { api: hub.apiUrl, ...(hub.mqttUrl ? { mqtt: hub.mqttUrl } : {}), ...(hub.mqttsUrl ? { mqtts: hub.mqttsUrl } : {}), kubeconfig: hub.kubeconfigPath, dataDir: cfg.dataDir, hubKey: hub.hubKeyFingerprint });

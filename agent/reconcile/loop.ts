@@ -18,7 +18,8 @@ import { PodEvents } from '../pods/event-policy.js';
 import { PodStatusPublisher, type SendPods } from '../pods/publisher.js';
 import { backoffDelay } from '../../shared/reconcile/backoff.js';
 import { canonicalJson } from '../../shared/protocol/canonical-json.js';
-import type { DesiredState } from '../../shared/protocol/desired.js';
+import { revisionOf, type DesiredState } from '../../shared/protocol/desired.js';
+import type { DesiredRevision } from '../../shared/protocol/revision.js';
 import type { PodStatusReport } from '../../shared/protocol/messages.js';
 import type { Clock } from '../../shared/util/clock.js';
 import { errorMessage } from '../../shared/util/guards.js';
@@ -82,6 +83,11 @@ export interface Reconciler {
   idle(): Promise<void>;
   /** The latest status report of each pod. */
   reports(): PodStatusReport[];
+  /**
+   * The revision of the desired state last carried out: a pass planned it and found nothing left
+   * to do now (every step done, or waiting out a backoff). Undefined before the first.
+   */
+  applied(): DesiredRevision | undefined;
   /** Stops reconciling (containers keep running) and waits for in-flight work to end. */
   stop(): Promise<void>;
 }
@@ -111,6 +117,7 @@ class ReconcileLoop implements Reconciler {
   private readonly log: Logger;
   private readonly random: () => number;
   private passing: Promise<void> | undefined;
+  private appliedRevision: DesiredRevision | undefined;
   private again = false;
   private stopped = false;
   private passSeq = 0;
@@ -174,6 +181,10 @@ class ReconcileLoop implements Reconciler {
 
   reports(): PodStatusReport[] {
     return this.publisher.reports();
+  }
+
+  applied(): DesiredRevision | undefined {
+    return this.appliedRevision;
   }
 
   async stop(): Promise<void> {
@@ -289,8 +300,15 @@ class ReconcileLoop implements Reconciler {
     this.publish(result, byUid, grouped, probeStates);
     // A newer desired state arrived meanwhile: its pass (already due) plans and dispatches instead.
     const dispatched = this.state === planned ? this.dispatch(result, byUid, id, t) : 0;
+    if (planned && this.state === planned && dispatched === 0 && this.workers.size === 0) this.markApplied(revisionOf(planned));
     if (result.steps.length > 0) this.log.debug('reconcile pass', { reconcile: id, steps: result.steps.length, dispatched, pods: desired.pods.length });
     if (result.wakeAt !== undefined) this.wakeAt(result.wakeAt);
+  }
+
+  private markApplied(rev: DesiredRevision): void {
+    if (this.appliedRevision?.seq === rev.seq && this.appliedRevision.epoch === rev.epoch) return;
+    this.appliedRevision = rev;
+    this.log.info('desired state applied', { seq: rev.seq, epoch: rev.epoch });
   }
 
   private publish(result: Plan, byUid: Map<string, DesiredPod>, grouped: Map<string, ObservedContainer[]>, probeStates: Map<string, ProbeState>): void {

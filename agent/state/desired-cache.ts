@@ -1,6 +1,7 @@
 /**
  * The verified desired-state cache, on nedb in `DIR/state/`. A document is verified with the
- * hub key, checked to be for this node and not older than the last accepted one, and persisted
+ * hub key, checked to be for this node and not older (by epoch, then seq) than the last accepted
+ * one, and persisted
  * (raw signed envelope + seq, written crash-safely) BEFORE it is handed on. After a reboot
  * with no network the agent starts from the persisted copy, verified again with the stored
  * hub key. Rejected documents are logged and counted, never acted on; a duplicate (the seq
@@ -10,8 +11,8 @@ import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import Datastore from 'nedb-promises';
 import type { Verify } from '../../shared/crypto/index.js';
-import { DesiredRejected, openDesired } from '../../shared/protocol/index.js';
-import type { DesiredRejection, DesiredState } from '../../shared/protocol/index.js';
+import { DesiredRejected, openDesired, revisionOf } from '../../shared/protocol/index.js';
+import type { DesiredRejection, DesiredRevision, DesiredState } from '../../shared/protocol/index.js';
 import { errorMessage } from '../../shared/util/guards.js';
 import type { Logger } from '../../shared/util/logger.js';
 
@@ -21,6 +22,7 @@ const DOC_ID = 'desired';
 interface DesiredDoc {
   _id: string;
   seq: number;
+  epoch?: number;
   /** The signed envelope exactly as received, base64. */
   envelope: string;
 }
@@ -53,7 +55,7 @@ export interface DesiredCacheOptions {
 
 export class DesiredCache {
   private state: DesiredState | undefined;
-  private seq = 0;
+  private held: DesiredRevision = { epoch: 0, seq: 0 };
   private chain: Promise<unknown> = Promise.resolve();
   private readonly rejections: Record<DesiredRejection, number> = { malformed: 0, 'bad-signature': 0, 'wrong-node': 0, stale: 0 };
   private duplicates = 0;
@@ -83,10 +85,10 @@ export class DesiredCache {
       return;
     }
     try {
-      const state = this.open(Buffer.from(doc.envelope, 'base64'), 0);
+      const state = this.open(Buffer.from(doc.envelope, 'base64'), { epoch: 0, seq: 0 });
       this.state = state;
-      this.seq = state.seq;
-      this.log.info('persisted desired state loaded', { seq: state.seq, pods: state.pods.length });
+      this.held = revisionOf(state);
+      this.log.info('persisted desired state loaded', { seq: state.seq, epoch: this.held.epoch, pods: state.pods.length });
     } catch (e) {
       // A file that no longer verifies (tampered, or a different hub key) is not acted on.
       const reason = e instanceof DesiredRejected ? e.reason : 'malformed';
@@ -99,9 +101,14 @@ export class DesiredCache {
     return this.state;
   }
 
-  /** The seq of the last accepted document (0 if none): lower is stale, equal a duplicate. */
+  /** The seq of the last accepted document (0 if none): lower (in its epoch) is stale, equal a duplicate. */
   get minSeq(): number {
-    return this.seq;
+    return this.held.seq;
+  }
+
+  /** The revision of the last accepted document ({0, 0} if none). */
+  get revision(): DesiredRevision {
+    return { ...this.held };
   }
 
   /** How many documents were rejected, per reason, and how many duplicates were ignored. */
@@ -116,15 +123,15 @@ export class DesiredCache {
     return run;
   }
 
-  private open(buf: Uint8Array, minSeq: number): DesiredState {
-    const expect = { node: this.opts.node, minSeq, ...(this.opts.maxBytes !== undefined ? { maxBytes: this.opts.maxBytes } : {}) };
+  private open(buf: Uint8Array, min: DesiredRevision): DesiredState {
+    const expect = { node: this.opts.node, minSeq: min.seq, minEpoch: min.epoch, ...(this.opts.maxBytes !== undefined ? { maxBytes: this.opts.maxBytes } : {}) };
     return openDesired(buf, this.opts.verify, expect);
   }
 
   private async acceptNow(buf: Uint8Array): Promise<AcceptResult> {
     let state: DesiredState;
     try {
-      state = this.open(buf, this.seq);
+      state = this.open(buf, this.held);
     } catch (e) {
       if (!(e instanceof DesiredRejected)) throw e;
       this.rejections[e.reason] += 1;
@@ -133,25 +140,26 @@ export class DesiredCache {
       this.log.warn('desired state rejected', fields);
       return { status: 'rejected', reason: e.reason, message: e.message };
     }
-    if (this.state !== undefined && state.seq === this.seq) {
+    const rev = revisionOf(state);
+    if (this.state !== undefined && rev.seq === this.held.seq && rev.epoch === this.held.epoch) {
       this.duplicates += 1;
       this.log.debug('desired state duplicate ignored', { seq: state.seq });
       return { status: 'duplicate', seq: state.seq };
     }
     try {
-      await this.persist(state.seq, buf);
+      await this.persist(rev, buf);
     } catch (e) {
       this.log.error('desired state not persisted', { seq: state.seq, error: errorMessage(e) });
       return { status: 'failed', message: errorMessage(e) };
     }
     this.state = state;
-    this.seq = state.seq;
-    this.log.info('desired state accepted', { seq: state.seq, pods: state.pods.length, configMaps: state.configMaps.length, secrets: state.secrets.length });
+    this.held = rev;
+    this.log.info('desired state accepted', { seq: state.seq, epoch: rev.epoch, pods: state.pods.length, configMaps: state.configMaps.length, secrets: state.secrets.length });
     return { status: 'accepted', state };
   }
 
-  private async persist(seq: number, buf: Uint8Array): Promise<void> {
-    const doc: DesiredDoc = { _id: DOC_ID, seq, envelope: Buffer.from(buf).toString('base64') };
+  private async persist(rev: DesiredRevision, buf: Uint8Array): Promise<void> {
+    const doc: DesiredDoc = { _id: DOC_ID, seq: rev.seq, epoch: rev.epoch, envelope: Buffer.from(buf).toString('base64') };
     await this.db.update({ _id: DOC_ID }, doc, { upsert: true });
     // nedb appends without fsync; a compaction rewrites the file crash-safely (fsync + rename).
     const raw: unknown = this.db;

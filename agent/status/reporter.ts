@@ -2,14 +2,15 @@
  * Node status reporting. Every heartbeat interval, while the link is online, the reporter
  * collects the node's status and sends either
  *
- *   - the full status (QoS 1) when it is the first on this connection, its digest changed,
+ *   - the full status (QoS 1) when it is the first on this connection, its digest or the
+ *     applied desired revision changed,
  *     `statusIntervalMs` passed since the last one, or the hub asked (cmd `sendStatus`); or
  *   - a heartbeat `{v:1,t:'hb',s,h}` (QoS 0, a few dozen bytes), `h` being statusHash() of
  *     the last full status sent, so the hub can tell whether it holds the latest.
  */
 import type { CollectedStatus, RuntimeState } from '../conditions/index.js';
-import { statusHash } from '../../shared/protocol/index.js';
-import type { AgentMessage, HeartbeatMessage, StatusMessage } from '../../shared/protocol/index.js';
+import { formatRevision, statusHash } from '../../shared/protocol/index.js';
+import type { AgentMessage, DesiredRevision, HeartbeatMessage, StatusMessage } from '../../shared/protocol/index.js';
 import type { Clock } from '../../shared/util/clock.js';
 import { errorMessage } from '../../shared/util/guards.js';
 import type { Logger } from '../../shared/util/logger.js';
@@ -41,6 +42,8 @@ export interface StatusReporterDeps {
   runtime: RuntimeProbe;
   clock: Clock;
   logger: Logger;
+  /** The revision of the desired state the workloads last carried out. */
+  applied?: () => DesiredRevision | undefined;
 }
 
 export type FullStatusReason = 'connected' | 'changed' | 'interval' | 'requested';
@@ -57,6 +60,7 @@ export class StatusReporter {
   private hbSeq = 0;
   private lastSentHash: string | undefined;
   private lastSentDigest: string | undefined;
+  private lastSentApplied: string | undefined;
   private lastFullAt = 0;
   private sentOnConnection = false;
   private fullRequested = false;
@@ -161,14 +165,15 @@ export class StatusReporter {
   private fullReason(c: CollectedStatus): FullStatusReason | undefined {
     if (!this.sentOnConnection) return 'connected';
     if (this.fullRequested) return 'requested';
-    if (c.digest !== this.lastSentDigest) return 'changed';
+    if (c.digest !== this.lastSentDigest || this.appliedKey() !== this.lastSentApplied) return 'changed';
     if (this.deps.clock.now().getTime() - this.lastFullAt >= this.opts.statusIntervalMs) return 'interval';
     return undefined;
   }
 
   private async sendStatus(c: CollectedStatus, reason: FullStatusReason): Promise<void> {
     const labels = { ...this.opts.extraLabels, ...c.labels };
-    const content = { status: c.status, labels, annotations: c.annotations };
+    const applied = this.deps.applied?.();
+    const content = { status: c.status, labels, annotations: c.annotations, ...(applied ? { applied } : {}) };
     const hash = statusHash(content);
     const msg: StatusMessage = { v: 1, t: 'status', hash, ...content };
     const requested = this.fullRequested;
@@ -179,12 +184,18 @@ export class StatusReporter {
     }
     this.lastSentHash = hash;
     this.lastSentDigest = c.digest;
+    this.lastSentApplied = applied ? formatRevision(applied) : undefined;
     this.lastFullAt = this.deps.clock.now().getTime();
     this.sentOnConnection = true;
     if (requested) this.fullRequested = false;
     this.stats_.statuses += 1;
     this.stats_.lastStatus = { payloadBytes: r.payloadBytes, packetBytes: r.packetBytes, hash, reason };
     this.log.info('status sent', { reason, hash, digest: c.digest, payloadBytes: r.payloadBytes, packetBytes: r.packetBytes });
+  }
+
+  private appliedKey(): string | undefined {
+    const a = this.deps.applied?.();
+    return a ? formatRevision(a) : undefined;
   }
 
   private async sendHeartbeat(h: string): Promise<void> {

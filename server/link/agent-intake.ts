@@ -4,6 +4,7 @@
  * logged and recorded as an Event on the node, and the hub goes on serving everyone else.
  * Heartbeats only touch the in-memory lease; the store is written on status changes.
  */
+import { desiredSync } from '../../shared/api/desired-sync.js';
 import { ApiError } from '../../shared/api/errors.js';
 import type { KubeObject } from '../../shared/api/meta.js';
 import {
@@ -184,6 +185,13 @@ export class AgentIntake {
     }
     const { labels, annotations, refused } = mergedMetadata(current, report);
     if (refused.length > 0) this.deps.logger.warn('node labels refused', { node, refused: refused.slice(0, 10) });
+    const sync = desiredSync(annotations);
+    if (sync.state === 'Ahead' && desiredSync(current.metadata.annotations).state !== 'Ahead') {
+      // Only a hub whose store went back (restored from an older copy) is behind its devices.
+      const message = `the device holds desired revision ${sync.applied ?? ''}, newer than this hub's ${sync.desired ?? ''}: it refuses the hub's documents. If the hub's data dir was restored from an older copy, restart it once with --new-desired-epoch so its state wins`;
+      this.log.warn('device ahead of the hub', { node, applied: sync.applied, desired: sync.desired });
+      this.deps.events.record({ kind: 'Node', name: node }, 'Warning', 'DesiredStateAhead', message);
+    }
     const relabelled = await client.update('Node', { ...current, metadata: { ...current.metadata, labels, annotations } });
     await client.updateStatus('Node', { ...relabelled, status: nodeStatusFromReport(fromStore('Node', relabelled), report, now) });
     this.knownHash.set(node, report.hash);

@@ -6,6 +6,7 @@
  * report. Which keys the node set itself is remembered in an annotation, so a label the node
  * set before may change while one the admin set stays. Counts are bounded.
  */
+import { HUB_OWNED_NODE_ANNOTATIONS } from '../../shared/api/desired-sync.js';
 import type { KubeObject } from '../../shared/api/meta.js';
 
 export const REPORTED_LABELS_ANNOTATION = 'flotilla.io/reported-labels';
@@ -60,6 +61,10 @@ export function restrictReportedMetadata(
   let count = 0;
   for (const [key, value] of Object.entries(reported.annotations ?? {})) {
     if (key === REPORTED_LABELS_ANNOTATION) continue;
+    if (HUB_OWNED_NODE_ANNOTATIONS.includes(key)) {
+      refused.push({ key, reason: 'set by the hub only' });
+      continue;
+    }
     if (++count > MAX_REPORTED_ANNOTATIONS) {
       refused.push({ key, reason: `more than ${MAX_REPORTED_ANNOTATIONS} annotations` });
       continue;

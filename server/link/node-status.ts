@@ -3,10 +3,11 @@
  * clock, never the device's (a Pi has no RTC): a condition's lastTransitionTime moves only when
  * its status changes, and lastHeartbeatTime is when the hub received the report.
  */
+import { APPLIED_REVISION_ANNOTATION } from '../../shared/api/desired-sync.js';
 import { restrictReportedMetadata, type RestrictedMetadata } from './node-restriction.js';
 import type { KubeObject } from '../../shared/api/meta.js';
 import type { Node, NodeStatus } from '../../shared/api/types/index.js';
-import type { NodeCondition, StatusMessage } from '../../shared/protocol/index.js';
+import { formatRevision, type NodeCondition, type StatusMessage } from '../../shared/protocol/index.js';
 
 export function nodeStatusFromReport(node: Node, report: StatusMessage, now: string): NodeStatus {
   const prev = new Map((node.status?.conditions ?? []).map((c) => [c.type, c]));
@@ -26,7 +27,13 @@ export function nodeStatusFromReport(node: Node, report: StatusMessage, now: str
   };
 }
 
-/** Labels and annotations the agent reports are merged in, within NodeRestriction (node-restriction.ts); keys set by admins stay. */
+/**
+ * Labels and annotations the agent reports are merged in, within NodeRestriction
+ * (node-restriction.ts); keys set by admins stay. The applied desired revision it reports
+ * becomes flotilla.io/applied-revision.
+ */
 export function mergedMetadata(node: KubeObject, report: StatusMessage): RestrictedMetadata {
-  return restrictReportedMetadata(node.metadata.name ?? '', node, report);
+  const merged = restrictReportedMetadata(node.metadata.name ?? '', node, report);
+  if (report.applied) merged.annotations[APPLIED_REVISION_ANNOTATION] = formatRevision(report.applied);
+  return merged;
 }

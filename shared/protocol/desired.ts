@@ -18,11 +18,14 @@ import { parseJsonObject, checkVersionAndType } from './envelope.js';
 import type { Fields } from './fields.js';
 import { checkRecord, fail } from './fields.js';
 import { PROTOCOL_VERSION } from './messages.js';
+import { compareRevisions, formatRevision, MAX_EPOCH, type DesiredRevision } from './revision.js';
 
 export interface DesiredState {
   node: string;
-  /** Monotonic per node: the hub's store resourceVersion when it built the document. */
+  /** Monotonic per node within an epoch: the hub's store resourceVersion when it built the document. */
   seq: number;
+  /** The hub's desired-state epoch (revision.ts); absent means 0. A newer epoch wins whatever its seq. */
+  epoch?: number;
   /** Hub clock, informational only. */
   issuedAt: string;
   pods: KubeObject[];
@@ -51,8 +54,10 @@ export class DesiredRejected extends Error {
 export interface DesiredExpectation {
   /** This agent's node name. */
   node: string;
-  /** The seq of the document last accepted (0 if none): lower is stale, equal is a duplicate. */
+  /** The seq of the document last accepted (0 if none): lower (in the same epoch) is stale, equal is a duplicate. */
   minSeq: number;
+  /** The epoch of the document last accepted (default 0): a lower epoch is stale. */
+  minEpoch?: number;
   maxBytes?: number;
 }
 
@@ -64,6 +69,8 @@ function signedBytes(payload: Uint8Array): Uint8Array {
 export function sealDesired(state: DesiredState, sign: Sign, opts: { kid?: string } = {}): Buffer {
   if (isDNS1123Subdomain(state.node).length > 0) throw new TypeError(`sealDesired: invalid node name ${JSON.stringify(state.node)}`);
   if (!Number.isSafeInteger(state.seq) || state.seq < 0) throw new TypeError(`sealDesired: seq must be a non-negative integer, got ${state.seq}`);
+  const epoch = state.epoch ?? 0;
+  if (!Number.isSafeInteger(epoch) || epoch < 0 || epoch > MAX_EPOCH) throw new TypeError(`sealDesired: epoch must be an integer in [0, ${MAX_EPOCH}], got ${epoch}`);
   const payload = canonicalJsonBytes(state);
   const envelope: Record<string, unknown> = {
     v: PROTOCOL_VERSION,
@@ -103,9 +110,11 @@ function readMeta(m: Fields): ObjectMeta {
 }
 
 function readDesiredState(f: Fields): DesiredState {
+  const epoch = f.optInt('epoch', 0, MAX_EPOCH);
   return {
     node: f.string('node'),
     seq: f.int('seq', 0),
+    ...(epoch !== undefined ? { epoch } : {}),
     issuedAt: f.string('issuedAt', { empty: true }),
     pods: readObjects(f, 'pods', 'Pod'),
     configMaps: readObjects(f, 'configMaps', 'ConfigMap'),
@@ -120,7 +129,8 @@ function malformed(e: unknown): DesiredRejected {
 
 /**
  * Verifies and decodes an envelope. Order: envelope shape, signature, payload schema, node,
- * seq. Returns the state when seq ≥ minSeq; the caller treats seq === minSeq as a duplicate.
+ * revision. Returns the state when its (epoch, seq) is not older than (minEpoch, minSeq); the
+ * caller treats an equal revision as a duplicate.
  */
 export function openDesired(buf: Uint8Array, verify: Verify, expect: DesiredExpectation): DesiredState {
   let payload: Uint8Array;
@@ -146,6 +156,12 @@ export function openDesired(buf: Uint8Array, verify: Verify, expect: DesiredExpe
     throw malformed(e);
   }
   if (state.node !== expect.node) throw new DesiredRejected('wrong-node', `document is for node "${state.node}", this is "${expect.node}"`);
-  if (state.seq < expect.minSeq) throw new DesiredRejected('stale', `seq ${state.seq} is older than ${expect.minSeq}`);
+  const held = { epoch: expect.minEpoch ?? 0, seq: expect.minSeq };
+  if (compareRevisions(revisionOf(state), held) < 0) throw new DesiredRejected('stale', `revision ${formatRevision(revisionOf(state))} is older than ${formatRevision(held)}`);
   return state;
+}
+
+/** The document's revision (epoch 0 when it carries none). */
+export function revisionOf(state: Pick<DesiredState, 'seq' | 'epoch'>): DesiredRevision {
+  return { epoch: state.epoch ?? 0, seq: state.seq };
 }

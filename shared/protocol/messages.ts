@@ -6,6 +6,7 @@
  */
 import type { NodeAddress, NodeSystemInfo } from '../api/types/node.js';
 import type { JsonObject } from '../util/guards.js';
+import type { DesiredRevision } from './revision.js';
 
 export const PROTOCOL_VERSION = 1;
 
@@ -65,11 +66,13 @@ export interface NodeStatusReport {
 export interface StatusMessage {
   v: 1;
   t: 'status';
-  /** statusHash({ status, labels, annotations }). */
+  /** statusHash({ status, labels, annotations, applied }). */
   hash: string;
   status: NodeStatusReport;
   labels: Record<string, string>;
   annotations?: Record<string, string>;
+  /** The revision of the desired document the device has carried out (absent: none yet). */
+  applied?: DesiredRevision;
 }
 
 export type PresenceState = 'online' | 'offline';

@@ -6,6 +6,7 @@ import type { Fields, StringRules } from './fields.js';
 import { checkRecord, checkString, fail, rfc3339Problems } from './fields.js';
 import type { NodeAddress, NodeCondition, NodeDaemonEndpoints, NodeStatusReport, NodeSystemInfo, StatusMessage } from './messages.js';
 import { NODE_SYSTEM_INFO_FIELDS } from './messages.js';
+import { readRevision } from './revision.js';
 
 const MAX_CONDITIONS = 64;
 const MAX_ADDRESSES = 32;
@@ -104,5 +105,6 @@ export function readStatusMessage(f: Fields): StatusMessage {
   const annotations = f.optStringMap('annotations', ANNOTATION_KEY, ANNOTATION_VALUE);
   const out: StatusMessage = { v: 1, t: 'status', hash, status, labels };
   if (annotations) out.annotations = annotations;
+  if (f.has('applied')) out.applied = readRevision(f, 'applied');
   return out;
 }

@@ -3,8 +3,8 @@ import { sha256 } from '../crypto/digest.js';
 import { canonicalJsonBytes } from './canonical-json.js';
 import type { StatusMessage } from './messages.js';
 
-/** First 8 hex digits of SHA-256 over the canonical JSON of `{ status, labels, annotations }`. */
-export function statusHash(content: Pick<StatusMessage, 'status' | 'labels' | 'annotations'>): string {
-  const { status, labels, annotations } = content;
-  return Buffer.from(sha256(canonicalJsonBytes({ status, labels, annotations }))).toString('hex').slice(0, 8);
+/** First 8 hex digits of SHA-256 over the canonical JSON of `{ status, labels, annotations, applied }`. */
+export function statusHash(content: Pick<StatusMessage, 'status' | 'labels' | 'annotations' | 'applied'>): string {
+  const { status, labels, annotations, applied } = content;
+  return Buffer.from(sha256(canonicalJsonBytes({ status, labels, annotations, applied }))).toString('hex').slice(0, 8);
 }

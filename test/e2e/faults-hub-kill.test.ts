@@ -6,6 +6,7 @@
  */
 import assert from 'node:assert/strict';
 import { deviceContainers } from '../support/fault-agent.js';
+import { flotctl } from '../support/flotctl.js';
 import { boundPod, create, getNode, nodeReady, startFaultFleet, type FaultFleet } from '../support/fault-fleet.js';
 import { run } from '../support/run.js';
 import { sleep, until } from '../support/wait.js';
@@ -52,6 +53,12 @@ describe('faults: hub kill -9 while devices run', function () {
     await fleet.hub.start();
     for (const n of NODES) await until(`${n} Ready again`, async () => nodeReady(await getNode(fleet.api, n)), 30_000, 250);
     await fleet.converged(30_000);
+
+    // Every device reports it carried out the hub's latest document (republished at start).
+    await until('flotctl get nodes -o wide: every node Current', async () => {
+      const out = (await flotctl(fleet.hub, ['get', 'nodes', '-o', 'wide'])).stdout;
+      return NODES.every((n) => new RegExp(`^${n}\\s.*\\sCurrent\\s*$`, 'm').test(out)) ? out : undefined;
+    }, 20_000, 500);
 
     // The hub shows the restart that happened while it was dead; nothing else restarted.
     for (const n of NODES) {

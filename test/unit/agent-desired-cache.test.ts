@@ -55,6 +55,18 @@ describe('agent state: verified desired-state cache', () => {
     assert.equal(cache.minSeq, 0);
   });
 
+  it('a hub that starts a new epoch (after a restore) wins over a higher seq; the epoch survives a restart', async () => {
+    const cache = await open();
+    assert.equal(summary(await cache.accept(sealDesired(state(900), sign))), 'accepted:900');
+    assert.equal(summary(await cache.accept(sealDesired(state(500), sign))), 'rejected:stale');
+    assert.equal(summary(await cache.accept(sealDesired({ ...state(500), epoch: 1733460000 }, sign))), 'accepted:500');
+    await cache.close();
+    const again = await open();
+    assert.deepEqual(again.revision, { epoch: 1733460000, seq: 500 });
+    assert.equal(summary(await again.accept(sealDesired(state(950), sign))), 'rejected:stale');
+    assert.equal(summary(await again.accept(sealDesired({ ...state(500), epoch: 1733460000 }, sign))), 'duplicate:500');
+  });
+
   const TABLE: { name: string; doc: () => Buffer; want: string }[] = [
     { name: 'a good document (seq above the held one)', doc: () => sealDesired(state(12), sign), want: 'accepted:12' },
     { name: 'a forged signature', doc: () => sealDesired(state(12), forge), want: 'rejected:bad-signature' },

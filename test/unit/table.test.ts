@@ -135,10 +135,10 @@ describe('table: Node', () => {
 
   it('has kubectl columns, the wide ones at priority 1', () => {
     const t = toTable(kind('Node'), [node], { now: NOW, includeObject: 'None' });
-    assert.deepEqual(names(t), ['Name', 'Status', 'Roles', 'Age', 'Version', 'Internal-IP', 'External-IP', 'OS-Image', 'Kernel-Version', 'Container-Runtime']);
+    assert.deepEqual(names(t), ['Name', 'Status', 'Roles', 'Age', 'Version', 'Internal-IP', 'External-IP', 'OS-Image', 'Kernel-Version', 'Container-Runtime', 'Desired', 'Applied', 'Sync']);
     assert.deepEqual(
       t.columnDefinitions.map((c) => c.priority),
-      [0, 0, 0, 0, 0, 1, 1, 1, 1, 1],
+      [0, 0, 0, 0, 0, 1, 1, 1, 1, 1, 1, 1, 1],
     );
     assert.equal(t.columnDefinitions[0]?.format, 'name');
   });
@@ -156,7 +156,28 @@ describe('table: Node', () => {
       'Debian GNU/Linux 12',
       '6.1.0',
       'docker://24.0.7',
+      '<none>',
+      '<none>',
+      'Unknown',
     ]);
+  });
+
+  it('shows the desired and applied revisions and whether the device caught up', () => {
+    const at = (desired: string, applied?: string): KubeObject =>
+      obj('Node', 'n', {}, { annotations: { 'flotilla.io/desired-revision': desired, ...(applied !== undefined ? { 'flotilla.io/applied-revision': applied } : {}) } });
+    const rows = [at('120', '120'), at('130', '120'), at('90', '120'), at('1733460000.95', '120'), at('130'), at('130', 'garbage')];
+    const t = toTable(kind('Node'), rows, { now: NOW, includeObject: 'None' });
+    assert.deepEqual(
+      rows.map((_, i) => [cell(t, 'Desired', i), cell(t, 'Applied', i), cell(t, 'Sync', i)]),
+      [
+        ['120', '120', 'Current'],
+        ['130', '120', 'Behind'],
+        ['90', '120', 'Ahead'],
+        ['1733460000.95', '120', 'Behind'],
+        ['130', '<none>', 'Unknown'],
+        ['130', 'garbage', 'Unknown'],
+      ],
+    );
   });
 
   it('says NotReady, Unknown and <none> when it should', () => {

@@ -24,6 +24,9 @@ export const NODE_COLUMNS: TableColumnDefinition[] = [
   col('OS-Image', 'string', 'OS Image reported by the node from /etc/os-release (e.g. Debian GNU/Linux 7 (wheezy)).', 1),
   col('Kernel-Version', 'string', "Kernel Version reported by the node from 'uname -r' (e.g. 3.16.0-0.bpo.4-amd64).", 1),
   col('Container-Runtime', 'string', 'ContainerRuntime Version reported by the node through runtime remote API (e.g. containerd://1.4.2).', 1),
+  col('Desired', 'string', 'Revision of the latest desired-state document the hub issued for the node.', 1),
+  col('Applied', 'string', 'Revision of the desired-state document the device reports it has carried out.', 1),
+  col('Sync', 'string', 'Current, Behind (not caught up yet, e.g. offline), Ahead (the hub was restored from an older copy) or Unknown.', 1),
 ];
 
 export const POD_COLUMNS: TableColumnDefinition[] = [

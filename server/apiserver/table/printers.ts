@@ -3,6 +3,7 @@
  * `Accept: application/json;as=Table;v=v1;g=meta.k8s.io`, with the columns and cells kubectl
  * shows for each served kind.
  */
+import { desiredSync } from '../../../shared/api/desired-sync.js';
 import type { KindInfo } from '../../../shared/api/kinds.js';
 import type { KubeObject } from '../../../shared/api/meta.js';
 import { formatAge, formatLabels, formatLabelSelector } from '../../../shared/api/print-format.js';
@@ -51,6 +52,7 @@ function nodeCells(o: KubeObject, now: Date): TableCell[] {
   }
   const info = rec(status.nodeInfo);
   const address = (type: string): string => str(recs(status.addresses).find((a) => a.type === type)?.address) || '<none>';
+  const sync = desiredSync(o.metadata.annotations);
   return [
     o.metadata.name ?? '',
     states.join(','),
@@ -62,6 +64,9 @@ function nodeCells(o: KubeObject, now: Date): TableCell[] {
     str(info.osImage) || '<unknown>',
     str(info.kernelVersion) || '<unknown>',
     str(info.containerRuntimeVersion) || '<unknown>',
+    sync.desired ?? '<none>',
+    sync.applied ?? '<none>',
+    sync.state,
   ];
 }
 

@@ -3,11 +3,14 @@
  * (and the ConfigMaps and Secrets they reference) into the node's signed desired document and
  * publishes it (retained, QoS 1) when its content changed, and every node's at start: the
  * broker's retained messages are delivery, the store is the truth. It does not speak MQTT
- * itself; it is handed the link's publish function.
+ * itself; it is handed the link's publish function. The issued revision goes on the Node
+ * (flotilla.io/desired-revision) so an operator can see which devices have not caught up.
  */
 import { sha256 } from '../../../shared/crypto/index.js';
-import { canonicalJsonBytes, nodeTopic, sealDesired } from '../../../shared/protocol/index.js';
+import { DESIRED_REVISION_ANNOTATION } from '../../../shared/api/desired-sync.js';
+import { canonicalJsonBytes, formatRevision, nodeTopic, sealDesired } from '../../../shared/protocol/index.js';
 import { rfc3339, type Clock } from '../../../shared/util/clock.js';
+import type { InternalClient } from '../../apiserver/internal-client.js';
 import type { HubSigningKey } from '../../fleet/hub-signing-key.js';
 import type { Publish } from '../../link/publish.js';
 import { nodesReferencing, podNodes, type CacheReader, type Controller } from '../runtime/index.js';
@@ -16,6 +19,10 @@ import { desiredContent } from './content.js';
 export interface NodeDesiredStateDeps {
   /** The store's current resourceVersion: the document's seq, monotonic across restarts. */
   currentRv: () => number;
+  /** The hub's desired-state epoch (server/fleet/desired-epoch.ts). */
+  epoch: number;
+  /** Records the issued revision on the Node (flotilla.io/desired-revision). */
+  client: Pick<InternalClient, 'patch'>;
   key: HubSigningKey;
   publish: Publish;
   clock: Clock;
@@ -51,10 +58,12 @@ export function nodeDesiredStateController(deps: NodeDesiredStateDeps): Controll
       const hash = Buffer.from(sha256(canonicalJsonBytes(content))).toString('hex');
       if (published.get(node) === hash) return;
       const seq = deps.currentRv();
-      const payload = sealDesired({ node, seq, issuedAt: rfc3339(deps.clock.now()), ...content }, deps.key.sign, { kid: deps.key.keyId });
+      const payload = sealDesired({ node, seq, epoch: deps.epoch, issuedAt: rfc3339(deps.clock.now()), ...content }, deps.key.sign, { kid: deps.key.keyId });
       await deps.publish(nodeTopic(node, 'desired'), payload, { qos: 1, retain: true });
+      const revision = formatRevision({ epoch: deps.epoch, seq });
+      await deps.client.patch('Node', undefined, node, 'merge', { metadata: { annotations: { [DESIRED_REVISION_ANNOTATION]: revision } } });
       published.set(node, hash);
-      log.info('desired document published', { seq, pods: content.pods.length, bytes: payload.length });
+      log.info('desired document published', { seq, epoch: deps.epoch, pods: content.pods.length, bytes: payload.length });
     },
   };
 }
