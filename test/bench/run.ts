@@ -2,6 +2,7 @@
 import { benchSign } from './sign.js';
 import { benchHeartbeatCpu } from './heartbeat-cpu.js';
 import { benchHeartbeatWire } from './heartbeat-wire.js';
+import { benchReconnect } from './reconnect.js';
 import { benchWorkload, median } from './workload.js';
 
 function line(name: string, value: string): void {
@@ -29,6 +30,11 @@ async function main(): Promise<void> {
   line('agent overhead (ratio)', `${(agent / plain).toFixed(2)}x`);
   line('agent RSS with 5 pods running', `${(wl.agentRssBytes / 1024 / 1024).toFixed(1)} MiB (node dist/agent/main.js)`);
   line('hub CPU time per 1,000 heartbeats', `${hb.hubCpuMsPer1000.toFixed(1)} ms (${hb.heartbeats} heartbeats from ${hb.devices} devices, ${hb.hubCpuMs} ms CPU in ${hb.wallMs} ms wall)`);
+
+  const rc = await benchReconnect();
+  line('offline device: link restored → reconnected', `${median(rc.connectMs)} ms median (${rc.connectMs.join(', ')} ms; backoff capped at 2 s)`);
+  line('offline device: link restored → node converged', `${median(rc.convergedMs)} ms median (${rc.convergedMs.join(', ')} ms; fault scenario 1: 3 revisions, a ConfigMap change, a delete)`);
+  line('offline device: link restored → hub shows it Current', `${median(rc.currentMs)} ms median (${rc.currentMs.join(', ')} ms; applied revision reported with a 1 s heartbeat)`);
 }
 
 main().catch((e: unknown) => {

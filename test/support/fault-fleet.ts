@@ -31,11 +31,16 @@ async function removeLeftovers(node: string): Promise<void> {
   if (ids.length > 0) await run('docker', ['rm', '-f', ...ids]);
 }
 
-/** Checks the services (fails on CI, skips elsewhere), starts the hub and the agents, waits for every node Ready. */
-export async function startFaultFleet(ctx: Mocha.Context, nodes: readonly string[], opts: { hubArgs?: string[]; agent?: FaultAgentOptions } = {}): Promise<FaultFleet> {
-  await requireService('docker', dockerAvailable, ctx);
-  await requireService('registry', registryAvailable, ctx);
-  await requireService('test image', testImageAvailable, ctx);
+/**
+ * Checks the services (in a test, with its context: fails on CI, skips elsewhere), starts the
+ * hub and the agents, waits for every node Ready.
+ */
+export async function startFaultFleet(ctx: Mocha.Context | undefined, nodes: readonly string[], opts: { hubArgs?: string[]; agent?: FaultAgentOptions } = {}): Promise<FaultFleet> {
+  if (ctx) {
+    await requireService('docker', dockerAvailable, ctx);
+    await requireService('registry', registryAvailable, ctx);
+    await requireService('test image', testImageAvailable, ctx);
+  }
   for (const n of nodes) await removeLeftovers(n);
   const hub = await startHub({ extraArgs: [...FAULT_HUB_ARGS, ...(opts.hubArgs ?? [])] });
   const api = apiClient(endpoint(hub));
