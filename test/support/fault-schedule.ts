@@ -4,6 +4,7 @@
  * same steps; the executor carries them out against a FaultFleet.
  */
 import { boundPod, create, deletePod, type FaultFleet } from './fault-fleet.js';
+import { prng } from './prng.js';
 import { sleep } from './wait.js';
 
 export type Step =
@@ -14,18 +15,6 @@ export type Step =
   | { op: 'deletePod'; name: string }
   | { op: 'setConfig'; value: string }
   | { op: 'sleep'; ms: number };
-
-/** mulberry32: a small seeded PRNG, [0, 1). */
-export function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 export const CONFIG_NAME = 'ffz-cfg';
 const MAX_PODS = 6;

@@ -12,6 +12,7 @@ import type {
 } from '../../agent/link/index.js';
 import { agentSubscriptions, decodeAgentMessage, nodeTopic } from '../../shared/protocol/index.js';
 import { createJsonLogger } from '../../shared/util/logger.js';
+import { prng } from '../support/prng.js';
 import { FakeClock } from '../support/fake-clock.js';
 
 const NODE = 'pi-a';
@@ -339,18 +340,6 @@ describe('agent link: state machine', () => {
     assert.deepEqual(h.states.map((s) => s.state), ['connecting', 'backoff', 'stopped']);
   });
 });
-
-/** A small deterministic PRNG (mulberry32) for jitter tests. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 describe('agent link: reconnect backoff on fake time', () => {
   const ceiling = (n: number): number => Math.min(RECONNECT_BACKOFF.maxMs, RECONNECT_BACKOFF.initialMs * 2 ** n);
