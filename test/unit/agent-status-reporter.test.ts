@@ -4,7 +4,7 @@ import type { LinkState, LinkStatus, SendResult } from '../../agent/link/index.j
 import { publishPacketBytes } from '../../agent/link/index.js';
 import { StatusReporter, type ReportLink, type StatusCollector } from '../../agent/status/index.js';
 import { decodeAgentMessage, encode, nodeTopic, statusHash } from '../../shared/protocol/index.js';
-import type { AgentMessage } from '../../shared/protocol/index.js';
+import type { AgentMessage, DesiredRevision } from '../../shared/protocol/index.js';
 import { createJsonLogger } from '../../shared/util/logger.js';
 import { FakeClock } from '../support/fake-clock.js';
 
@@ -76,7 +76,7 @@ class FakeCollector implements StatusCollector {
   }
 }
 
-function setup(): { clock: FakeClock; link: FakeLink; collector: FakeCollector; reporter: StatusReporter; logs: Record<string, unknown>[]; kinds: () => string[] } {
+function setup(applied?: () => DesiredRevision | undefined): { clock: FakeClock; link: FakeLink; collector: FakeCollector; reporter: StatusReporter; logs: Record<string, unknown>[]; kinds: () => string[] } {
   const clock = new FakeClock();
   const link = new FakeLink(clock);
   const collector = new FakeCollector(clock);
@@ -89,6 +89,7 @@ function setup(): { clock: FakeClock; link: FakeLink; collector: FakeCollector; 
       runtime: { probe: () => Promise.resolve({ reachable: true, version: '20.10.24' }) },
       clock,
       logger: createJsonLogger((l) => logs.push(JSON.parse(l) as Record<string, unknown>), { level: 'debug', now: () => clock.now() }),
+      ...(applied ? { applied } : {}),
     },
   );
   const kinds = (): string[] => link.sent.map((s) => s.channel);
@@ -103,6 +104,25 @@ async function tick(clock: FakeClock, n = 1): Promise<void> {
 }
 
 describe('agent status reporter (fake time)', () => {
+  it('reports the applied desired revision; a newer one sends the full status again at the next tick', async () => {
+    const device: { applied?: DesiredRevision } = {};
+    const { clock, link, reporter, kinds } = setup(() => device.applied);
+    reporter.start();
+    link.set('online');
+    await flush();
+    const first = link.sent.at(-1)?.msg;
+    assert.ok(first?.t === 'status' && first.applied === undefined, 'nothing applied yet');
+    device.applied = { epoch: 0, seq: 41 };
+    await tick(clock);
+    const second = link.sent.at(-1)?.msg;
+    assert.ok(second?.t === 'status');
+    assert.deepEqual(second.applied, { epoch: 0, seq: 41 });
+    assert.equal(second.hash, statusHash(second));
+    await tick(clock);
+    assert.deepEqual(kinds(), ['status', 'status', 'hb'], 'unchanged: a heartbeat');
+    await reporter.stop();
+  });
+
   it('sends nothing until online, then the full status, then heartbeats carrying its hash', async () => {
     const { clock, link, reporter, kinds } = setup();
     reporter.start();
