@@ -1,8 +1,7 @@
 /**
  * The verified desired-state cache, on nedb in `DIR/state/`. A document is verified with the
  * hub key, checked to be for this node and not older (by epoch, then seq) than the last accepted
- * one, and persisted
- * (raw signed envelope + seq, written crash-safely) BEFORE it is handed on. After a reboot
+ * one, and persisted (raw signed envelope + revision, written crash-safely) BEFORE it is handed on. After a reboot
  * with no network the agent starts from the persisted copy, verified again with the stored
  * hub key. Rejected documents are logged and counted, never acted on; a duplicate (the seq
  * already held, e.g. the retained copy the broker resends on every subscribe) is ignored quietly.
