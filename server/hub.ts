@@ -14,6 +14,7 @@ import { nodeDesiredStateController } from './controllers/node-desired-state/ind
 import { nodeLifecycleController } from './controllers/node-lifecycle/index.js';
 import { ControllerRuntime } from './controllers/runtime/index.js';
 import { taintEvictionController } from './controllers/taint-eviction/index.js';
+import { startDashboard } from './dashboard/index.js';
 import { EventRecorder } from './events/recorder.js';
 import { FleetAuthenticator } from './fleet/authenticator.js';
 import { BootstrapTokens } from './fleet/bootstrap-tokens.js';
@@ -51,6 +52,8 @@ export interface HubConfig {
   nodeMonitorGracePeriodMs: number;
   /** How often node health is re-evaluated at most (Kubernetes' default 5 s). */
   nodeMonitorPeriodMs: number;
+  /** The built dashboard (dist/ui); /ui/ answers 503 when it holds none. */
+  uiDir: string;
 }
 
 export const DEFAULT_FLEET_CONFIG = {
@@ -86,6 +89,8 @@ export async function startHub(cfg: HubConfig, deps: { clock: Clock; logger: Log
   const pki = await loadOrCreatePki(cfg.dataDir, certificateHosts(cfg), clock.now());
 
   const fleet = await startFleet(cfg, { clock, logger, store, service, tls: pki.serving });
+  const dashboard = await startDashboard({ uiDir: cfg.uiDir, graceMs: cfg.nodeMonitorGracePeriodMs, clock, logger });
+  fleet.leases.onRenew(dashboard.heard);
   const api = createApiServer({
     store,
     service,
@@ -97,6 +102,7 @@ export async function startHub(cfg: HubConfig, deps: { clock: Clock; logger: Log
     watch: { defaultTimeoutSeconds: 1800, maxBufferedBytes: 16 * 1024 * 1024, bookmarkIntervalMs: 60_000 },
     tls: pki.serving,
     podLogs: fleet.logs,
+    ui: dashboard.handle,
   });
 
   const port = await listen(api, cfg.apiListen);
@@ -118,6 +124,7 @@ export async function startHub(cfg: HubConfig, deps: { clock: Clock; logger: Log
       await new Promise<void>((resolve) => {
         api.close(() => resolve());
         api.closeAllConnections();
+        dashboard.close();
       });
       await fleet.close();
       await store.close();
@@ -129,6 +136,7 @@ interface Fleet {
   broker: RunningBroker;
   /** Log streams between the API's `pods/NAME/log` and the devices. */
   logs: LogRelay;
+  leases: LeaseTracker;
   hubKeyFingerprint: string;
   close(): Promise<void>;
 }
@@ -207,6 +215,7 @@ async function startFleet(
   return {
     broker,
     logs,
+    leases,
     hubKeyFingerprint: hubKey.fingerprint,
     async close() {
       logs.closeAll();

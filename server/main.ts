@@ -8,6 +8,7 @@ import { parseDuration } from '../shared/util/duration.js';
 import { errorMessage } from '../shared/util/guards.js';
 import { createJsonLogger, isLogLevel, type LogLevel } from '../shared/util/logger.js';
 import { FLOTILLA_VERSION } from '../shared/version.js';
+import { defaultUiDir } from './dashboard/assets.js';
 import { DEFAULT_FLEET_CONFIG, startHub, type HubConfig } from './hub.js';
 import { parseListenAddress } from './listen-address.js';
 
@@ -75,6 +76,7 @@ async function main(): Promise<void> {
     brokerLimits: DEFAULT_FLEET_CONFIG.brokerLimits,
     nodeMonitorGracePeriodMs: o.nodeMonitorGracePeriod,
     nodeMonitorPeriodMs: o.nodeMonitorPeriod,
+    uiDir: defaultUiDir(import.meta.dirname),
   };
   const hub = await startHub(cfg, { clock: systemClock, logger });
   logger.info('hub ready', { api: hub.apiUrl, mqtt: hub.mqttUrl, ...(hub.mqttsUrl ? { mqtts: hub.mqttsUrl } : {}), kubeconfig: hub.kubeconfigPath, dataDir: cfg.dataDir, hubKey: hub.hubKeyFingerprint });
