@@ -1,15 +1,19 @@
 /**
  * Live copies of API collections in the browser: list, then watch from the list's
  * resourceVersion (resuming after a stream ends, relisting after 410 Gone), and the hub's
- * batched heartbeat feed. Changes are coalesced into at most one signal bump per `BATCH_MS`,
+ * batched heartbeat feed. Each runs only while a page holds it (`acquire`): a browser keeps at
+ * most six HTTP/1.1 connections to the hub, and every open stream takes one. Changes are coalesced into at most one signal bump per `BATCH_MS`,
  * so 10,000 nodes heartbeating never re-render the page more than a few times a second.
  */
 import { signal } from '@preact/signals';
+import { useEffect } from 'preact/hooks';
 import { ApiFailure, getJson, isAbort, readLines } from './api.js';
 import type { KObject, WatchEvent } from './types.js';
 
 const BATCH_MS = 250;
 const RETRY_MS = [1000, 2000, 5000];
+/** A stream no page holds any more stays open this long, so going back and forth does not relist. */
+const LINGER_MS = 5000;
 
 function keyOf(o: KObject): string {
   return o.metadata.namespace ? `${o.metadata.namespace}/${o.metadata.name}` : o.metadata.name;
@@ -26,7 +30,45 @@ function throttled(fn: () => void, ms: number): () => void {
   };
 }
 
-export class Collection<T extends KObject> {
+/** Runs `run` while at least one holder has acquired it (and `LINGER_MS` after, for page changes). */
+abstract class Held {
+  private holders = 0;
+  private abort: AbortController | undefined;
+  private stopTimer: ReturnType<typeof setTimeout> | undefined;
+
+  protected abstract run(signal: AbortSignal): Promise<void>;
+
+  acquire(): () => void {
+    this.holders++;
+    clearTimeout(this.stopTimer);
+    this.stopTimer = undefined;
+    if (!this.abort) {
+      const abort = new AbortController();
+      this.abort = abort;
+      void this.run(abort.signal);
+    }
+    let released = false;
+    return () => {
+      if (released) return;
+      released = true;
+      if (--this.holders > 0) return;
+      this.stopTimer = setTimeout(() => {
+        this.abort?.abort();
+        this.abort = undefined;
+      }, LINGER_MS);
+    };
+  }
+}
+
+/** Holds `sources` (the same ones on every render) while the calling component is mounted. */
+export function useLive(...sources: Held[]): void {
+  useEffect(() => {
+    const releases = sources.map((s) => s.acquire());
+    return () => releases.forEach((r) => r());
+  }, []);
+}
+
+export class Collection<T extends KObject> extends Held {
   readonly items = new Map<string, T>();
   /** Bumped (coalesced) whenever `items` changed. */
   readonly version = signal(0);
@@ -34,20 +76,15 @@ export class Collection<T extends KObject> {
   readonly error = signal<string | undefined>(undefined);
   private readonly bump = throttled(() => (this.version.value = this.version.value + 1), BATCH_MS);
 
-  constructor(readonly path: string) {}
-
-  /** Starts listing and watching; returns a function that stops it. */
-  start(): () => void {
-    const abort = new AbortController();
-    void this.run(abort.signal);
-    return () => abort.abort();
+  constructor(readonly path: string) {
+    super();
   }
 
   get(key: string): T | undefined {
     return this.items.get(key);
   }
 
-  private async run(signal: AbortSignal): Promise<void> {
+  protected async run(signal: AbortSignal): Promise<void> {
     let rv: string | undefined;
     let failures = 0;
     while (!signal.aborted) {
@@ -103,19 +140,13 @@ interface HeartbeatFrame {
 }
 
 /** When each node was last heard from, in this browser's clock (ms), from the hub's feed. */
-export class Heartbeats {
+export class Heartbeats extends Held {
   readonly lastSeen = new Map<string, number>();
   readonly version = signal(0);
   readonly graceMs = signal(40_000);
   readonly connected = signal(false);
 
-  start(): () => void {
-    const abort = new AbortController();
-    void this.run(abort.signal);
-    return () => abort.abort();
-  }
-
-  private async run(signal: AbortSignal): Promise<void> {
+  protected async run(signal: AbortSignal): Promise<void> {
     let failures = 0;
     while (!signal.aborted) {
       try {
@@ -126,6 +157,7 @@ export class Heartbeats {
         if (e instanceof ApiFailure && e.code === 401) return;
       }
       this.connected.value = false;
+      if (signal.aborted) return;
       await new Promise((r) => setTimeout(r, RETRY_MS[Math.min(failures++, RETRY_MS.length - 1)]));
     }
   }

@@ -52,7 +52,6 @@ function App() {
           Sign out
         </button>
       </header>
-      {!l.heartbeats.connected.value && <p class="banner" role="status">Connecting to the hub's heartbeat feed…</p>}
       {lost && <p class="banner error" role="alert">{lost}</p>}
       <main id="main" tabIndex={-1}>
         {current.page === 'fleet' && <FleetPage live={l} />}

@@ -1,4 +1,4 @@
-/** Who is signed in, and the live collections every page reads (started once after sign-in). */
+/** Who is signed in, and the live collections the pages read (each page holds those it shows). */
 import { signal } from '@preact/signals';
 import { ApiFailure, getJson, storedToken, storeToken } from './api.js';
 import { Collection, Heartbeats, startClock } from './live.js';
@@ -29,7 +29,7 @@ function startLive(): Live {
     revisions: new Collection<ControllerRevision>('/apis/apps/v1/controllerrevisions'),
     heartbeats: new Heartbeats(),
   };
-  stops = [l.nodes.start(), l.pods.start(), l.events.start(), l.daemonsets.start(), l.revisions.start(), l.heartbeats.start(), startClock()];
+  stops = [startClock()];
   return l;
 }
 

@@ -1,11 +1,13 @@
 /** Events: the live stream, filterable by node, kind and type, Warning first. */
 import { useState } from 'preact/hooks';
 import { EventsTable, warningFirst } from '../components/events-table.js';
+import { useLive } from '../live.js';
 import type { Live } from '../state.js';
 
 const MAX_SHOWN = 500;
 
 export function EventsPage({ live }: { live: Live }) {
+  useLive(live.events);
   void live.events.version.value;
   const [node, setNode] = useState('');
   const [kind, setKind] = useState('');

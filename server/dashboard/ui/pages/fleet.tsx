@@ -3,7 +3,7 @@ import { useMemo, useState } from 'preact/hooks';
 import { matchesLabels, parseLabelSelector, type LabelSelector } from '../../../../shared/api/selectors.js';
 import { Histogram } from '../components/histogram.js';
 import { VirtualTable, type Column, type SortDir } from '../components/virtual-table.js';
-import { now } from '../live.js';
+import { now, useLive } from '../live.js';
 import { AGE_BUCKETS, ageHistogram, formatAge, health, nodePods, nodeRow, type Health, type NodeRow } from '../model.js';
 import { href } from '../router.js';
 import type { Live } from '../state.js';
@@ -20,6 +20,7 @@ function selectorOf(text: string): { sel?: LabelSelector; error?: string } {
 }
 
 export function FleetPage({ live }: { live: Live }) {
+  useLive(live.nodes, live.pods, live.heartbeats);
   const [text, setText] = useState('');
   const [selText, setSelText] = useState('');
   const [sort, setSort] = useState<{ key: SortKey; dir: SortDir }>({ key: 'name', dir: 'asc' });
@@ -156,6 +157,7 @@ export function FleetPage({ live }: { live: Live }) {
         </span>
       </div>
       {!live.nodes.synced.value && <p role="status">Loading nodes…</p>}
+      {!live.heartbeats.connected.value && <p role="status">Connecting to the hub's heartbeat feed…</p>}
       {live.nodes.error.value && <p class="error" role="alert">{live.nodes.error.value}</p>}
       <VirtualTable
         label="Nodes"

@@ -2,11 +2,13 @@
 import { useEffect, useRef, useState } from 'preact/hooks';
 import { isAbort, readLines } from '../api.js';
 import { href } from '../router.js';
+import { useLive } from '../live.js';
 import type { Live } from '../state.js';
 
 const KEEP_LINES = 2000;
 
 export function LogsPage({ live, namespace, pod, container }: { live: Live; namespace: string; pod: string; container?: string }) {
+  useLive(live.pods);
   void live.pods.version.value;
   const p = live.pods.get(`${namespace}/${pod}`);
   const containers = (p?.spec?.containers ?? []).map((c) => c.name);

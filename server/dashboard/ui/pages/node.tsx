@@ -2,7 +2,7 @@
 import { EventsTable, warningFirst } from '../components/events-table.js';
 import { HeartbeatTimeline } from '../components/heartbeat-timeline.js';
 import { NodeActions } from '../components/node-actions.js';
-import { now } from '../live.js';
+import { now, useLive } from '../live.js';
 import { ageSince, formatAge, health, podBehind, podState, restarts } from '../model.js';
 import { href } from '../router.js';
 import type { Live, Role } from '../state.js';
@@ -23,6 +23,7 @@ function KeyValues({ values, label }: { values: Record<string, string> | undefin
 }
 
 export function NodePage({ live, name, role }: { live: Live; name: string; role: Role }) {
+  useLive(live.nodes, live.pods, live.events, live.heartbeats);
   void live.nodes.version.value;
   void live.pods.version.value;
   void live.events.version.value;

@@ -2,7 +2,7 @@
 import { useState } from 'preact/hooks';
 import { patch } from '../api.js';
 import { Confirm } from '../components/confirm.js';
-import { now } from '../live.js';
+import { now, useLive } from '../live.js';
 import { ageSince, condition } from '../model.js';
 import { dsPath, fleetView, pausePatch, promotePatch, revisionImages, revisionsOf, stagesOf, undoTarget } from '../rollout-model.js';
 import type { Live, Role } from '../state.js';
@@ -152,6 +152,7 @@ function DaemonSetCard({ ds, live, role }: { ds: DaemonSet; live: Live; role: Ro
 }
 
 export function RolloutsPage({ live, role }: { live: Live; role: Role }) {
+  useLive(live.daemonsets, live.revisions);
   void live.daemonsets.version.value;
   void live.revisions.version.value;
   const all = [...live.daemonsets.items.values()].sort((a, b) => `${a.metadata.namespace}/${a.metadata.name}`.localeCompare(`${b.metadata.namespace}/${b.metadata.name}`));
