@@ -7,9 +7,15 @@ export class HeartbeatRing {
   private readonly rings = new Map<string, { times: Float64Array; next: number; count: number }>();
   private dirty = new Set<string>();
 
-  constructor(private readonly size = 64) {}
+  /** Messages closer together than `mergeMs` (a heartbeat and a status report) count as one arrival. */
+  constructor(
+    private readonly size = 64,
+    private readonly mergeMs = 250,
+  ) {}
 
   record(node: string, atMs: number): void {
+    const last = this.last(node);
+    if (last !== undefined && atMs - last < this.mergeMs) return;
     let r = this.rings.get(node);
     if (!r) {
       r = { times: new Float64Array(this.size), next: 0, count: 0 };

@@ -1,4 +1,5 @@
 /** `npm run bench`: prints Flotilla's speed and size figures. Never asserts timings. */
+import { benchDashboard } from './dashboard.js';
 import { benchSign } from './sign.js';
 import { benchHeartbeatCpu } from './heartbeat-cpu.js';
 import { benchHeartbeatWire } from './heartbeat-wire.js';
@@ -29,6 +30,13 @@ async function main(): Promise<void> {
   line('agent overhead (ratio)', `${(agent / plain).toFixed(2)}x`);
   line('agent RSS with 5 pods running', `${(wl.agentRssBytes / 1024 / 1024).toFixed(1)} MiB (node dist/agent/main.js)`);
   line('hub CPU time per 1,000 heartbeats', `${hb.hubCpuMsPer1000.toFixed(1)} ms (${hb.heartbeats} heartbeats from ${hb.devices} devices, ${hb.hubCpuMs} ms CPU in ${hb.wallMs} ms wall)`);
+
+  const d = await benchDashboard();
+  const pct = (x: number): string => `${(x * 100).toFixed(1)} %`;
+  const fleet = `${d.nodes} nodes, ${d.heartbeating} heartbeating every 10 s`;
+  line('dashboard: fleet page first full render', `${d.firstRenderMs} ms (${fleet}; headless Chromium)`);
+  line('dashboard: page main-thread busy share', `${pct(d.mainThreadBusyShare)} of ${d.windowMs / 1000} s (CDP TaskDuration, fleet page open)`);
+  line('dashboard: hub CPU without / with one dashboard', `${pct(d.hubCpuIdleShare)} / ${pct(d.hubCpuDashboardShare)} of one core (${d.windowMs / 1000} s each)`);
 }
 
 main().catch((e: unknown) => {

@@ -70,9 +70,10 @@ export function FleetPage({ live }: { live: Live }) {
   }
   const seen = [...lastSeen.values()];
   const hist = ageHistogram(seen, t).map((value, i) => {
-    const b = AGE_BUCKETS[i];
-    const tone: 'ok' | 'warn' | 'bad' = !b || b.maxMs > grace * 3 ? 'bad' : b.maxMs > grace ? 'warn' : 'ok';
-    return { label: b?.label ?? '', value, tone };
+    const from = AGE_BUCKETS[i - 1]?.maxMs ?? 0;
+    const to = AGE_BUCKETS[i]?.maxMs ?? Infinity;
+    const tone: 'ok' | 'warn' | 'bad' = from >= grace ? 'bad' : to > grace ? 'warn' : 'ok';
+    return { label: AGE_BUCKETS[i]?.label ?? '', value, tone };
   });
 
   const columns: Column<NodeRow>[] = [
@@ -87,14 +88,14 @@ export function FleetPage({ live }: { live: Live }) {
         return (
           <span class={`status ${h}`}>
             {h}
-            {r.cordoned ? ', SchedulingDisabled' : ''}
+            {r.cordoned ? ', cordoned' : ''}
           </span>
         );
       },
     },
     {
       key: 'age',
-      title: 'Heartbeat',
+      title: 'Seen',
       width: 'minmax(5rem, 0.8fr)',
       narrow: true,
       cell: (r) => {
