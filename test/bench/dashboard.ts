@@ -116,6 +116,7 @@ export async function benchDashboard(opts: { nodes?: number; heartbeating?: numb
       const t0 = await taskSeconds();
       const hubCpuDashboardShare = await cpuShare(pid, windowMs);
       const mainThreadBusyShare = ((await taskSeconds()) - t0) / (windowMs / 1000);
+      await browser.screenshot(page, `fleet-${total}`);
       if (browser.errors.length > 0) throw new Error(`console errors: ${browser.errors.join('; ')}`);
       return { nodes: total, heartbeating: live, firstRenderMs, mainThreadBusyShare, hubCpuIdleShare, hubCpuDashboardShare, windowMs };
     } finally {
