@@ -93,7 +93,17 @@ export async function benchDashboard(opts: { nodes?: number; heartbeating?: numb
         timers.push(setInterval(() => c.publish(nodeTopic(d.name, 'hb'), encode({ v: 1, t: 'hb', s: s++, h }), { qos: 0 }), HEARTBEAT_MS));
       }, Math.random() * HEARTBEAT_MS);
     });
-    await new Promise((r) => setTimeout(r, HEARTBEAT_MS + 2000));
+    // Steady state: the silent nodes have gone Unknown (after the 40 s grace period), so the
+    // lifecycle controller's burst of writes is over before anything is measured.
+    const silent = total - live;
+    for (const deadline = Date.now() + 300_000; ; ) {
+      const list = await api<{ items: { status?: { conditions?: { type: string; status: string }[] } }[] }>('/api/v1/nodes');
+      const unknown = list.body.items.filter((n) => n.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'Unknown')).length;
+      if (unknown >= silent) break;
+      if (Date.now() > deadline) throw new Error(`only ${unknown} of ${silent} silent nodes went Unknown`);
+      await new Promise((r) => setTimeout(r, 5000));
+    }
+    await new Promise((r) => setTimeout(r, HEARTBEAT_MS));
 
     const pid = hub.pid();
     const hubCpuIdleShare = await cpuShare(pid, windowMs);

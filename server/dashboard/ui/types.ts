@@ -1,16 +1,8 @@
 /** The few fields of Kubernetes objects the dashboard reads (everything else passes through). */
-export interface Meta {
-  name: string;
-  namespace?: string;
-  uid?: string;
-  resourceVersion?: string;
-  generation?: number;
-  creationTimestamp?: string;
-  deletionTimestamp?: string;
-  labels?: Record<string, string>;
-  annotations?: Record<string, string>;
-  ownerReferences?: { kind: string; name: string; uid: string; controller?: boolean }[];
-}
+import type { ObjectMeta, WatchEventType } from '../../../shared/api/meta.js';
+export type { FleetView, StageProgress } from '../../controllers/daemonset/status.js';
+/** Served objects always carry a name. */
+export type Meta = ObjectMeta & { name: string };
 
 export interface KObject {
   apiVersion?: string;
@@ -75,30 +67,6 @@ export interface KEvent extends KObject {
   source?: { component?: string; host?: string };
 }
 
-export interface StageProgress {
-  name: string;
-  nodes: number;
-  updated: number;
-  updating: number;
-  waitingOffline: number;
-  failed: number;
-  pending: number;
-  released: boolean;
-}
-
-/** The `flotilla.io/rollout-status` annotation the DaemonSet controller writes. */
-export interface FleetView {
-  revision: string;
-  stages: StageProgress[];
-  updated: number;
-  waitingOffline: number;
-  failed: number;
-  complete: boolean;
-  paused: boolean;
-  awaitingPromotion?: string;
-  halted?: { allowed: number; updatedSoFar: number; failed: { node: string; pod: string; reasons: string[] }[] };
-}
-
 export interface DaemonSet extends KObject {
   spec?: { template?: { spec?: { containers?: { name: string; image?: string }[] } } };
   status?: {
@@ -119,6 +87,6 @@ export interface ControllerRevision extends KObject {
 }
 
 export interface WatchEvent<T> {
-  type: 'ADDED' | 'MODIFIED' | 'DELETED' | 'BOOKMARK' | 'ERROR';
+  type: WatchEventType;
   object: T;
 }

@@ -1,5 +1,6 @@
 /** Events as a table, Warning first then newest first. */
 import { now } from '../live.js';
+import { Table } from './table.js';
 import { ageSince } from '../model.js';
 import type { KEvent } from '../types.js';
 
@@ -16,31 +17,15 @@ export function EventsTable({ events, label }: { events: KEvent[]; label: string
   const t = now.value;
   if (events.length === 0) return <p>No events.</p>;
   return (
-    <div class="table-scroll">
-      <table class="events" aria-label={label}>
-        <thead>
-          <tr>
-            <th scope="col">Type</th>
-            <th scope="col">Reason</th>
-            <th scope="col">Object</th>
-            <th scope="col">Message</th>
-            <th scope="col">Count</th>
-            <th scope="col">Last seen</th>
-          </tr>
-        </thead>
-        <tbody>
-          {events.map((e) => (
-            <tr key={e.metadata.uid ?? `${e.metadata.namespace}/${e.metadata.name}`} class={e.type === 'Warning' ? 'warning' : ''}>
-              <td>{e.type ?? 'Normal'}</td>
-              <td>{e.reason ?? ''}</td>
-              <td>{`${e.involvedObject?.kind ?? ''}/${e.involvedObject?.name ?? ''}`}</td>
-              <td class="message">{e.message ?? ''}</td>
-              <td>{e.count ?? 1}</td>
-              <td>{ageSince(eventTime(e), t)}</td>
-            </tr>
-          ))}
-        </tbody>
-      </table>
-    </div>
+    <Table
+      label={label}
+      class="events"
+      headers={['Type', 'Reason', 'Object', 'Message', 'Count', 'Last seen']}
+      rows={events.map((e) => ({
+        key: e.metadata.uid ?? `${e.metadata.namespace}/${e.metadata.name}`,
+        class: e.type === 'Warning' ? 'warning' : '',
+        cells: [e.type ?? 'Normal', e.reason ?? '', `${e.involvedObject?.kind ?? ''}/${e.involvedObject?.name ?? ''}`, <span class="message">{e.message ?? ''}</span>, e.count ?? 1, ageSince(eventTime(e), t)],
+      }))}
+    />
   );
 }

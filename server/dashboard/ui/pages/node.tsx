@@ -2,6 +2,7 @@
 import { EventsTable, warningFirst } from '../components/events-table.js';
 import { HeartbeatTimeline } from '../components/heartbeat-timeline.js';
 import { NodeActions } from '../components/node-actions.js';
+import { Table } from '../components/table.js';
 import { now, useLive } from '../live.js';
 import { ageSince, formatAge, health, podBehind, podState, restarts } from '../model.js';
 import { href } from '../router.js';
@@ -69,30 +70,14 @@ export function NodePage({ live, name, role }: { live: Live; name: string; role:
       <p>{behind === 0 ? 'The device runs everything the hub wants on it.' : `${behind} pod change(s) not yet applied by the device.`}</p>
 
       <h2>Conditions</h2>
-      <div class="table-scroll">
-        <table aria-label="Conditions">
-          <thead>
-            <tr>
-              <th scope="col">Type</th>
-              <th scope="col">Status</th>
-              <th scope="col">Reason</th>
-              <th scope="col">Message</th>
-              <th scope="col">Since</th>
-            </tr>
-          </thead>
-          <tbody>
-            {(node.status?.conditions ?? []).map((c) => (
-              <tr key={c.type}>
-                <td>{c.type}</td>
-                <td>{c.status}</td>
-                <td>{c.reason ?? ''}</td>
-                <td class="message">{c.message ?? ''}</td>
-                <td title={c.lastTransitionTime}>{ageSince(c.lastTransitionTime, t)}</td>
-              </tr>
-            ))}
-          </tbody>
-        </table>
-      </div>
+      <Table
+        label="Conditions"
+        headers={['Type', 'Status', 'Reason', 'Message', 'Since']}
+        rows={(node.status?.conditions ?? []).map((c) => ({
+          key: c.type,
+          cells: [c.type, c.status, c.reason ?? '', <span class="message">{c.message ?? ''}</span>, <span title={c.lastTransitionTime}>{ageSince(c.lastTransitionTime, t)}</span>],
+        }))}
+      />
 
       <h2>Taints</h2>
       {(node.spec?.taints ?? []).length === 0 ? (
@@ -109,57 +94,30 @@ export function NodePage({ live, name, role }: { live: Live; name: string; role:
       <KeyValues values={node.metadata.labels} label="Labels" />
 
       <h2>Capacity</h2>
-      <div class="table-scroll">
-        <table aria-label="Capacity and allocatable">
-          <thead>
-            <tr>
-              <th scope="col">Resource</th>
-              <th scope="col">Capacity</th>
-              <th scope="col">Allocatable</th>
-            </tr>
-          </thead>
-          <tbody>
-            {resources.map((r) => (
-              <tr key={r}>
-                <td>{r}</td>
-                <td>{node.status?.capacity?.[r] ?? ''}</td>
-                <td>{node.status?.allocatable?.[r] ?? ''}</td>
-              </tr>
-            ))}
-          </tbody>
-        </table>
-      </div>
+      <Table
+        label="Capacity and allocatable"
+        headers={['Resource', 'Capacity', 'Allocatable']}
+        rows={resources.map((r) => ({ key: r, cells: [r, node.status?.capacity?.[r] ?? '', node.status?.allocatable?.[r] ?? ''] }))}
+      />
 
       <h2>Pods</h2>
       {pods.length === 0 ? (
         <p>No pods on this node.</p>
       ) : (
-        <div class="table-scroll">
-          <table aria-label="Pods on this node">
-            <thead>
-              <tr>
-                <th scope="col">Pod</th>
-                <th scope="col">State</th>
-                <th scope="col">Restarts</th>
-                <th scope="col">Age</th>
-                <th scope="col">Logs</th>
-              </tr>
-            </thead>
-            <tbody>
-              {pods.map((p) => (
-                <tr key={p.metadata.uid ?? p.metadata.name}>
-                  <td>{`${p.metadata.namespace ?? 'default'}/${p.metadata.name}`}</td>
-                  <td>{podState(p)}</td>
-                  <td>{restarts(p)}</td>
-                  <td>{ageSince(p.metadata.creationTimestamp, t)}</td>
-                  <td>
-                    <a href={href('logs', p.metadata.namespace ?? 'default', p.metadata.name)}>Logs</a>
-                  </td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        </div>
+        <Table
+          label="Pods on this node"
+          headers={['Pod', 'State', 'Restarts', 'Age', 'Logs']}
+          rows={pods.map((p) => ({
+            key: p.metadata.uid ?? p.metadata.name,
+            cells: [
+              `${p.metadata.namespace ?? 'default'}/${p.metadata.name}`,
+              podState(p),
+              restarts(p),
+              ageSince(p.metadata.creationTimestamp, t),
+              <a href={href('logs', p.metadata.namespace ?? 'default', p.metadata.name)}>Logs</a>,
+            ],
+          }))}
+        />
       )}
 
       <h2>Events</h2>

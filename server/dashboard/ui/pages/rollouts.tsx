@@ -2,6 +2,7 @@
 import { useState } from 'preact/hooks';
 import { patch } from '../api.js';
 import { Confirm } from '../components/confirm.js';
+import { Table } from '../components/table.js';
 import { now, useLive } from '../live.js';
 import { ageSince, condition } from '../model.js';
 import { dsPath, fleetView, pausePatch, promotePatch, revisionImages, revisionsOf, stagesOf, undoTarget } from '../rollout-model.js';
@@ -126,26 +127,14 @@ function DaemonSetCard({ ds, live, role }: { ds: DaemonSet; live: Live; role: Ro
       ))}
       <details>
         <summary>Revision history ({revisions.length})</summary>
-        <table aria-label={`Revisions of ${ds.metadata.name}`}>
-          <thead>
-            <tr>
-              <th scope="col">Revision</th>
-              <th scope="col">Hash</th>
-              <th scope="col">Images</th>
-              <th scope="col">Age</th>
-            </tr>
-          </thead>
-          <tbody>
-            {revisions.map((r) => (
-              <tr key={r.metadata.name}>
-                <td>{r.revision ?? ''}</td>
-                <td>{r.metadata.labels?.['controller-revision-hash'] ?? ''}</td>
-                <td>{revisionImages(r)}</td>
-                <td>{ageSince(r.metadata.creationTimestamp, t)}</td>
-              </tr>
-            ))}
-          </tbody>
-        </table>
+        <Table
+          label={`Revisions of ${ds.metadata.name}`}
+          headers={['Revision', 'Hash', 'Images', 'Age']}
+          rows={revisions.map((r) => ({
+            key: r.metadata.name,
+            cells: [r.revision ?? '', r.metadata.labels?.['controller-revision-hash'] ?? '', revisionImages(r), ageSince(r.metadata.creationTimestamp, t)],
+          }))}
+        />
       </details>
     </article>
   );
