@@ -1,6 +1,6 @@
 /** Fleet: counts, the heartbeat-age picture, and the node table (filter, sort, live ages). */
 import { useMemo, useState } from 'preact/hooks';
-import { matchesLabels, parseLabelSelector, type LabelSelector } from '../../../../shared/api/selectors.js';
+import { matchesLabels, parseLabelSelector, type LabelSelector } from '../../../../shared/api/label-selector.js';
 import { Histogram } from '../components/histogram.js';
 import { VirtualTable, type Column, type SortDir } from '../components/virtual-table.js';
 import { now, useLive } from '../live.js';
