@@ -5,7 +5,7 @@ import { Confirm } from '../components/confirm.js';
 import { Table } from '../components/table.js';
 import { now, useLive } from '../live.js';
 import { ageSince, condition } from '../model.js';
-import { dsPath, fleetView, pausePatch, promotePatch, revisionImages, revisionsOf, stagesOf, undoTarget } from '../rollout-model.js';
+import { dsPath, fleetView, pausePatch, promotePatch, revisionImages, revisionsOf, ROLLOUT_PAUSED, stagesOf, undoTarget } from '../rollout-model.js';
 import type { Live, Role } from '../state.js';
 import type { ControllerRevision, DaemonSet, FleetView, StageProgress } from '../types.js';
 
@@ -41,7 +41,7 @@ function RolloutActions({ ds, view, revisions }: { ds: DaemonSet; view: FleetVie
   const [pending, setPending] = useState<Pending | undefined>();
   const name = ds.metadata.name;
   const path = dsPath(ds);
-  const paused = ds.metadata.annotations?.['flotilla.io/rollout-paused'] === 'true';
+  const paused = ds.metadata.annotations?.[ROLLOUT_PAUSED] === 'true';
   const promote = view ? promotePatch(view) : undefined;
   const target = undoTarget(revisions);
   return (
