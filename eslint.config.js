@@ -16,6 +16,7 @@ const LIBRARY_HOMES = {
   systeminformation: ['agent/conditions/**'],
   mqtt: ['server/link/**', 'agent/link/**'],
   tweetnacl: ['shared/crypto/**'],
+  esbuild: ['server/dashboard/build-ui.ts'],
 };
 
 const TOP_RULES = {

@@ -16,6 +16,7 @@ import { nodeDesiredStateController } from './controllers/node-desired-state/ind
 import { nodeLifecycleController } from './controllers/node-lifecycle/index.js';
 import { ControllerRuntime } from './controllers/runtime/index.js';
 import { taintEvictionController } from './controllers/taint-eviction/index.js';
+import { startDashboard } from './dashboard/index.js';
 import { EventRecorder } from './events/recorder.js';
 import { FleetAuthenticator } from './fleet/authenticator.js';
 import { BootstrapTokens } from './fleet/bootstrap-tokens.js';
@@ -65,6 +66,8 @@ export interface HubConfig {
   podSecurityDefault?: PodSecurityLevel;
   /** Start a new desired-state epoch: the hub's state wins over what devices hold (after a restore). */
   newDesiredEpoch?: boolean;
+  /** The built dashboard (dist/ui); /ui/ answers 503 when it holds none. */
+  uiDir: string;
 }
 
 export const DEFAULT_FLEET_CONFIG = {
@@ -101,6 +104,8 @@ export async function startHub(cfg: HubConfig, deps: { clock: Clock; logger: Log
   const audit = new AuditLog(cfg.link.audit, clock, logger.child({ component: 'audit' }));
 
   const fleet = await startFleet(cfg, { clock, logger, store, service, tls: { ...pki.serving, caPem: pki.ca.certPem }, audit });
+  const dashboard = await startDashboard({ uiDir: cfg.uiDir, graceMs: cfg.nodeMonitorGracePeriodMs, clock, logger });
+  fleet.leases.onRenew(dashboard.heard);
   const api = createApiServer({
     store,
     service,
@@ -113,6 +118,7 @@ export async function startHub(cfg: HubConfig, deps: { clock: Clock; logger: Log
     tls: pki.serving,
     podLogs: fleet.logs,
     audit: audit.record,
+    ui: dashboard.handle,
   });
 
   const port = await listen(api, cfg.apiListen);
@@ -133,6 +139,7 @@ export async function startHub(cfg: HubConfig, deps: { clock: Clock; logger: Log
       await new Promise<void>((resolve) => {
         api.close(() => resolve());
         api.closeAllConnections();
+        dashboard.close();
       });
       await fleet.close();
       await audit.flush();
@@ -145,6 +152,7 @@ interface Fleet {
   broker: RunningBroker;
   /** Log streams between the API's `pods/NAME/log` and the devices. */
   logs: LogRelay;
+  leases: LeaseTracker;
   hubKeyFingerprint: string;
   close(): Promise<void>;
 }
@@ -226,6 +234,7 @@ async function startFleet(
   return {
     broker,
     logs,
+    leases,
     hubKeyFingerprint: hubKey.fingerprint,
     async close() {
       logs.closeAll();

@@ -8,6 +8,7 @@ import { parseDuration } from '../shared/util/duration.js';
 import { errorMessage } from '../shared/util/guards.js';
 import { createJsonLogger, isLogLevel, type LogLevel } from '../shared/util/logger.js';
 import { FLOTILLA_VERSION } from '../shared/version.js';
+import { defaultUiDir } from './dashboard/assets.js';
 import { DEFAULT_FLEET_CONFIG, startHub, type HubConfig } from './hub.js';
 import { DEFAULT_AUDIT_MAX_BYTES, DEFAULT_AUDIT_MAX_FILES } from './audit/audit-log.js';
 import { DEFAULT_CONNECT_RATE } from './broker/connect-guard.js';
@@ -106,6 +107,7 @@ async function main(): Promise<void> {
     nodeMonitorPeriodMs: o.nodeMonitorPeriod,
     podSecurityDefault: o.podSecurityDefault,
     ...(o.newDesiredEpoch === true ? { newDesiredEpoch: true } : {}),
+    uiDir: defaultUiDir(import.meta.dirname),
   };
   const hub = await startHub(cfg, { clock: systemClock, logger });
   logger.info('hub ready', { api: hub.apiUrl, ...(hub.mqttUrl ? { mqtt: hub.mqttUrl } : {}), ...(hub.mqttsUrl ? { mqtts: hub.mqttsUrl } : {}), kubeconfig: hub.kubeconfigPath, dataDir: cfg.dataDir, hubKey: hub.hubKeyFingerprint });

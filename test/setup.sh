@@ -36,7 +36,7 @@ PRIVATE_REGISTRY_USER="flotilla"
 PRIVATE_REGISTRY_PASSWORD="flotilla-test-only-password"
 PRIVATE_IMAGE_REPO="private/busybox"
 PRIVATE_IMAGE="${PRIVATE_REGISTRY_ADDR}/${PRIVATE_IMAGE_REPO}:${IMAGE_TAG}"
-APT_PACKAGES=(docker.io docker-registry apache2-utils busybox-static mosquitto-clients ca-certificates curl iproute2 tar)
+APT_PACKAGES=(docker.io docker-registry apache2-utils busybox-static mosquitto-clients ca-certificates curl iproute2 tar chromium)
 # Applets the tests rely on; the image gets every applet busybox has, this list
 # only guards against a busybox build that lacks one.
 REQUIRED_APPLETS=(sh sleep cat echo ls wget nc httpd true false env dd head tail yes mkdir rm date grep seq stat ps id hostname kill sed awk timeout)
@@ -485,6 +485,7 @@ check_only() {
   fi
   have kubectl || MISSING+=("kubectl (not on PATH)")
   have mosquitto_pub || MISSING+=("mosquitto-clients (mosquitto_pub not on PATH)")
+  [[ -x /usr/bin/chromium ]] || MISSING+=("chromium (/usr/bin/chromium, for the dashboard's browser tests)")
   [[ -x /bin/busybox ]] || MISSING+=("busybox-static (/bin/busybox)")
 }
 

@@ -1,6 +1,7 @@
 /** The hub's HTTP API: routing, authentication, content negotiation and Status errors. */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { createServer, type Server } from 'node:https';
+import { FLEET_NAMESPACE } from '../../shared/api/fleet-secrets.js';
 import { ApiError, isApiError } from '../../shared/api/errors.js';
 import type { KindInfo } from '../../shared/api/kinds.js';
 import type { KubeObject } from '../../shared/api/meta.js';
@@ -11,7 +12,7 @@ import type { Clock } from '../../shared/util/clock.js';
 import { errorMessage, isRecord } from '../../shared/util/guards.js';
 import type { Logger } from '../../shared/util/logger.js';
 import type { ObjectStore } from '../store/object-store.js';
-import { isPublicPath, makeTokenCheck } from './auth.js';
+import { authorize, makeAuthenticator, type Principal } from './auth.js';
 import { decodeBody, mediaType, patchTypeOf, readBody } from './body.js';
 import { apiGroup, coreVersions, groupList, resourceList, versionInfo } from './discovery.js';
 import { parseListOptions } from './list-options.js';
@@ -44,7 +45,12 @@ export interface ApiServerDeps {
   podLogs?: PodLogSource;
   /** Hears every write and every refused authentication (the audit log). */
   audit?: AuditSink;
+  /** Serves the dashboard under /ui/ (server/dashboard); true when it answered the request. */
+  ui?: UiHandler;
 }
+
+/** `authenticate` resolves the request's bearer token (undefined: none or not valid). */
+export type UiHandler = (req: IncomingMessage, res: ServerResponse, url: URL, authenticate: () => Promise<Principal | undefined>) => Promise<boolean>;
 
 /** `Accept: application/json;as=Table;v=v1;g=meta.k8s.io` asks for server-side printing. */
 function wantsTable(req: IncomingMessage): boolean {
@@ -81,7 +87,7 @@ function deleteOptions(body: unknown): DeleteOptions {
 }
 
 export function createApiServer(deps: ApiServerDeps): Server {
-  const authorized = makeTokenCheck(deps.adminToken);
+  const authenticate = makeAuthenticator(deps.adminToken, (name) => deps.store.get('secrets', FLEET_NAMESPACE, name));
   const log = deps.logger.child({ component: 'apiserver' });
 
   const render = (req: IncomingMessage, params: URLSearchParams, info: KindInfo, objs: KubeObject[], metadata: Table['metadata']): Table => {
@@ -90,9 +96,10 @@ export function createApiServer(deps: ApiServerDeps): Server {
     return table;
   };
 
-  async function handleResource(req: IncomingMessage, res: ServerResponse, url: URL, path: ResourcePath): Promise<void> {
+  async function handleResource(req: IncomingMessage, res: ServerResponse, url: URL, path: ResourcePath, who: Principal): Promise<void> {
     const params = url.searchParams;
     const method = req.method ?? 'GET';
+    authorize(who, method, path);
     const dryRun = params.getAll('dryRun').includes('All');
     const table = wantsTable(req);
     const { service } = deps;
@@ -180,11 +187,14 @@ export function createApiServer(deps: ApiServerDeps): Server {
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const url = new URL(req.url ?? '/', 'http://hub');
     const pathname = url.pathname;
+    // API answers carry credentials-dependent data: never cached, never content-sniffed.
+    res.setHeader('Cache-Control', 'no-store');
+    res.setHeader('X-Content-Type-Options', 'nosniff');
     if (pathname === '/readyz' || pathname === '/livez' || pathname === '/healthz') return sendText(res, 200, 'ok');
     if (pathname === '/version') return sendJson(res, 200, versionInfo(deps.version));
-    if (!isPublicPath(pathname) && !authorized(req)) {
-      throw new ApiError(401, 'Unauthorized', 'Unauthorized: a valid bearer token is required');
-    }
+    if (deps.ui && (await deps.ui(req, res, url, () => authenticate(req)))) return;
+    const who = await authenticate(req);
+    if (!who) throw new ApiError(401, 'Unauthorized', 'Unauthorized: a valid bearer token is required');
     if (handleDiscovery(res, pathname)) return;
     if (pathname === ACCESS_REVIEW_PATH || pathname === SUBJECT_REVIEW_PATH) {
       if (req.method !== 'POST') throw new ApiError(405, 'MethodNotAllowed', `only POST is served on ${pathname}`);
@@ -194,7 +204,7 @@ export function createApiServer(deps: ApiServerDeps): Server {
     if (isClusterInfoServiceList(req, pathname, url.searchParams)) return sendObject(req, res, 200, emptyServiceList());
     const path = parseResourcePath(pathname);
     if (!path) throw new ApiError(404, 'NotFound', `the server could not find the requested resource: ${pathname}`);
-    await handleResource(req, res, url, path);
+    await handleResource(req, res, url, path, who);
   }
 
   return createServer({ key: deps.tls.keyPem, cert: deps.tls.certPem }, (req, res) => {

@@ -61,7 +61,7 @@ export async function serveWatch(
   };
   // Throws 410 before any header is written when fromRv is too old.
   const sub = deps.store.watch(fromRv, (e) => (live ? deliver(e) : pending.push(e)));
-  res.writeHead(200, { 'Content-Type': 'application/json', 'Cache-Control': 'no-cache, private' });
+  res.writeHead(200, { 'Content-Type': 'application/json', 'Cache-Control': 'no-store' });
   res.flushHeaders();
   for (const obj of initial) send({ type: 'ADDED', object: obj });
   for (const e of sub.backlog) deliver(e);

@@ -9,6 +9,7 @@ export type LeaseListener = (node: string) => void;
 export class LeaseTracker {
   private readonly last = new Map<string, number>();
   private readonly listeners = new Set<LeaseListener>();
+  private readonly renewals = new Set<(node: string, atMs: number) => void>();
 
   constructor(private readonly clock: Clock) {}
 
@@ -17,12 +18,19 @@ export class LeaseTracker {
     const now = this.clock.now().getTime();
     const prev = this.last.get(node);
     this.last.set(node, now);
+    for (const l of this.renewals) l(node, now);
     if (prev === undefined || now - prev > graceMs) for (const l of this.listeners) l(node);
   }
 
   lastHeartbeat(node: string): Date | undefined {
     const t = this.last.get(node);
     return t === undefined ? undefined : new Date(t);
+  }
+
+  /** Called on every renewal (the dashboard's heartbeat ring). */
+  onRenew(l: (node: string, atMs: number) => void): () => void {
+    this.renewals.add(l);
+    return () => this.renewals.delete(l);
   }
 
   /** Called when a node comes back after silence (or is heard from for the first time). */

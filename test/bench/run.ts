@@ -1,4 +1,5 @@
 /** `npm run bench`: prints Flotilla's speed and size figures. Never asserts timings. */
+import { benchDashboard } from './dashboard.js';
 import { benchSign } from './sign.js';
 import { benchHeartbeatCpu } from './heartbeat-cpu.js';
 import { benchHeartbeatWire } from './heartbeat-wire.js';
@@ -35,6 +36,12 @@ async function main(): Promise<void> {
   line('offline device: link restored → reconnected', `${median(rc.connectMs)} ms median (${rc.connectMs.join(', ')} ms; backoff capped at 2 s)`);
   line('offline device: link restored → node converged', `${median(rc.convergedMs)} ms median (${rc.convergedMs.join(', ')} ms; fault scenario 1: 3 revisions, a ConfigMap change, a delete)`);
   line('offline device: link restored → hub shows it Current', `${median(rc.currentMs)} ms median (${rc.currentMs.join(', ')} ms; applied revision reported with a 1 s heartbeat)`);
+  const d = await benchDashboard();
+  const pct = (x: number): string => `${(x * 100).toFixed(1)} %`;
+  const fleet = `${d.nodes} nodes, ${d.heartbeating} heartbeating every 10 s`;
+  line('dashboard: fleet page first full render', `${d.firstRenderMs} ms (${fleet}; headless Chromium)`);
+  line('dashboard: page main-thread busy share', `${pct(d.mainThreadBusyShare)} of ${d.windowMs / 1000} s (CDP TaskDuration, fleet page open)`);
+  line('dashboard: hub CPU without / with one dashboard', `${pct(d.hubCpuIdleShare)} / ${pct(d.hubCpuDashboardShare)} of one core (${d.windowMs / 1000} s each)`);
 }
 
 main().catch((e: unknown) => {

@@ -1,4 +1,7 @@
-/** `flotctl token create|list|delete`: bootstrap tokens for enrolling devices, made as kubeadm makes them. */
+/**
+ * `flotctl token create|list|delete`: bootstrap tokens for enrolling devices, made as kubeadm
+ * makes them, and (`--role viewer`) read-only API tokens (api-token.ts).
+ */
 import type { Command } from 'commander';
 import { bootstrapTokenSecret, FLEET_NAMESPACE, tokenInfo, tokenSecretName, TOKEN_SECRET_TYPE } from '../../../shared/api/fleet-secrets.js';
 import { formatAge } from '../../../shared/api/print-format.js';
@@ -13,6 +16,9 @@ import type { KubeObject } from '../../../shared/api/meta.js';
 import { CliError } from '../errors.js';
 import type { CliIO } from '../io.js';
 import { sessionFor } from '../session.js';
+import { apiTokenId, apiTokenRows, createApiToken, deleteApiToken } from './api-token.js';
+import { API_TOKEN_SECRET_TYPE, isApiTokenRole } from '../../../shared/api/api-tokens.js';
+import { ServerError } from '../errors.js';
 
 const SECRETS = `/api/v1/namespaces/${FLEET_NAMESPACE}/secrets`;
 
@@ -22,7 +28,7 @@ function positiveInt(flag: string, v: string): number {
 }
 
 export function registerToken(program: Command, io: CliIO): void {
-  const token = program.command('token').description('Manage bootstrap tokens that enroll new devices');
+  const token = program.command('token').description('Manage bootstrap tokens that enroll new devices, and read-only API tokens');
 
   token
     .command('create')
@@ -33,8 +39,16 @@ export function registerToken(program: Command, io: CliIO): void {
     .option('--node <name>', 'only this node name may enroll with it (needed to claim a Node created in advance)')
     .option('--node-prefix <prefix>', 'only node names starting with this may enroll with it')
     .option('--hub <url>', "the hub address devices dial (default: the hub's advertised mqtts:// URL)")
-    .action(async (opts: { ttl: string; maxUses?: string; description?: string; node?: string; nodePrefix?: string; hub?: string }, cmd: Command) => {
+    .option('--role <role>', 'make an API token with this role instead (viewer: reads everything but Secrets, writes nothing)')
+    .action(async (opts: { ttl: string; maxUses?: string; description?: string; node?: string; nodePrefix?: string; hub?: string; role?: string }, cmd: Command) => {
       const s = sessionFor(cmd, io);
+      if (opts.role !== undefined) {
+        if (!isApiTokenRole(opts.role)) throw new CliError(`invalid --role "${opts.role}": the only role is viewer (the admin token is in the hub's data dir)`);
+        if (opts.maxUses !== undefined || cmd.getOptionValueSource('ttl') === 'cli') throw new CliError('--ttl and --max-uses apply to bootstrap tokens only; API tokens last until deleted');
+        if (opts.node !== undefined || opts.nodePrefix !== undefined || opts.hub !== undefined) throw new CliError('--node, --node-prefix and --hub apply to bootstrap tokens only');
+        s.out(`${await createApiToken(await s.client(), opts.role, opts.description)}\n`);
+        return;
+      }
       let ttlMs: number;
       try {
         ttlMs = parseDuration('--ttl', opts.ttl);
@@ -65,11 +79,15 @@ export function registerToken(program: Command, io: CliIO): void {
 
   token
     .command('list')
-    .description('List bootstrap tokens (ids, expiry and uses; never their secrets)')
+    .description('List bootstrap and API tokens (ids, expiry, uses and role; never their secrets)')
     .action(async (_opts: unknown, cmd: Command) => {
       const s = sessionFor(cmd, io);
-      const list = await (await s.client()).requestObject({ method: 'GET', path: SECRETS, query: { fieldSelector: `type=${TOKEN_SECRET_TYPE}` } });
-      const items = (Array.isArray(list['items']) ? list['items'] : []).filter(isRecord) as KubeObject[];
+      const client = await s.client();
+      const ofType = async (type: string): Promise<KubeObject[]> => {
+        const list = await client.requestObject({ method: 'GET', path: SECRETS, query: { fieldSelector: `type=${type}` } });
+        return (Array.isArray(list['items']) ? list['items'] : []).filter(isRecord) as KubeObject[];
+      };
+      const items = await ofType(TOKEN_SECRET_TYPE);
       const now = s.now();
       const rows = items.flatMap((secret) => {
         const info = tokenInfo(secret);
@@ -77,28 +95,38 @@ export function registerToken(program: Command, io: CliIO): void {
         const expired = info.expiration !== undefined && Date.parse(info.expiration) <= now.getTime();
         const ttl = info.expiration === undefined ? '<forever>' : expired ? '<expired>' : formatAge(rfc3339(now), new Date(Date.parse(info.expiration)));
         const uses = info.maxUses === undefined ? String(info.uses) : `${info.uses}/${info.maxUses}`;
-        return [{ cells: [info.id, ttl, info.expiration ?? '<never>', uses, info.description ?? '<none>'] }];
+        return [{ cells: [info.id, ttl, info.expiration ?? '<never>', uses, info.description ?? '<none>', 'bootstrap'] }];
       });
+      rows.push(...apiTokenRows(await ofType(API_TOKEN_SECRET_TYPE)));
       if (rows.length === 0) {
-        s.err('No bootstrap tokens found.\n');
+        s.err('No tokens found.\n');
         return;
       }
-      const columns = ['TOKEN ID', 'TTL', 'EXPIRES', 'USES', 'DESCRIPTION'].map((name) => ({ name, type: 'string' as const, format: '', description: '', priority: 0 }));
+      const columns = ['TOKEN ID', 'TTL', 'EXPIRES', 'USES', 'DESCRIPTION', 'ROLE'].map((name) => ({ name, type: 'string' as const, format: '', description: '', priority: 0 }));
       const table: Table = { kind: 'Table', apiVersion: 'meta.k8s.io/v1', metadata: { resourceVersion: '' }, columnDefinitions: columns, rows };
       s.out(renderTable(table, { wide: false }));
     });
 
   token
     .command('delete')
-    .description('Delete bootstrap tokens by id (or full token); devices already enrolled are not affected')
+    .description('Delete bootstrap or API tokens by id (or full token); devices already enrolled are not affected')
     .argument('<token...>', 'token ids (abcdef) or tokens (abcdef.0123456789abcdef)')
     .action(async (ids: string[], _opts: unknown, cmd: Command) => {
       const s = sessionFor(cmd, io);
       const client = await s.client();
       for (const raw of ids) {
-        const id = isBootstrapToken(raw) ? raw.slice(0, 6) : raw;
+        const id = isBootstrapToken(raw) ? raw.slice(0, 6) : (apiTokenId(raw) ?? raw);
         if (!/^[a-z0-9]{6}$/.test(id)) throw new CliError(`"${raw}" is not a token id (6 characters of [a-z0-9]) or a token`);
-        await client.request({ method: 'DELETE', path: `${SECRETS}/${tokenSecretName(id)}` });
+        if (!isBootstrapToken(raw) && (await deleteApiToken(client, id))) {
+          s.out(`API token "${id}" deleted\n`);
+          continue;
+        }
+        try {
+          await client.request({ method: 'DELETE', path: `${SECRETS}/${tokenSecretName(id)}` });
+        } catch (e: unknown) {
+          if (e instanceof ServerError && e.code === 404) throw new CliError(`no bootstrap or API token with id "${id}"`);
+          throw e;
+        }
         s.out(`bootstrap token "${id}" deleted\n`);
       }
     });
