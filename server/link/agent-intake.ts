@@ -192,7 +192,9 @@ export class AgentIntake {
       this.log.warn('device ahead of the hub', { node, applied: sync.applied, desired: sync.desired });
       this.deps.events.record({ kind: 'Node', name: node }, 'Warning', 'DesiredStateAhead', message);
     }
-    const relabelled = await client.update('Node', { ...current, metadata: { ...current.metadata, labels, annotations } });
+    // A merge patch, so nothing else of the Node is rewritten; null removes a label the node no longer reports.
+    const removed = Object.fromEntries(Object.keys(current.metadata.labels ?? {}).filter((k) => !(k in labels)).map((k) => [k, null]));
+    const relabelled = await client.patch('Node', undefined, node, 'merge', { metadata: { labels: { ...labels, ...removed }, annotations } });
     await client.updateStatus('Node', { ...relabelled, status: nodeStatusFromReport(fromStore('Node', relabelled), report, now) });
     this.knownHash.set(node, report.hash);
   }
