@@ -60,7 +60,7 @@ describe('dashboard in a real browser', function () {
 
   const startAgent = (withToken: boolean): ChildProcess => {
     const { cmd, args } = tsEntry('agent/main.ts');
-    const flags = ['--hub', hub.mqttUrl, '--data-dir', agentDir, '--node-name', NODE, '--heartbeat-interval', '1s', ...(withToken ? ['--token', joinToken] : [])];
+    const flags = ['--hub', hub.mqttsUrl ?? hub.mqttUrl, '--data-dir', agentDir, '--node-name', NODE, '--heartbeat-interval', '1s', ...(withToken ? ['--token', joinToken] : [])];
     const p = spawn(cmd, [...args, ...flags], { stdio: ['ignore', 'ignore', 'pipe'] });
     p.stderr?.resume();
     return p;
