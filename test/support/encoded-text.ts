@@ -13,7 +13,16 @@ export function encodedTexts(blob: string, depth = 5): string[] {
     const run = m[0];
     const decoded = Buffer.from(run, /[-_]/.test(run) ? 'base64url' : 'base64').toString('latin1');
     // Only layers that look like text or JSON are worth descending into.
-    if (/^[\x09\x0a\x0d\x20-\x7e]*$/.test(decoded)) out.push(...encodedTexts(decoded, depth - 1));
+    if (isText(decoded)) out.push(...encodedTexts(decoded, depth - 1));
   }
   return out;
+}
+
+/** Printable ASCII, tabs and newlines only. */
+function isText(s: string): boolean {
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    if (!(c === 9 || c === 10 || c === 13 || (c >= 32 && c <= 126))) return false;
+  }
+  return true;
 }
