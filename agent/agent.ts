@@ -50,6 +50,8 @@ export interface WorkloadContext {
   logger: Logger;
   /** The verified desired-state cache: the runner starts from its current() (the persisted state). */
   desired: DesiredCache;
+  /** This node's box secret key: Secrets in the desired document are sealed to it. */
+  boxSecretKey: Uint8Array;
   /** Publishes on the node's `pods` or `events` channel; true when the broker took it. */
   send(channel: 'pods' | 'events', msg: AgentMessage): Promise<boolean>;
 }
@@ -228,7 +230,7 @@ export async function startAgent(cfg: AgentConfig, deps: AgentDeps, opts: StartO
 
   // The pods run from the persisted desired state whether or not the hub is reachable.
   const workloads = deps.startWorkloads
-    ? await deps.startWorkloads({ nodeName: node, logger: nodeLog, desired: cache, send: async (channel, msg) => (await link.send(channel, msg)).delivered })
+    ? await deps.startWorkloads({ nodeName: node, logger: nodeLog, desired: cache, boxSecretKey: identity.keys.boxSecretKey, send: async (channel, msg) => (await link.send(channel, msg)).delivered })
     : undefined;
 
   link.onMessage((topic, payload) => {

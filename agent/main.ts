@@ -100,6 +100,7 @@ async function main(): Promise<void> {
             engine,
             probes,
             desired: ctx.desired,
+            boxSecretKey: ctx.boxSecretKey,
             publishPodStatus: (msg) => ctx.send('pods', msg),
             publishEvents: (msg) => ctx.send('events', msg),
             config: reconcilerConfig(cfg, ctx.nodeName, await readNodeFacts(hostProbe, ctx.logger)),

@@ -49,12 +49,17 @@ function decodeEach<T>(objs: readonly KubeObject[], decode: (o: KubeObject) => T
   return out;
 }
 
-export function configObjects(state: Pick<DesiredState, 'configMaps' | 'secrets'>): ConfigObjects {
+/** Turns a Secret as the document carries it (sealed) into one with `data`; undefined: unusable. */
+export type UnsealSecret = (obj: KubeObject) => KubeObject | undefined;
+
+/** `unseal` opens sealed Secrets (in memory only); without it, Secrets are read as they are. */
+export function configObjects(state: Pick<DesiredState, 'configMaps' | 'secrets'>, unseal?: UnsealSecret): ConfigObjects {
   const key = (ns: string, name: string): string => `${ns}/${name}`;
   const cms = new Map<string, ConfigObject>();
   const secrets = new Map<string, ConfigObject>();
   for (const d of decodeEach(state.configMaps, decodeConfigMap).map(fromConfigMap)) cms.set(key(d.namespace, d.name), d);
-  for (const d of decodeEach(state.secrets, decodeSecret).map(fromSecret)) secrets.set(key(d.namespace, d.name), d);
+  const opened = unseal ? state.secrets.flatMap((o) => unseal(o) ?? []) : state.secrets;
+  for (const d of decodeEach(opened, decodeSecret).map(fromSecret)) secrets.set(key(d.namespace, d.name), d);
   return {
     configMap: (ns, name) => cms.get(key(ns, name)),
     secret: (ns, name) => secrets.get(key(ns, name)),

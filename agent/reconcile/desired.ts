@@ -5,7 +5,7 @@
  */
 import type { DesiredState } from '../../shared/protocol/desired.js';
 import { planPodVolumes, type PodVolumePlan } from '../volumes/plan.js';
-import { configObjects } from './config-objects.js';
+import { configObjects, type UnsealSecret } from './config-objects.js';
 import { desiredContainer, desiredSandbox, type DesiredContainer, type DesiredSandbox, type SpecContext } from './container-spec.js';
 import { podModel, type PodModel } from './pod-model.js';
 import { DEFAULT_DEVICE_POD_SECURITY, deviceRefusal } from './device-policy.js';
@@ -33,12 +33,14 @@ export interface BuildContext extends SpecContext {
   podsDir: string;
   /** Where Secret volumes live (`RUN_DIR/pods`, tmpfs); unset: under podsDir (tests of the planner). */
   memoryDir?: string;
+  /** Opens the document's sealed Secrets; unset: Secrets are read as they are (planner tests). */
+  unsealSecret?: UnsealSecret;
 }
 
 export const EMPTY_DESIRED: DesiredPods = { seq: 0, pods: [], skipped: [] };
 
 export function buildDesired(state: DesiredState, ctx: BuildContext): DesiredPods {
-  const objects = configObjects(state);
+  const objects = configObjects(state, ctx.unsealSecret);
   const pods: DesiredPod[] = [];
   const skipped: DesiredPods['skipped'] = [];
   const seen = new Set<string>();

@@ -11,6 +11,7 @@
  * without a connection to the hub.
  */
 import { createHash } from 'node:crypto';
+import type { KubeObject } from '../../shared/api/meta.js';
 import type { ContainerEngine, ObservedContainer, RuntimeInfo } from '../engine/types.js';
 import type { ProbeManager, ProbeState } from '../probes/types.js';
 import type { SendEvents } from '../pods/events.js';
@@ -20,6 +21,7 @@ import { backoffDelay } from '../../shared/reconcile/backoff.js';
 import { canonicalJson } from '../../shared/protocol/canonical-json.js';
 import { revisionOf, type DesiredState } from '../../shared/protocol/desired.js';
 import type { DesiredRevision } from '../../shared/protocol/revision.js';
+import { openSecretObject } from '../../shared/protocol/sealed-secret.js';
 import type { PodStatusReport } from '../../shared/protocol/messages.js';
 import type { Clock } from '../../shared/util/clock.js';
 import { errorMessage } from '../../shared/util/guards.js';
@@ -66,6 +68,8 @@ export interface ReconcilerDeps {
   probes: ProbeManager;
   /** Where the desired state is kept (the verified cache): read once at start. */
   desired?: DesiredSource;
+  /** This node's box secret key: opens the document's sealed Secrets, in memory only. Unset: Secrets read as sent (tests). */
+  boxSecretKey?: Uint8Array;
   publishPodStatus: SendPods;
   publishEvents: SendEvents;
   config: ReconcilerConfig;
@@ -250,9 +254,11 @@ class ReconcileLoop implements Reconciler {
     if (!state) return { pods: EMPTY_DESIRED, byUid: new Map() };
     if (this.built?.state !== state) {
       const c = this.deps.config;
+      const boxKey = this.deps.boxSecretKey;
       const pods = buildDesired(state, {
         podsDir: c.podsDir,
         ...(c.memoryDir !== undefined ? { memoryDir: c.memoryDir } : {}),
+        ...(boxKey ? { unsealSecret: (o: KubeObject) => openSecretObject(o, state.node, boxKey) } : {}),
         node: { hostIP: c.hostIP, cpuCores: c.nodeCpuCores, memoryBytes: c.nodeMemoryBytes },
         runtime: info,
         podPidsLimit: c.podPidsLimit,

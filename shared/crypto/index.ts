@@ -6,3 +6,4 @@ export * from './keys.js';
 export * from './random.js';
 export * from './sign.js';
 export * from './cert-pin.js';
+export * from './sealed-box.js';

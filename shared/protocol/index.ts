@@ -11,3 +11,4 @@ export * from './revision.js';
 export * from './status-hash.js';
 export * from './topics.js';
 export * from './join-string.js';
+export * from './sealed-secret.js';

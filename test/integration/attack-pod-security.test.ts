@@ -84,6 +84,7 @@ describe('attacks on the device through pod specs (real hub, agent, Docker)', fu
           engine,
           probes: noProbes(),
           desired: ctx.desired,
+          boxSecretKey: ctx.boxSecretKey,
           publishPodStatus: (msg) => ctx.send('pods', msg),
           publishEvents: (msg) => ctx.send('events', msg),
           config: { ...reconcilerConfig(cfg, ctx.nodeName, { hostIP: '127.0.0.1', cpuCores: 2, memoryBytes: 2 ** 31 }), pollIntervalMs: 300 },

@@ -13,8 +13,9 @@ import { rfc3339, type Clock } from '../../../shared/util/clock.js';
 import type { InternalClient } from '../../apiserver/internal-client.js';
 import type { HubSigningKey } from '../../fleet/hub-signing-key.js';
 import type { Publish } from '../../link/publish.js';
-import { nodesReferencing, podNodes, type CacheReader, type Controller } from '../runtime/index.js';
+import { identityNode, nodesReferencing, podNodes, type CacheReader, type Controller } from '../runtime/index.js';
 import { desiredContent } from './content.js';
+import { nodeBoxKey, sealContent } from './seal.js';
 
 export interface NodeDesiredStateDeps {
   /** The store's current resourceVersion: the document's seq, monotonic across restarts. */
@@ -43,7 +44,7 @@ export function nodeDesiredStateController(deps: NodeDesiredStateDeps): Controll
     watches: [
       { kind: 'Pod', map: podNodes },
       { kind: 'ConfigMap', map: nodesReferencing },
-      { kind: 'Secret', map: nodesReferencing },
+      { kind: 'Secret', map: (e, cache) => [...nodesReferencing(e, cache), ...identityNode(e)] },
     ],
     async reconcile(node, { cache, log }) {
       if (!cache.get('Node', undefined, node)) {
@@ -55,10 +56,14 @@ export function nodeDesiredStateController(deps: NodeDesiredStateDeps): Controll
         return;
       }
       const content = desiredContent(cache.podsOnNode(node), lookup(cache));
-      const hash = Buffer.from(sha256(canonicalJsonBytes(content))).toString('hex');
+      const boxKey = nodeBoxKey(cache, node);
+      // The box key is part of what was published: a re-enrolled node gets its Secrets re-sealed.
+      const hash = Buffer.from(sha256(canonicalJsonBytes({ content, boxKey: boxKey ? Buffer.from(boxKey).toString('base64') : null }))).toString('hex');
       if (published.get(node) === hash) return;
       const seq = deps.currentRv();
-      const payload = sealDesired({ node, seq, epoch: deps.epoch, issuedAt: rfc3339(deps.clock.now()), ...content }, deps.key.sign, { kid: deps.key.keyId });
+      // Sealed first, then signed: the signature covers the ciphertext.
+      const sealed = sealContent(content, node, boxKey, log);
+      const payload = sealDesired({ node, seq, epoch: deps.epoch, issuedAt: rfc3339(deps.clock.now()), ...sealed }, deps.key.sign, { kid: deps.key.keyId });
       await deps.publish(nodeTopic(node, 'desired'), payload, { qos: 1, retain: true });
       const revision = formatRevision({ epoch: deps.epoch, seq });
       await deps.client.patch('Node', undefined, node, 'merge', { metadata: { annotations: { [DESIRED_REVISION_ANNOTATION]: revision } } });

@@ -1,4 +1,5 @@
 /** Watch mappings more than one controller uses. */
+import { FLEET_NAMESPACE, identitySecretName } from '../../../shared/api/fleet-secrets.js';
 import type { KubeObject } from '../../../shared/api/meta.js';
 import { objectKey } from '../../store/keys.js';
 import type { StoreEvent } from '../../store/watch-hub.js';
@@ -27,4 +28,10 @@ export function nodesReferencing(e: StoreEvent, cache: CacheReader): string[] {
   if (kind !== 'ConfigMap' && kind !== 'Secret') return [];
   const pods = cache.podsReferencing(kind, e.object.metadata.namespace ?? '', e.object.metadata.name ?? '');
   return [...new Set(pods.flatMap((p) => (p.spec.nodeName ? [p.spec.nodeName] : [])))];
+}
+
+/** A node identity Secret change → that node (its box key seals the node's Secrets). */
+export function identityNode(e: StoreEvent): string[] {
+  const node = e.object.metadata.labels?.['flotilla.io/node'];
+  return e.object.kind === 'Secret' && e.object.metadata.namespace === FLEET_NAMESPACE && node !== undefined && e.object.metadata.name === identitySecretName(node) ? [node] : [];
 }
