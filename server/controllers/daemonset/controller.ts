@@ -123,7 +123,7 @@ export function daemonSetController(deps: DaemonSetControllerDeps): Controller {
   }
 
   async function publishFleet(ds: DaemonSet, p: DaemonSetPlan): Promise<void> {
-    const text = JSON.stringify(p.fleet);
+    const text = JSON.stringify({ ...p.fleet, generation: p.status.observedGeneration });
     if (ds.metadata.annotations?.[ROLLOUT_STATUS_ANNOTATION] === text) return;
     await client.patch('DaemonSet', ds.metadata.namespace, ds.metadata.name ?? '', 'merge', { metadata: { annotations: { [ROLLOUT_STATUS_ANNOTATION]: text } } });
   }
