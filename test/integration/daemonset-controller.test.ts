@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import { ApiError } from '../../shared/api/errors.js';
 import { resourceName, SERVED_KINDS } from '../../shared/api/kinds.js';
 import type { KubeObject } from '../../shared/api/meta.js';
+import type { Taint } from '../../shared/api/taints.js';
 import { rfc3339 } from '../../shared/util/clock.js';
 import { isRecord } from '../../shared/util/guards.js';
 import { silentLogger } from '../../shared/util/logger.js';
@@ -55,7 +56,7 @@ async function settle(r: Rig): Promise<void> {
   }
 }
 
-async function addNode(r: Rig, name: string, labels: Record<string, string> = {}, taints: KubeObject[] = []): Promise<void> {
+async function addNode(r: Rig, name: string, labels: Record<string, string> = {}, taints: Taint[] = []): Promise<void> {
   const created = await r.client.create('Node', { apiVersion: 'v1', kind: 'Node', metadata: { name, labels }, spec: taints.length ? { taints } : {} });
   const now = rfc3339(r.clock.now());
   await r.client.updateStatus('Node', { ...created, status: { allocatable: { cpu: '4', memory: '4Gi', pods: '110' }, conditions: [{ type: 'Ready', status: 'True', lastHeartbeatTime: now, lastTransitionTime: now }] } });
