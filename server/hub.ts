@@ -12,6 +12,8 @@ import { PodSecurityAdmission } from './apiserver/admission/pod-security.js';
 import type { PodSecurityLevel } from '../shared/api/pod-security/index.js';
 import { createApiServer } from './apiserver/server.js';
 import { DEFAULT_BROKER_LIMITS, startBroker, type BrokerLimits, type RunningBroker } from './broker/broker.js';
+import { daemonSetController } from './controllers/daemonset/index.js';
+import { garbageCollectors } from './controllers/gc/index.js';
 import { nodeDesiredStateController } from './controllers/node-desired-state/index.js';
 import { nodeLifecycleController } from './controllers/node-lifecycle/index.js';
 import { ControllerRuntime } from './controllers/runtime/index.js';
@@ -226,6 +228,8 @@ async function startFleet(
         config: { nodeMonitorGracePeriodMs: cfg.nodeMonitorGracePeriodMs, nodeMonitorPeriodMs: cfg.nodeMonitorPeriodMs },
       }),
       taintEvictionController({ client, clock, logger, events }),
+      daemonSetController({ client, clock, logger }),
+      ...garbageCollectors({ client }),
     ],
     { store, clock, logger },
   );

@@ -21,6 +21,8 @@ import type { ResourcePath } from './request-path.js';
 import { trackUpdate } from './field-managers.js';
 import { PodSecurityAdmission, POD_SECURITY_KINDS } from './admission/pod-security.js';
 import type { EnforcedPolicy } from '../../shared/api/pod-security/index.js';
+import { applyPropagation, type PropagationPolicy } from './admission/propagation.js';
+import { admitDaemonSetCreate, admitDaemonSetUpdate } from './admission/daemonset.js';
 
 /** Namespaces that exist from the start and cannot be deleted, as in Kubernetes. */
 export const SYSTEM_NAMESPACES = ['default', 'kube-system', 'kube-public', 'kube-node-lease'] as const;
@@ -29,6 +31,7 @@ export const SYSTEM_NAMESPACES = ['default', 'kube-system', 'kube-public', 'kube
 const STATUS_RESET_ON_CREATE = new Set(['Pod', 'DaemonSet']);
 
 export interface DeleteOptions extends GracefulDeleteOptions {
+  propagationPolicy?: PropagationPolicy;
   preconditionUid?: string;
   preconditionRv?: string;
 }
@@ -98,6 +101,7 @@ export class ResourceService {
     const decoded = asObjectOf(body, info);
     fields.check(decoded, info.kind);
     const obj = admitOnCreate(decoded);
+    if (info.kind === 'DaemonSet') admitDaemonSetCreate(obj);
     initMetadata(obj, info, path.namespace, rfc3339(this.clock.now()));
     if (STATUS_RESET_ON_CREATE.has(info.kind)) delete obj['status'];
     decodeServed(obj, info);
@@ -158,7 +162,9 @@ export class ResourceService {
       checkPrecondition(current, opts.preconditionRv, info);
       if (dryRun) return undefined;
       // Graceful deletion (bound Pods) and finalizers hold the object; see apiserver/admission.
-      return planDelete(current, info.kind, opts, this.clock.now());
+      // Orphan and Foreground add the garbage collector's finalizer first.
+      const held = applyPropagation(current, opts.propagationPolicy);
+      return planDelete(current, info.kind, opts, this.clock.now()) ?? (held ? { next: current } : undefined);
     });
   }
 
@@ -212,6 +218,7 @@ export class ResourceService {
         carryMetadata(current, next, info);
         carryDeletionGracePeriod(current, next);
         decodeServed(next, info);
+        if (info.kind === 'DaemonSet' && path.subresource !== 'status') admitDaemonSetUpdate(current, next);
         if (manager) next = trackUpdate(current, next, manager, rfc3339(this.clock.now()), path.subresource);
         const errors = validateUpdate(current, next, info);
         if (errors.length > 0) throw ApiError.invalid(info.kind, name, errors);

@@ -27,6 +27,7 @@ import { ACCESS_REVIEW_PATH, answerReview, SUBJECT_REVIEW_PATH } from './reviews
 import { sendObject } from './respond.js';
 import { serveWatch, type WatchLimits } from './watch-stream.js';
 import { gracePeriodOption } from './admission/index.js';
+import { propagationOption } from './admission/propagation.js';
 import type { AuditSink } from '../audit/audit-log.js';
 
 const AUDITED_VERBS: Record<string, string> = { POST: 'create', PUT: 'update', PATCH: 'patch', DELETE: 'delete' };
@@ -155,7 +156,7 @@ export function createApiServer(deps: ApiServerDeps): Server {
       case 'DELETE': {
         const raw = await readBody(req, deps.maxBodyBytes);
         const decoded = raw.length > 0 ? decodeBody(raw, mediaType(req)) : undefined;
-        const opts: DeleteOptions = { ...deleteOptions(decoded), ...gracePeriodOption(params, decoded) };
+        const opts: DeleteOptions = { ...deleteOptions(decoded), ...gracePeriodOption(params, decoded), ...propagationOption(params, decoded) };
         if (path.name === undefined) {
           sendObject(req, res, 200, await service.deleteCollection(path, parseListOptions(params, info, path.namespace), dryRun));
         } else {

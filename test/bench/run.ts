@@ -3,6 +3,7 @@ import { benchDashboard } from './dashboard.js';
 import { benchSign } from './sign.js';
 import { benchHeartbeatCpu } from './heartbeat-cpu.js';
 import { benchHeartbeatWire } from './heartbeat-wire.js';
+import { benchDaemonSetRollout } from './daemonset-rollout.js';
 import { benchReconnect } from './reconnect.js';
 import { benchWorkload, median } from './workload.js';
 
@@ -30,6 +31,10 @@ async function main(): Promise<void> {
   line('plain docker create + start, same image, same run', `${plain} ms median (${wl.plainMs.join(', ')} ms)`);
   line('agent overhead (ratio)', `${(agent / plain).toFixed(2)}x`);
   line('agent RSS with 5 pods running', `${(wl.agentRssBytes / 1024 / 1024).toFixed(1)} MiB (node dist/agent/main.js)`);
+  const ro = await benchDaemonSetRollout();
+  const ratio = (a: number, b: number): string => `${(a / b).toFixed(1)}x`;
+  line(`DaemonSet rollout, ${ro.devices} agents, one at a time`, `${ro.rolloutOneAtATimeMs} ms (same containers replaced directly with Docker: ${ro.dockerOneAtATimeMs} ms; ratio ${ratio(ro.rolloutOneAtATimeMs, ro.dockerOneAtATimeMs)})`);
+  line(`DaemonSet rollout, ${ro.devices} agents, all at once`, `${ro.rolloutAllAtOnceMs} ms (directly with Docker: ${ro.dockerAllAtOnceMs} ms; ratio ${ratio(ro.rolloutAllAtOnceMs, ro.dockerAllAtOnceMs)})`);
   line('hub CPU time per 1,000 heartbeats', `${hb.hubCpuMsPer1000.toFixed(1)} ms (${hb.heartbeats} heartbeats from ${hb.devices} devices, ${hb.hubCpuMs} ms CPU in ${hb.wallMs} ms wall)`);
 
   const rc = await benchReconnect();

@@ -2,6 +2,7 @@
 import assert from 'node:assert/strict';
 import * as k8s from '@kubernetes/client-node';
 import { startHub, type HubHandle } from '../support/hub.js';
+import { stable } from '../support/wait.js';
 
 describe('@kubernetes/client-node against the hub', function () {
   let hub: HubHandle;
@@ -36,6 +37,8 @@ describe('@kubernetes/client-node against the hub', function () {
       },
     });
     assert.equal(created.spec?.updateStrategy?.type, 'RollingUpdate', 'defaulted as Kubernetes does');
+    // The DaemonSet controller writes status and its rollout view first.
+    await stable('DaemonSet written by its controller', async () => (await apps.readNamespacedDaemonSet({ name: 'lib-ds', namespace: 'default' })).metadata?.resourceVersion);
     const patched = await apps.patchNamespacedDaemonSet(
       { name: 'lib-ds', namespace: 'default', body: { metadata: { labels: { tier: 'edge' } } } },
       k8s.setHeaderOptions('Content-Type', k8s.PatchStrategy.MergePatch),

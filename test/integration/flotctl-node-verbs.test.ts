@@ -8,6 +8,7 @@ import { taintsOf } from '../../shared/api/taints.js';
 import { isRecord } from '../../shared/util/guards.js';
 import { endpoint, startHub, type HubHandle } from '../support/hub.js';
 import { apiClient, type Api } from '../support/http.js';
+import { until } from '../support/wait.js';
 
 interface Result {
   code: number;
@@ -76,13 +77,13 @@ describe('flotctl node verbs against a real hub', function () {
     assert.equal(put.status, 200, put.text);
   }
 
-  async function createPod(name: string, nodeName: string, ownerReferences?: unknown[]): Promise<KubeObject> {
+  async function createPod(name: string, nodeName: string, labels?: Record<string, string>): Promise<KubeObject> {
     const res = await api<KubeObject>('/api/v1/namespaces/default/pods', {
       method: 'POST',
       body: {
         apiVersion: 'v1',
         kind: 'Pod',
-        metadata: { name, ...(ownerReferences ? { ownerReferences } : {}) },
+        metadata: { name, ...(labels ? { labels } : {}) },
         spec: { nodeName, containers: [{ name: 'main', image: IMAGE }] },
       },
     });
@@ -172,6 +173,8 @@ describe('flotctl node verbs against a real hub', function () {
 
   describe('drain', () => {
     before(async () => {
+      // ds-pod is there first: the DaemonSet adopts it as its pod on pi-b instead of creating one.
+      await createPod('ds-pod', 'pi-b', { app: 'probe' });
       const ds = await api<KubeObject>('/apis/apps/v1/namespaces/default/daemonsets', {
         method: 'POST',
         body: {
@@ -180,15 +183,17 @@ describe('flotctl node verbs against a real hub', function () {
           metadata: { name: 'probe' },
           spec: {
             selector: { matchLabels: { app: 'probe' } },
+            updateStrategy: { type: 'OnDelete' },
             template: {
               metadata: { labels: { app: 'probe' } },
-              spec: { nodeSelector: { 'flotilla.test/never': 'true' }, containers: [{ name: 'main', image: IMAGE }] },
+              // Only pi-b; OnDelete: the controller leaves the adopted pod as it is.
+              spec: { nodeName: 'pi-b', containers: [{ name: 'main', image: IMAGE }] },
             },
           },
         },
       });
       assert.equal(ds.status, 201, ds.text);
-      await createPod('ds-pod', 'pi-b', [{ apiVersion: 'apps/v1', kind: 'DaemonSet', name: 'probe', uid: ds.body.metadata.uid, controller: true }]);
+      await until('ds-pod adopted', async () => (await getPod('ds-pod'))?.metadata.ownerReferences?.[0]?.uid === ds.body.metadata.uid);
       await createPod('bare', 'pi-b');
       await createPod('stuck', 'pi-c');
     });

@@ -11,7 +11,7 @@ import { isRecord } from '../../shared/util/guards.js';
 import { endpoint, REPO_ROOT, startHub, tsEntry, type HubHandle } from '../support/hub.js';
 import { apiClient } from '../support/http.js';
 import { run } from '../support/run.js';
-import { until } from '../support/wait.js';
+import { stable, until } from '../support/wait.js';
 
 const EXAMPLE = 'manifests/examples/daemonset-busybox.yaml';
 const DS = 'node-exporter-lite';
@@ -125,7 +125,8 @@ describe('flotctl against a real hub', function () {
     });
 
     it('applying the same manifest again is unchanged and keeps the resourceVersion', async () => {
-      const before = metaOf(await dsFromApi()).resourceVersion;
+      // The DaemonSet controller writes status and its rollout view first.
+      const before = await stable('DaemonSet written by its controller', async () => metaOf(await dsFromApi()).resourceVersion);
       const r = await ok(['apply', '-f', EXAMPLE]);
       assert.equal(r.stdout, `daemonset.apps/${DS} unchanged\n`);
       assert.equal(metaOf(await dsFromApi()).resourceVersion, before);
@@ -150,7 +151,7 @@ describe('flotctl against a real hub', function () {
     });
 
     it('--dry-run=server changes nothing', async () => {
-      const before = metaOf(await dsFromApi()).resourceVersion;
+      const before = await stable('DaemonSet written by its controller', async () => metaOf(await dsFromApi()).resourceVersion);
       const text = (await readFile(join(REPO_ROOT, EXAMPLE), 'utf8')).replace('busybox:1.0', 'busybox:dry');
       const r = await ok(['apply', '--dry-run', 'server', '-f', '-'], { stdin: text });
       assert.match(r.stdout, /^daemonset\.apps\/node-exporter-lite (configured|unchanged) \(server dry run\)\n$/);
@@ -328,13 +329,16 @@ describe('flotctl against a real hub', function () {
       assert.match(r.stdout, /\nNamespace: {6}default\n/);
       assert.match(r.stdout, /\nSelector: {7}app=node-exporter-lite\n/);
       assert.match(r.stdout, /\nLabels: {9}app=node-exporter-lite\n/);
-      assert.match(r.stdout, /\nAnnotations: {4}owner: fleet-team\n/);
+      // Sorted after the hub's own annotations (template generation, rollout status).
+      assert.match(r.stdout, /\nAnnotations: {4}deprecated\.daemonset\.template\.generation: \d+\n/);
+      assert.match(r.stdout, /\n\s+owner: fleet-team\n/);
       assert.match(r.stdout, /\nDesired Number of Nodes Scheduled: 0\n/);
       assert.match(r.stdout, /\nPod Template:\n {2}Labels: {2}app=node-exporter-lite\n {2}Containers:\n {3}busybox:\n {4}Image: +127\.0\.0\.1:5000\/flotilla\/busybox:1\.0\n/);
       assert.match(r.stdout, /\n {4}Command:\n {6}sh\n {6}-c\n {6}while true; do sleep 3600; done\n/);
       assert.match(r.stdout, /\n {4}Limits:\n {6}cpu: +100m\n {6}memory: +32Mi\n/);
       assert.match(r.stdout, /\n {2}Tolerations: +node-role\.kubernetes\.io\/edge:NoSchedule op=Exists\n/);
-      assert.match(r.stdout, /\nEvents: +<none>\n$/);
+      // No node runs it: the controller reports the (empty) rollout complete.
+      assert.match(r.stdout, /\nEvents:\n.*\n.*\n +Normal +RolloutComplete +\S+ +daemonset-controller +revision \w+ rolled out: 0 updated\n$/);
     });
 
     it('describes a namespace and a configmap', async () => {

@@ -21,3 +21,15 @@ export async function until<T>(
 export function sleep(ms: number): Promise<void> {
   return new Promise((r) => setTimeout(r, ms));
 }
+
+/** Waits until `read` gives the same value twice `quietMs` apart: e.g. a resourceVersion the hub's controllers stopped moving. */
+export async function stable<T>(what: string, read: () => Promise<T>, quietMs = 400, ms = 10_000): Promise<T> {
+  let last = await read();
+  return until(what, async () => {
+    await sleep(quietMs);
+    const now = await read();
+    const same = JSON.stringify(now) === JSON.stringify(last);
+    last = now;
+    return same ? now : undefined;
+  }, ms, 0);
+}

@@ -6,17 +6,12 @@
  * (so that the first failures of a small sample are judged against that many, not against 1).
  */
 import { isPercent, scaledValue } from '../../../shared/api/int-or-percent.js';
+import type { FailedDevice } from '../../../shared/api/rollout-status.js';
 import { isAvailable } from './pods.js';
 import type { RolloutPolicy } from './rollout-policy.js';
 import type { NodeRolloutState } from './stages.js';
 import type { DaemonPodView } from './view.js';
 
-export interface FailedDevice {
-  node: string;
-  pod: string;
-  /** The pod's failure reasons, or what it lacks ("not Running", "not Ready"). */
-  reasons: string[];
-}
 
 export interface BudgetVerdict {
   /** Devices with an updated pod (any state). */

@@ -40,12 +40,13 @@ import { planRevisions, type RevisionPlan } from './revisions.js';
 import { allowsSurge, planRollingUpdate, surgeAndUnavailable, type RollingNode } from './rolling-update.js';
 import { DEFAULT_ROLLOUT_POLICY, parseRolloutPolicy } from './rollout-policy.js';
 import { planStages, releasedStages, type NodeRolloutState, type Stage } from './stages.js';
-import { CONDITION_HALTED, CONDITION_PROGRESSING, fleetView, mergeConditions, rolloutConditions, statusCounts, type DaemonSetStatusCounts, type FleetView } from './status.js';
+import { CONDITION_HALTED, CONDITION_PROGRESSING, fleetView, mergeConditions, rolloutConditions, statusCounts, type DaemonSetStatusCounts } from './status.js';
+import type { FleetView } from '../../../shared/api/rollout-status.js';
 import type { DaemonSetStep, PlannedEvent } from './steps.js';
 import type { Condition, DaemonPodView, DaemonSetView, NodeView, RevisionView } from './view.js';
 import { rfc3339 } from '../../../shared/util/clock.js';
 
-export const ROLLOUT_STATUS_ANNOTATION = 'flotilla.io/rollout-status';
+export { ROLLOUT_STATUS_ANNOTATION } from '../../../shared/api/rollout-status.js';
 
 export interface DaemonSetPlanInput {
   ds: DaemonSetView;

@@ -5,6 +5,7 @@
  */
 import { tolerationsOf } from '../../../shared/api/taints.js';
 import { isRecord, type JsonObject } from '../../../shared/util/guards.js';
+import { daemonSetOwnerRef } from './claim.js';
 import { REVISION_HASH_LABEL, TEMPLATE_GENERATION_LABEL } from './revisions.js';
 import { daemonPodTolerations } from './tolerations.js';
 import type { DaemonSetView } from './view.js';
@@ -20,7 +21,7 @@ export function daemonPodFor(ds: DaemonSetView, node: string, hash: string): Jso
     generateName: `${ds.name}-`,
     namespace: ds.namespace,
     labels,
-    ownerReferences: [{ apiVersion: 'apps/v1', kind: 'DaemonSet', name: ds.name, uid: ds.uid, controller: true, blockOwnerDeletion: true }],
+    ownerReferences: [daemonSetOwnerRef(ds)],
   };
   delete metadata['name'];
   const tolerations = daemonPodTolerations(tolerationsOf(template), spec['hostNetwork'] === true);

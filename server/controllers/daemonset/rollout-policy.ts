@@ -17,6 +17,7 @@
  */
 import type { FieldError } from '../../../shared/api/errors.js';
 import { parseIntOrPercent, type IntOrPercent } from '../../../shared/api/int-or-percent.js';
+import { PROMOTED_STAGE_ANNOTATION, ROLLOUT_PAUSED_ANNOTATION } from '../../../shared/api/rollout-status.js';
 import { parseLabelSelector, type LabelSelector } from '../../../shared/api/label-selector.js';
 import { invalid, key, notSupported } from '../../../shared/api/validation/field-errors.js';
 import { parseDuration } from '../../../shared/util/duration.js';
@@ -27,8 +28,8 @@ export const CANARY_SIZE = 'flotilla.io/canary-size';
 export const CANARY_SELECTOR = 'flotilla.io/canary-selector';
 export const BATCH_SIZE = 'flotilla.io/batch-size';
 export const PROMOTION = 'flotilla.io/promotion';
-export const PROMOTED_STAGE = 'flotilla.io/promoted-stage';
-export const ROLLOUT_PAUSED = 'flotilla.io/rollout-paused';
+export const PROMOTED_STAGE = PROMOTED_STAGE_ANNOTATION;
+export const ROLLOUT_PAUSED = ROLLOUT_PAUSED_ANNOTATION;
 export const FAILURE_BUDGET = 'flotilla.io/failure-budget';
 export const FAILURE_BUDGET_MIN_DEVICES = 'flotilla.io/failure-budget-min-devices';
 export const PROGRESS_DEADLINE = 'flotilla.io/progress-deadline';

@@ -3,6 +3,7 @@
  * this reconcile's steps, plus Flotilla's fleet view of the rollout and the conditions that
  * carry it to kubectl (`Progressing`, `Halted`).
  */
+import { summarize, type FleetView, type StageProgress } from '../../../shared/api/rollout-status.js';
 import type { Eligibility } from './eligibility.js';
 import type { BudgetVerdict } from './failure-budget.js';
 import { isAvailable, isUpdated, oldestFirst } from './pods.js';
@@ -53,33 +54,6 @@ export function statusCounts(
 
 // ---------------------------------------------------------------- fleet view
 
-export interface StageProgress {
-  name: string;
-  nodes: number;
-  /** Updated pod available. */
-  updated: number;
-  /** Updated pod not yet available, within the deadline. */
-  updating: number;
-  waitingOffline: number;
-  failed: number;
-  /** Old revision, not touched yet. */
-  pending: number;
-  released: boolean;
-}
-
-export interface FleetView {
-  revision: string;
-  stages: StageProgress[];
-  updated: number;
-  waitingOffline: number;
-  failed: number;
-  /** Every reachable node that can run the pod runs the current revision, available. */
-  complete: boolean;
-  paused: boolean;
-  awaitingPromotion?: string;
-  halted?: { allowed: number; updatedSoFar: number; failed: BudgetVerdict['failed'] };
-}
-
 export function fleetView(
   hash: string,
   stages: readonly Stage[],
@@ -109,14 +83,6 @@ export function fleetView(
   if (waiting) view.awaitingPromotion = waiting.name;
   if (verdict.halted) view.halted = { allowed: verdict.allowed, updatedSoFar: verdict.updatedSoFar, failed: verdict.failed };
   return view;
-}
-
-/** "5 updated, 2 waiting for offline devices, 1 failed" */
-export function summarize(view: FleetView): string {
-  const parts = [`${view.updated} updated`];
-  if (view.waitingOffline > 0) parts.push(`${view.waitingOffline} waiting for offline devices`);
-  if (view.failed > 0) parts.push(`${view.failed} failed`);
-  return parts.join(', ');
 }
 
 // ---------------------------------------------------------------- conditions

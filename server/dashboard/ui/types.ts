@@ -1,6 +1,6 @@
 /** The few fields of Kubernetes objects the dashboard reads (everything else passes through). */
 import type { ObjectMeta, WatchEventType } from '../../../shared/api/meta.js';
-export type { FleetView, StageProgress } from '../../controllers/daemonset/status.js';
+export type { FleetView, StageProgress } from '../../../shared/api/rollout-status.js';
 /** Served objects always carry a name. */
 export type Meta = ObjectMeta & { name: string };
 

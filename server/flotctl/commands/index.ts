@@ -12,6 +12,7 @@ import { registerAnnotate, registerLabel } from './label.js';
 import { registerLogs } from './logs.js';
 import { registerNodeVerbs } from './node-verbs.js';
 import { registerNode } from './node.js';
+import { registerRollout } from './rollout.js';
 import { registerToken } from './token.js';
 
 export type RegisterCommand = (program: Command, io: CliIO) => void;
@@ -27,4 +28,5 @@ export const COMMANDS: readonly RegisterCommand[] = [
   registerNode,
   registerNodeVerbs,
   registerLogs,
+  registerRollout,
 ];

@@ -1,0 +1,1 @@
+export { garbageCollectors } from './controller.js';
