@@ -21,8 +21,13 @@ const BIG = { maxBuffer: 64 * 1024 * 1024 };
 
 export const DEVICE_CACHE = join(process.env.FLOTILLA_TEST_STATE ?? '/var/tmp/flotilla-test', 'device');
 export const DEBIAN_SUITE = 'bookworm';
-/** minbase has dpkg, libc6, libstdc++6 and libgcc-s1: what the agent's runtime links against. */
-const ROOTFS_PACKAGES = ['ca-certificates'];
+/**
+ * Debian's Essential set (dpkg, libc6, coreutils, dash, …) plus what the agent's runtime links
+ * against and what its postinst enables the unit with; no apt, whose configuration under qemu
+ * is slow.
+ */
+const ROOTFS_VARIANT = 'essential';
+const ROOTFS_PACKAGES = ['libstdc++6', 'libgcc-s1', 'init-system-helpers'];
 
 /** Runs a command; on failure the error carries its stderr. */
 export async function sh(cmd: string, args: string[], opts: { cwd?: string; timeoutMs?: number } = {}): Promise<string> {
@@ -66,12 +71,12 @@ async function cached(path: string, make: (tmp: string) => Promise<void>): Promi
   return path;
 }
 
-/** A tarball of a minimal Debian root for `arch` (mmdebstrap minbase; several minutes the first time). */
+/** A tarball of a minimal Debian root for `arch` (mmdebstrap; minutes under qemu the first time). */
 export async function debianRootfsTar(arch: 'arm64' | 'armhf'): Promise<string> {
-  const k = key(DEBIAN_SUITE, arch, 'minbase', ...ROOTFS_PACKAGES);
+  const k = key(DEBIAN_SUITE, arch, ROOTFS_VARIANT, ...ROOTFS_PACKAGES);
   return cached(join(DEVICE_CACHE, `rootfs-${arch}-${k}.tar`), async (tmp) => {
     const mirror = await aptMirror();
-    await sh('mmdebstrap', ['--quiet', '--variant=minbase', `--arch=${arch}`, `--include=${ROOTFS_PACKAGES.join(',')}`, '--format=tar', DEBIAN_SUITE, tmp, mirror], {
+    await sh('mmdebstrap', ['--quiet', `--variant=${ROOTFS_VARIANT}`, `--arch=${arch}`, `--include=${ROOTFS_PACKAGES.join(',')}`, '--format=tar', DEBIAN_SUITE, tmp, mirror], {
       timeoutMs: 1_200_000,
     });
   });

@@ -8,6 +8,7 @@ import { registerApply } from './apply.js';
 import { registerDelete } from './delete.js';
 import { registerDescribe } from './describe.js';
 import { registerGet } from './get.js';
+import { registerImage } from './image.js';
 import { registerAnnotate, registerLabel } from './label.js';
 import { registerLogs } from './logs.js';
 import { registerNodeVerbs } from './node-verbs.js';
@@ -27,4 +28,5 @@ export const COMMANDS: readonly RegisterCommand[] = [
   registerNode,
   registerNodeVerbs,
   registerLogs,
+  registerImage,
 ];
