@@ -171,3 +171,30 @@ export async function makePiImage(rootDir: string, out: string, freeMiB = 320): 
   }
   return { path: out, boot, root };
 }
+
+/** The Pi-like base image over the arm64 Debian root, made once per root tarball and layout. */
+export async function piBaseImage(): Promise<BaseImage> {
+  const tar = await debianRootfsTar('arm64');
+  const k = key(tar, PI_CONFIG_TXT, PI_CMDLINE_TXT, 'v1');
+  const path = join(DEVICE_CACHE, `pi-base-${k}.img`);
+  const meta = `${path}.json`;
+  if (existsSync(path) && existsSync(meta)) return JSON.parse(await readFile(meta, 'utf8')) as BaseImage;
+  const work = await mkdtemp(join(DEVICE_CACHE, 'base-'));
+  try {
+    const root = await extractRootfs(tar, work);
+    const img = await makePiImage(root, `${path}.tmp`);
+    await rename(img.path, path);
+    const out = { ...img, path };
+    await writeFile(meta, JSON.stringify(out));
+    return out;
+  } finally {
+    await rm(work, { recursive: true, force: true });
+  }
+}
+
+/** Copies the root partition of `image` out into a new directory under `parent` (debugfs rdump; owners kept as root). */
+export async function dumpRoot(image: string, rootOffset: number, parent: string): Promise<string> {
+  const dir = await mkdtemp(join(parent, 'imgroot-'));
+  await sh('debugfs', ['-R', `rdump / ${dir}`, `${image}?offset=${rootOffset}`]);
+  return dir;
+}

@@ -40,13 +40,16 @@ function quote(p: string): string {
 
 /** Applies `edits` in order; files are staged as local files in `tmpDir`. */
 export async function applyRootEdits(image: string, offset: number, edits: readonly RootEdit[], tmpDir: string): Promise<void> {
-  const existing = await statRoot(image, offset, edits.filter((e) => e.kind === 'dir' && e.keep).map((e) => e.path), tmpDir);
+  // debugfs' mkdir of an existing directory leaves an orphan inode behind (e2fsprogs 1.47):
+  // only missing directories are created.
+  const existing = await statRoot(image, offset, edits.filter((e) => e.kind === 'dir').map((e) => e.path), tmpDir);
   const cmds: string[] = [];
   for (const [i, e] of edits.entries()) {
     const p = quote(e.path);
     if (e.kind === 'dir') {
       if (e.keep && existing.has(e.path)) continue;
-      cmds.push(`mkdir ${p}`, `sif ${p} mode 0${(0o040000 | e.mode).toString(8)}`);
+      if (!existing.has(e.path)) cmds.push(`mkdir ${p}`);
+      cmds.push(`sif ${p} mode 0${(0o040000 | e.mode).toString(8)}`);
     } else if (e.kind === 'file') {
       let local: string;
       if (Buffer.isBuffer(e.data)) {

@@ -17,9 +17,9 @@ export async function runTool(cmd: string, args: string[], env: Record<string, s
   try {
     return await exec(cmd, args, { maxBuffer: 256 * 1024 * 1024, env: { ...process.env, ...env } });
   } catch (e: unknown) {
-    const err = e as NodeJS.ErrnoException & { stderr?: string };
+    const err = e as NodeJS.ErrnoException & { stderr?: string; stdout?: string };
     if (err.code === 'ENOENT') throw new Error(`${cmd} is not installed (Debian/Ubuntu: apt-get install ${cmd === 'debugfs' || cmd === 'e2fsck' ? 'e2fsprogs' : 'mtools'})`, { cause: e });
-    throw new Error(`${cmd} failed: ${(err.stderr ?? err.message).trim().slice(-1000)}`, { cause: e });
+    throw new Error(`${cmd} failed: ${`${err.stdout ?? ''}\n${err.stderr ?? err.message}`.trim().slice(-1500)}`, { cause: e });
   }
 }
 
