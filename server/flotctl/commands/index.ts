@@ -7,6 +7,7 @@ import type { CliIO } from '../io.js';
 import { registerApply } from './apply.js';
 import { registerDelete } from './delete.js';
 import { registerDescribe } from './describe.js';
+import { registerFlash } from './flash.js';
 import { registerGet } from './get.js';
 import { registerImage } from './image.js';
 import { registerAnnotate, registerLabel } from './label.js';
@@ -29,4 +30,5 @@ export const COMMANDS: readonly RegisterCommand[] = [
   registerNodeVerbs,
   registerLogs,
   registerImage,
+  registerFlash,
 ];
