@@ -10,6 +10,7 @@ import { registerDescribe } from './describe.js';
 import { registerFlash } from './flash.js';
 import { registerGet } from './get.js';
 import { registerImage } from './image.js';
+import { registerJoinCommand } from './join-command.js';
 import { registerAnnotate, registerLabel } from './label.js';
 import { registerLogs } from './logs.js';
 import { registerNodeVerbs } from './node-verbs.js';
@@ -31,4 +32,5 @@ export const COMMANDS: readonly RegisterCommand[] = [
   registerLogs,
   registerImage,
   registerFlash,
+  registerJoinCommand,
 ];

@@ -15,13 +15,9 @@ export interface JoinSettings {
 const HUB_SCHEMES = ['mqtt:', 'mqtts:', 'ws:', 'wss:'];
 const FINGERPRINT_RE = /^sha256:[0-9a-f]{64}$/;
 
-export function parseJoin(join: string, hub: string | undefined, fingerprint: string | undefined): JoinSettings {
-  try {
-    parseBootstrapToken(join.trim(), '--join');
-  } catch (e: unknown) {
-    throw new CliError(e instanceof Error ? e.message : String(e));
-  }
-  if (hub === undefined || hub === '') throw new CliError('--hub is required: the hub\'s MQTT URL the device connects to, e.g. mqtts://hub.example:8883');
+/** The hub URL a device connects to (checked again by the agent on the device). */
+export function parseHub(hub: string | undefined): string {
+  if (hub === undefined || hub === '') throw new CliError("--hub is required: the hub's MQTT URL the device connects to, e.g. mqtts://hub.example:8883");
   let url: URL;
   try {
     url = new URL(hub);
@@ -29,12 +25,25 @@ export function parseJoin(join: string, hub: string | undefined, fingerprint: st
     throw new CliError(`--hub "${hub}" is not a URL such as mqtts://hub.example:8883`);
   }
   if (!HUB_SCHEMES.includes(url.protocol) || url.hostname === '') throw new CliError(`--hub "${hub}": expected mqtt://, mqtts://, ws:// or wss:// with a host`);
-  const out: JoinSettings = { token: join.trim(), hub };
-  if (fingerprint !== undefined) {
-    const f = fingerprint.trim().toLowerCase();
-    if (!FINGERPRINT_RE.test(f)) throw new CliError('--hub-key-fingerprint: expected "sha256:" followed by 64 hex digits');
-    out.hubKeyFingerprint = f;
+  return hub;
+}
+
+export function parseFingerprint(fingerprint: string | undefined): string | undefined {
+  if (fingerprint === undefined) return undefined;
+  const f = fingerprint.trim().toLowerCase();
+  if (!FINGERPRINT_RE.test(f)) throw new CliError('--hub-key-fingerprint: expected "sha256:" followed by 64 hex digits');
+  return f;
+}
+
+export function parseJoin(join: string, hub: string | undefined, fingerprint: string | undefined): JoinSettings {
+  try {
+    parseBootstrapToken(join.trim(), '--join');
+  } catch (e: unknown) {
+    throw new CliError(e instanceof Error ? e.message : String(e));
   }
+  const out: JoinSettings = { token: join.trim(), hub: parseHub(hub) };
+  const pin = parseFingerprint(fingerprint);
+  if (pin !== undefined) out.hubKeyFingerprint = pin;
   return out;
 }
 
