@@ -28,6 +28,8 @@ export const DEBIAN_SUITE = 'bookworm';
  */
 const ROOTFS_VARIANT = 'essential';
 const ROOTFS_PACKAGES = ['libstdc++6', 'libgcc-s1', 'init-system-helpers'];
+/** armhf's Node.js also links libatomic (the package depends on it; Raspberry Pi OS has it). */
+const ROOTFS_EXTRA: Record<'arm64' | 'armhf', string[]> = { arm64: [], armhf: ['libatomic1'] };
 
 /** Runs a command; on failure the error carries its stderr. */
 export async function sh(cmd: string, args: string[], opts: { cwd?: string; timeoutMs?: number } = {}): Promise<string> {
@@ -73,10 +75,11 @@ async function cached(path: string, make: (tmp: string) => Promise<void>): Promi
 
 /** A tarball of a minimal Debian root for `arch` (mmdebstrap; minutes under qemu the first time). */
 export async function debianRootfsTar(arch: 'arm64' | 'armhf'): Promise<string> {
-  const k = key(DEBIAN_SUITE, arch, ROOTFS_VARIANT, ...ROOTFS_PACKAGES);
+  const packages = [...ROOTFS_PACKAGES, ...ROOTFS_EXTRA[arch]];
+  const k = key(DEBIAN_SUITE, arch, ROOTFS_VARIANT, ...packages);
   return cached(join(DEVICE_CACHE, `rootfs-${arch}-${k}.tar`), async (tmp) => {
     const mirror = await aptMirror();
-    await sh('mmdebstrap', ['--quiet', `--variant=${ROOTFS_VARIANT}`, `--arch=${arch}`, `--include=${ROOTFS_PACKAGES.join(',')}`, '--format=tar', DEBIAN_SUITE, tmp, mirror], {
+    await sh('mmdebstrap', ['--quiet', `--variant=${ROOTFS_VARIANT}`, `--arch=${arch}`, `--include=${packages.join(',')}`, '--format=tar', DEBIAN_SUITE, tmp, mirror], {
       timeoutMs: 1_200_000,
     });
   });
