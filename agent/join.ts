@@ -13,7 +13,7 @@ import { promisify } from 'node:util';
 import { parseBootstrapToken } from '../shared/protocol/index.js';
 import { writeFileAtomic } from '../shared/util/atomic-file.js';
 import { errorMessage, isRecord } from '../shared/util/guards.js';
-import { CONFIG_FILE_NAME, DEFAULT_DATA_DIR, formatProblem, readConfigFile, resolveConfig } from './config.js';
+import { CONFIG_FILE_NAME, DEFAULT_DATA_DIR, formatProblem, readConfigFile, resolveConfig } from './config/index.js';
 
 const exec = promisify(execFile);
 const UNIT = 'flotilla-agent.service';
