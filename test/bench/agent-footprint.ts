@@ -67,8 +67,11 @@ async function measure(hub: HubHandle, variant: Variant, index: number): Promise
     stdio: ['ignore', 'ignore', 'pipe'],
   });
   let runningAt: number | undefined;
+  const logs: string[] = [];
   if (agent.stderr) {
     createInterface({ input: agent.stderr }).on('line', (l) => {
+      logs.push(l);
+      if (logs.length > 30) logs.shift();
       if (runningAt === undefined && l.includes('"msg":"agent running"')) runningAt = Date.now();
     });
   }
@@ -90,6 +93,8 @@ async function measure(hub: HubHandle, variant: Variant, index: number): Promise
     await new Promise((r) => setTimeout(r, SETTLE_MS));
     const fivePodsRssBytes = await rssBytes(agent.pid ?? -1);
     return { label: variant.label, startupMs: startedAt - t0, idleRssBytes, fivePodsRssBytes };
+  } catch (e: unknown) {
+    throw new Error(`${variant.label}: ${e instanceof Error ? e.message : String(e)}; agent log:\n${logs.join('\n')}`, { cause: e });
   } finally {
     for (let i = 0; i < PODS; i++) await api(`/api/v1/namespaces/default/pods/${node}-${i}?gracePeriodSeconds=0`, { method: 'DELETE' });
     agent.kill('SIGTERM');
