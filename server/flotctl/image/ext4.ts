@@ -3,7 +3,7 @@
  * debugfs, then reads every one back (type, mode, owner, size) and runs `e2fsck -fn`: an edit
  * that did not land, or a damaged filesystem, fails the build instead of producing a bad card.
  */
-import { readFile, rm, writeFile } from 'node:fs/promises';
+import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { runTool } from './tools.js';
 
@@ -91,19 +91,6 @@ export async function statRoot(image: string, offset: number, paths: readonly st
     });
   }
   return out;
-}
-
-/** Reads a file of the root partition (through `tmpDir`); undefined when absent. */
-export async function readRootFile(image: string, offset: number, path: string, tmpDir: string): Promise<Buffer | undefined> {
-  const local = join(tmpDir, `read-${Date.now()}-${Math.random().toString(36).slice(2)}`);
-  await runTool('debugfs', ['-R', `dump ${quote(path)} ${local}`, `${image}?offset=${offset}`], DEBUGFS_ENV);
-  try {
-    return await readFile(local);
-  } catch {
-    return undefined;
-  } finally {
-    await rm(local, { force: true });
-  }
 }
 
 /** Checks that every edit landed; throws naming the first that did not. */

@@ -1,14 +1,17 @@
 /**
- * What a device needs to enroll: the join string (today the bootstrap token `flotctl token
- * create` prints, parsed by shared/protocol's parser; the hub address and pins travel next to
- * it) and the hub's MQTT URL. The agent's own config validation runs again on the device.
+ * What a device needs to enroll: the join string `flotctl token create` prints (hub address,
+ * token, pins of the hub's CA and key), parsed by shared/protocol's parser. A bare bootstrap
+ * token (the old form) carries no address, so --hub must come with it. The agent validates the
+ * same settings again on the device.
  */
-import { parseBootstrapToken } from '../../../shared/protocol/index.js';
+import { isJoinString, parseBootstrapToken, parseJoinString } from '../../../shared/protocol/index.js';
 import { CliError } from '../errors.js';
 
 export interface JoinSettings {
+  /** The join string (or bare token) as given: the agent's `token` setting. */
   token: string;
-  hub: string;
+  /** Only with a bare token, or to override the join string's address. */
+  hub?: string;
   hubKeyFingerprint?: string;
 }
 
@@ -16,8 +19,7 @@ const HUB_SCHEMES = ['mqtt:', 'mqtts:', 'ws:', 'wss:'];
 const FINGERPRINT_RE = /^sha256:[0-9a-f]{64}$/;
 
 /** The hub URL a device connects to (checked again by the agent on the device). */
-export function parseHub(hub: string | undefined): string {
-  if (hub === undefined || hub === '') throw new CliError("--hub is required: the hub's MQTT URL the device connects to, e.g. mqtts://hub.example:8883");
+export function parseHub(hub: string): string {
   let url: URL;
   try {
     url = new URL(hub);
@@ -28,26 +30,39 @@ export function parseHub(hub: string | undefined): string {
   return hub;
 }
 
-export function parseFingerprint(fingerprint: string | undefined): string | undefined {
-  if (fingerprint === undefined) return undefined;
+export function parseFingerprint(fingerprint: string): string {
   const f = fingerprint.trim().toLowerCase();
   if (!FINGERPRINT_RE.test(f)) throw new CliError('--hub-key-fingerprint: expected "sha256:" followed by 64 hex digits');
   return f;
 }
 
+function message(e: unknown): string {
+  return e instanceof Error ? e.message : String(e);
+}
+
 export function parseJoin(join: string, hub: string | undefined, fingerprint: string | undefined): JoinSettings {
-  try {
-    parseBootstrapToken(join.trim(), '--join');
-  } catch (e: unknown) {
-    throw new CliError(e instanceof Error ? e.message : String(e));
+  const token = join.trim();
+  const out: JoinSettings = { token };
+  if (isJoinString(token)) {
+    try {
+      parseJoinString(token, '--join');
+    } catch (e: unknown) {
+      throw new CliError(message(e));
+    }
+  } else {
+    try {
+      parseBootstrapToken(token, '--join');
+    } catch (e: unknown) {
+      throw new CliError(`${message(e)} (or a join string mqtts://TOKEN@HOST:PORT/?ca=…&key=… from flotctl token create)`);
+    }
+    if (hub === undefined) throw new CliError("--hub is required with a bare token: the hub's MQTT URL, e.g. mqtts://hub.example:8883 (a join string from flotctl token create carries it)");
   }
-  const out: JoinSettings = { token: join.trim(), hub: parseHub(hub) };
-  const pin = parseFingerprint(fingerprint);
-  if (pin !== undefined) out.hubKeyFingerprint = pin;
+  if (hub !== undefined) out.hub = parseHub(hub);
+  if (fingerprint !== undefined) out.hubKeyFingerprint = parseFingerprint(fingerprint);
   return out;
 }
 
 /** /etc/flotilla/agent.json for a device; the token makes it a secret (mode 0600). */
 export function agentJson(j: JoinSettings): string {
-  return `${JSON.stringify({ hub: j.hub, token: j.token, ...(j.hubKeyFingerprint ? { hubKeyFingerprint: j.hubKeyFingerprint } : {}) }, null, 2)}\n`;
+  return `${JSON.stringify({ token: j.token, ...(j.hub !== undefined ? { hub: j.hub } : {}), ...(j.hubKeyFingerprint !== undefined ? { hubKeyFingerprint: j.hubKeyFingerprint } : {}) }, null, 2)}\n`;
 }
