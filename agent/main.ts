@@ -11,6 +11,7 @@ import { agentProgram, formatProblem, loadAgentConfig, parseFlags, TOKEN_ENV_VAR
 import { createDockerEngine } from './engine/docker-engine.js';
 import { loadIdentity } from './identity/files.js';
 import { loadHubCa, saveHubCa } from './identity/hub-ca.js';
+import { handleJoin } from './join.js';
 import { createMqttJsConnector } from './link/index.js';
 import { createProbeManager } from './probes/index.js';
 import { readNodeFacts, reconcilerConfig, startReconciler } from './reconcile/index.js';
@@ -26,6 +27,7 @@ function die(lines: string[], code: number): never {
 }
 
 async function main(): Promise<void> {
+  if (await handleJoin(process.argv.slice(2))) return;
   const flags = parseFlags(agentProgram(), process.argv.slice(2));
   const token = process.env[TOKEN_ENV_VAR];
   const resolved = await loadAgentConfig(flags, { hostname: hostname(), cwd: process.cwd(), ...(token ? { token } : {}) });

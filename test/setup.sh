@@ -36,7 +36,9 @@ PRIVATE_REGISTRY_USER="flotilla"
 PRIVATE_REGISTRY_PASSWORD="flotilla-test-only-password"
 PRIVATE_IMAGE_REPO="private/busybox"
 PRIVATE_IMAGE="${PRIVATE_REGISTRY_ADDR}/${PRIVATE_IMAGE_REPO}:${IMAGE_TAG}"
-APT_PACKAGES=(docker.io docker-registry apache2-utils busybox-static mosquitto-clients ca-certificates curl iproute2 tar chromium)
+APT_PACKAGES=(docker.io docker-registry apache2-utils busybox-static mosquitto-clients ca-certificates curl iproute2 tar chromium
+  # Device images and packages: arm64/armhf under qemu-user, Debian roots, disk image tools.
+  qemu-user-static binfmt-support mmdebstrap dosfstools mtools fdisk e2fsprogs systemd)
 # Applets the tests rely on; the image gets every applet busybox has, this list
 # only guards against a busybox build that lacks one.
 REQUIRED_APPLETS=(sh sleep cat echo ls wget nc httpd true false env dd head tail yes mkdir rm date grep seq stat ps id hostname kill sed awk timeout)
@@ -179,6 +181,26 @@ install_packages() {
     pkg_installed "$p" || die "package ${p} is still not installed (see ${STATE_DIR}/apt.log)"
   done
   log "apt packages: installed ${missing[*]}"
+}
+
+# ---------------------------------------------------------------- binfmt
+
+# qemu-user-static registers its interpreters with the F flag (the kernel opens them at
+# registration, so chroots need no copy). A container may not have binfmt_misc mounted.
+enable_binfmt() {
+  if [[ ! -e /proc/sys/fs/binfmt_misc/register ]]; then
+    mount -t binfmt_misc binfmt_misc /proc/sys/fs/binfmt_misc 2>/dev/null ||
+      die "cannot mount binfmt_misc (device tests run arm64 binaries under qemu-user)"
+  fi
+  local arch
+  for arch in aarch64 arm; do
+    if [[ ! -e "/proc/sys/fs/binfmt_misc/qemu-${arch}" ]]; then
+      update-binfmts --enable "qemu-${arch}" >/dev/null 2>&1 || true
+    fi
+    grep -q '^enabled' "/proc/sys/fs/binfmt_misc/qemu-${arch}" 2>/dev/null ||
+      die "qemu-${arch} is not registered with binfmt_misc (package qemu-user-static)"
+  done
+  log "binfmt: qemu-aarch64 and qemu-arm enabled"
 }
 
 # ---------------------------------------------------------------- dockerd
@@ -505,6 +527,7 @@ fi
 if [[ "$CAN_INSTALL" == 1 ]]; then
   mkdir -p "$STATE_DIR"
   install_packages
+  enable_binfmt
   start_dockerd
   start_registry
   build_image

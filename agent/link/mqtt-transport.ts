@@ -65,6 +65,9 @@ class MqttJsConnection implements MqttConnection {
       reconnectPeriod: 0,
       resubscribe: false,
       queueQoSZero: false,
+      // mqtt-packet's number cache is 65,536 pre-made 2-byte Buffers (about 7 MiB of heap) to
+      // save an allocation per packet; a device sends a few packets a minute.
+      writeCache: false,
     };
     if (opts.will) options.will = { ...opts.will };
     const url = new URL(opts.url);

@@ -1,6 +1,7 @@
 /** `npm run bench`: prints Flotilla's speed and size figures. Never asserts timings. */
 import { benchDashboard } from './dashboard.js';
 import { benchSign } from './sign.js';
+import { benchAgentFootprint, FOOTPRINT_VARIANTS, versionLoadMs } from './agent-footprint.js';
 import { benchHeartbeatCpu } from './heartbeat-cpu.js';
 import { benchHeartbeatWire } from './heartbeat-wire.js';
 import { benchDaemonSetRollout } from './daemonset-rollout.js';
@@ -35,6 +36,11 @@ async function main(): Promise<void> {
   const ratio = (a: number, b: number): string => `${(a / b).toFixed(1)}x`;
   line(`DaemonSet rollout, ${ro.devices} agents, one at a time`, `${ro.rolloutOneAtATimeMs} ms (same containers replaced directly with Docker: ${ro.dockerOneAtATimeMs} ms; ratio ${ratio(ro.rolloutOneAtATimeMs, ro.dockerOneAtATimeMs)})`);
   line(`DaemonSet rollout, ${ro.devices} agents, all at once`, `${ro.rolloutAllAtOnceMs} ms (directly with Docker: ${ro.dockerAllAtOnceMs} ms; ratio ${ratio(ro.rolloutAllAtOnceMs, ro.dockerAllAtOnceMs)})`);
+  const mib = (b: number): string => `${(b / 1024 / 1024).toFixed(1)} MiB`;
+  for (const f of await benchAgentFootprint()) {
+    line(`agent ${f.label}`, `RSS idle ${mib(f.idleRssBytes)}, with 5 pods ${mib(f.fivePodsRssBytes)}, start-up ${f.startupMs} ms (spawn → enrolled and connected)`);
+  }
+  for (const v of FOOTPRINT_VARIANTS) line(`agent load time, ${v.label}`, `${await versionLoadMs(v)} ms median (node … --version)`);
   line('hub CPU time per 1,000 heartbeats', `${hb.hubCpuMsPer1000.toFixed(1)} ms (${hb.heartbeats} heartbeats from ${hb.devices} devices, ${hb.hubCpuMs} ms CPU in ${hb.wallMs} ms wall)`);
 
   const rc = await benchReconnect();

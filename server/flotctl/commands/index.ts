@@ -7,7 +7,10 @@ import type { CliIO } from '../io.js';
 import { registerApply } from './apply.js';
 import { registerDelete } from './delete.js';
 import { registerDescribe } from './describe.js';
+import { registerFlash } from './flash.js';
 import { registerGet } from './get.js';
+import { registerImage } from './image.js';
+import { registerJoinCommand } from './join-command.js';
 import { registerAnnotate, registerLabel } from './label.js';
 import { registerLogs } from './logs.js';
 import { registerNodeVerbs } from './node-verbs.js';
@@ -29,4 +32,7 @@ export const COMMANDS: readonly RegisterCommand[] = [
   registerNodeVerbs,
   registerLogs,
   registerRollout,
+  registerImage,
+  registerFlash,
+  registerJoinCommand,
 ];

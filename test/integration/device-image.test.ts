@@ -1,0 +1,203 @@
+// `flotctl image build` on a Pi-like base image made from real parts (MBR, FAT boot with
+// config.txt + cmdline.txt, ext4 root of an arm64 Debian), read back with e2fsprogs and mtools;
+// then the arm64 agent from the built image's root runs under qemu-user in a chroot of that root
+// and enrolls with a real hub on loopback.
+import assert from 'node:assert/strict';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { existsSync } from 'node:fs';
+import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { agentDeb, DEVICE_CACHE, deviceToolsMissing, dumpRoot, piBaseImage, sh, type BaseImage } from '../support/device-artifacts.js';
+import { requireService, TEST_IMAGE } from '../support/env.js';
+import { endpoint, startHub, tsEntry, type HubHandle } from '../support/hub.js';
+import { apiClient } from '../support/http.js';
+import { run } from '../support/run.js';
+import { until } from '../support/wait.js';
+
+const NODE_NAME = 'pi-image-arm64';
+const SSH_KEY = 'ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIBmRNl6ojuRo5SC35pSv5hgS39AyhqOqZGChK5lJGeZ5 ops@example\n';
+const MTOOLS = { MTOOLS_SKIP_CHECK: '1' };
+
+async function sha256(path: string): Promise<string> {
+  return createHash('sha256').update(await readFile(path)).digest('hex');
+}
+
+/** `debugfs stat` of a path in the image's root: type, octal mode, uid, gid; undefined when absent. */
+async function stat(img: BaseImage, path: string): Promise<{ type: string; mode: string; uid: string; gid: string } | undefined> {
+  const r = await run('debugfs', ['-R', `stat ${path}`, `${img.path}?offset=${img.root.offset}`], { env: { ...process.env, DEBUGFS_PAGER: '__none__' } });
+  const m = /Type: (\w+)\s+Mode:\s+(\d+)/.exec(r.stdout);
+  const o = /User:\s+(\d+)\s+Group:\s+(\d+)/.exec(r.stdout);
+  return m && o ? { type: m[1] ?? '', mode: m[2] ?? '', uid: o[1] ?? '', gid: o[2] ?? '' } : undefined;
+}
+
+async function cat(img: BaseImage, path: string, tmp: string): Promise<Buffer> {
+  const local = join(tmp, `cat-${Math.random().toString(36).slice(2)}`);
+  await sh('debugfs', ['-R', `dump ${path} ${local}`, `${img.path}?offset=${img.root.offset}`]);
+  try {
+    return await readFile(local);
+  } finally {
+    await rm(local, { force: true });
+  }
+}
+
+async function bootFile(img: BaseImage, name: string): Promise<string> {
+  const r = await run('mtype', ['-i', `${img.path}@@${img.boot.offset}`, `::${name}`], { env: { ...process.env, ...MTOOLS } });
+  assert.equal(r.code, 0, `${name} on the boot partition: ${r.stderr}`);
+  return r.stdout;
+}
+
+describe('device image: flotctl image build and the agent from it under qemu (arm64)', function () {
+  this.timeout(1_500_000);
+  let hub: HubHandle | undefined;
+  let base: BaseImage;
+  let deb = '';
+  let work = '';
+  let token = '';
+  let built: BaseImage;
+  const flot = tsEntry('server/flotctl/main.ts');
+
+  const build = (args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> => run(flot.cmd, [...flot.args, 'image', 'build', ...args], { timeoutMs: 600_000 });
+
+  before(async function () {
+    await requireService('device tools (root, qemu-user binfmt, mmdebstrap, dpkg, mtools, e2fsprogs)', async () => (await deviceToolsMissing()) === '', this);
+    base = await piBaseImage();
+    deb = await agentDeb('arm64');
+    await mkdir(DEVICE_CACHE, { recursive: true });
+    work = await mkdtemp(join(DEVICE_CACHE, 'image-test-'));
+    hub = await startHub();
+    token = (await run(flot.cmd, [...flot.args, '--kubeconfig', hub.kubeconfig, 'token', 'create', '--max-uses', '50'])).stdout.trim();
+  });
+
+  after(async () => {
+    await hub?.dispose();
+    if (work) await rm(work, { recursive: true, force: true });
+  });
+
+  it('writes the agent, its config, units, Wi-Fi, SSH key and preloaded images into a copy; the base is untouched', async () => {
+    assert.ok(hub);
+    const baseHash = await sha256(base.path);
+    await writeFile(join(work, 'psk'), 'correct horse battery\n');
+    await writeFile(join(work, 'key.pub'), SSH_KEY);
+    const preload = join(work, 'busybox.tar');
+    await sh('docker', ['save', TEST_IMAGE, '-o', preload]);
+    const out = join(work, 'device.img');
+    const t0 = Date.now();
+    const r = await build([
+      '--base', base.path, '-o', out, '--join', token, '--hub', hub.mqttUrl, '--hostname-template', 'pi-{serial}',
+      '--wifi-ssid', 'fleet-net', '--wifi-psk-file', join(work, 'psk'), '--ssh-authorized-key', join(work, 'key.pub'),
+      '--preload-image', preload, '--agent-deb', deb,
+    ]);
+    assert.equal(r.code, 0, r.stderr);
+    console.log(`      image build: ${Date.now() - t0} ms`);
+    assert.equal(await sha256(base.path), baseHash, 'the base image is unchanged');
+    built = { ...base, path: out };
+
+    // Read back from the image, independently of the builder.
+    const x = join(work, 'deb');
+    await sh('dpkg-deb', ['-x', deb, x]);
+    const expect: [string, string, string][] = [
+      ['/usr/lib/flotilla-agent/node', 'regular', '0755'],
+      ['/usr/lib/flotilla-agent/flotilla-agent.cjs', 'regular', '0644'],
+      ['/usr/bin/flotilla-agent', 'regular', '0755'],
+      ['/lib/systemd/system/flotilla-agent.service', 'regular', '0644'],
+      ['/etc/flotilla/agent.json', 'regular', '0600'],
+      ['/var/lib/flotilla-agent', 'directory', '0700'],
+      ['/var/lib/flotilla-agent/config.json', 'symlink', '0777'],
+      ['/etc/systemd/system/multi-user.target.wants/flotilla-agent.service', 'symlink', '0777'],
+      ['/etc/systemd/system/flotilla-firstboot.service', 'regular', '0644'],
+      ['/etc/systemd/system/multi-user.target.wants/flotilla-firstboot.service', 'symlink', '0777'],
+      ['/usr/lib/flotilla-agent/firstboot', 'regular', '0755'],
+      ['/etc/flotilla/hostname-template', 'regular', '0644'],
+      ['/etc/NetworkManager/system-connections/flotilla-wifi.nmconnection', 'regular', '0600'],
+      ['/root/.ssh', 'directory', '0700'],
+      ['/root/.ssh/authorized_keys', 'regular', '0600'],
+      ['/var/cache/flotilla/preload/busybox.tar', 'regular', '0644'],
+    ];
+    for (const [path, type, mode] of expect) {
+      const st = await stat(built, path);
+      assert.deepEqual(st, { type, mode, uid: '0', gid: '0' }, path);
+    }
+    for (const f of ['usr/lib/flotilla-agent/node', 'usr/lib/flotilla-agent/flotilla-agent.cjs', 'usr/bin/flotilla-agent']) {
+      assert.ok((await cat(built, `/${f}`, work)).equals(await readFile(join(x, f))), `${f} is the package's`);
+    }
+    assert.deepEqual(JSON.parse((await cat(built, '/etc/flotilla/agent.json', work)).toString()), { hub: hub.mqttUrl, token });
+    assert.equal((await cat(built, '/etc/flotilla/hostname-template', work)).toString(), 'pi-{serial}\n');
+    const wifi = (await cat(built, '/etc/NetworkManager/system-connections/flotilla-wifi.nmconnection', work)).toString();
+    assert.match(wifi, /^ssid=fleet-net$/m);
+    assert.match(wifi, /^psk=correct horse battery$/m);
+    assert.equal((await cat(built, '/root/.ssh/authorized_keys', work)).toString(), SSH_KEY);
+    assert.ok((await cat(built, '/var/cache/flotilla/preload/busybox.tar', work)).equals(await readFile(preload)));
+    assert.match((await cat(built, '/usr/lib/flotilla-agent/firstboot', work)).toString(), /docker load -i/);
+
+    const cmdline = await bootFile(built, 'cmdline.txt');
+    assert.equal(cmdline.split('cgroup_enable=memory').length - 1, 1);
+    assert.equal(cmdline.split('cgroup_memory=1').length - 1, 1);
+    assert.match(cmdline, /^console=serial0,115200 .* rootwait quiet cgroup_enable=memory cgroup_memory=1\n$/);
+    assert.equal(await bootFile(built, 'config.txt'), await bootFile(base, 'config.txt'));
+    await bootFile(built, 'ssh');
+    await sh('e2fsck', ['-fn', `${out}?offset=${base.root.offset}`]);
+  });
+
+  it('is idempotent: building over a built image keeps cmdline.txt fixed once', async () => {
+    assert.ok(hub && built);
+    const again = join(work, 'again.img');
+    const r = await build(['--base', built.path, '-o', again, '--join', token, '--hub', hub.mqttUrl, '--agent-deb', deb]);
+    assert.equal(r.code, 0, r.stderr);
+    assert.equal(await bootFile({ ...base, path: again }, 'cmdline.txt'), await bootFile(built, 'cmdline.txt'));
+    assert.deepEqual(await stat({ ...base, path: again }, '/usr/lib/flotilla-agent/node'), { type: 'regular', mode: '0755', uid: '0', gid: '0' });
+  });
+
+  it('refuses bad input naming the flag, and writes nothing', async () => {
+    assert.ok(hub);
+    const out = join(work, 'bad.img');
+    const cases: [string[], RegExp][] = [
+      [['--join', 'not-a-token', '--hub', hub.mqttUrl], /--join/],
+      [['--join', token], /--hub is required/],
+      [['--join', token, '--hub', hub.mqttUrl, '--hostname-template', 'Pi_{serial}'], /--hostname-template/],
+      [['--join', token, '--hub', hub.mqttUrl, '--wifi-ssid', 'x'], /--wifi-ssid and --wifi-psk-file go together/],
+      [['--join', token, '--hub', hub.mqttUrl, '--preload-image', deb], /--preload-image .*not a tar archive/],
+    ];
+    for (const [args, err] of cases) {
+      const r = await build(['--base', base.path, '-o', out, '--agent-deb', deb, ...args]);
+      assert.equal(r.code, 1, args.join(' '));
+      assert.match(r.stderr, err);
+      assert.ok(!existsSync(out) && !existsSync(`${out}.partial`), 'nothing written');
+    }
+  });
+
+  it('runs the arm64 agent from the image under qemu in a chroot of its root: enrolls, node Ready, arch arm64', async () => {
+    assert.ok(hub && built);
+    const root = await dumpRoot(built.path, built.root.offset, work);
+    await mkdir(join(root, 'proc'), { recursive: true });
+    await mkdir(join(root, 'run'), { recursive: true });
+    await writeFile(join(root, 'run', 'docker.sock'), '');
+    // What first boot does before the agent starts: name the host. Docker is the host's (socket bound in).
+    const script = `hostname ${NODE_NAME} && mount -t proc proc "$1/proc" && mount --bind /var/run/docker.sock "$1/run/docker.sock" && exec chroot "$1" /usr/bin/flotilla-agent --data-dir /var/lib/flotilla-agent`;
+    const t0 = Date.now();
+    const agent: ChildProcess = spawn('unshare', ['--mount', '--uts', 'sh', '-c', script, 'sh', root], { stdio: ['ignore', 'ignore', 'pipe'] });
+    const logs: string[] = [];
+    agent.stderr?.on('data', (d: Buffer) => logs.push(d.toString()));
+    const api = apiClient(endpoint(hub));
+    try {
+      const node = await until(
+        'node Ready',
+        async () => {
+          const r = await api<{ metadata?: { labels?: Record<string, string> }; status?: { conditions?: { type: string; status: string }[] } }>(`/api/v1/nodes/${NODE_NAME}`);
+          return r.status === 200 && r.body.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True') ? r.body : undefined;
+        },
+        300_000,
+        500,
+      ).catch((e: unknown) => {
+        throw new Error(`${e instanceof Error ? e.message : String(e)}; agent log:\n${logs.join('').slice(-3000)}`, { cause: e });
+      });
+      console.log(`      arm64 agent under qemu: node Ready ${Date.now() - t0} ms after start`);
+      assert.equal(node.metadata?.labels?.['kubernetes.io/arch'], 'arm64');
+      assert.ok(existsSync(join(root, 'var/lib/flotilla-agent')), 'the agent wrote its identity in the image root');
+    } finally {
+      agent.kill('SIGTERM');
+      await new Promise((r) => setTimeout(r, 3000));
+      if (agent.exitCode === null) agent.kill('SIGKILL');
+    }
+  });
+});
