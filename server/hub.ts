@@ -14,6 +14,7 @@ import { createApiServer } from './apiserver/server.js';
 import { DEFAULT_BROKER_LIMITS, startBroker, type BrokerLimits, type RunningBroker } from './broker/broker.js';
 import { nodeDesiredStateController } from './controllers/node-desired-state/index.js';
 import { nodeLifecycleController } from './controllers/node-lifecycle/index.js';
+import { podGcController } from './controllers/pod-gc/index.js';
 import { ControllerRuntime } from './controllers/runtime/index.js';
 import { taintEvictionController } from './controllers/taint-eviction/index.js';
 import { startDashboard } from './dashboard/index.js';
@@ -226,6 +227,7 @@ async function startFleet(
         config: { nodeMonitorGracePeriodMs: cfg.nodeMonitorGracePeriodMs, nodeMonitorPeriodMs: cfg.nodeMonitorPeriodMs },
       }),
       taintEvictionController({ client, clock, logger, events }),
+      podGcController({ client, clock, logger, events }),
     ],
     { store, clock, logger },
   );

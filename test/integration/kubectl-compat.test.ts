@@ -104,6 +104,46 @@ describe('kubectl compatibility', function () {
     });
   });
 
+  describe('pending pods explain themselves; deleting a pod whose node is gone completes', function () {
+    // A short grace period: a pod on a missing node is deleted when it is over.
+    const podYaml = (name: string, nodeName?: string): string =>
+      `apiVersion: v1\nkind: Pod\nmetadata:\n  name: ${name}\nspec:\n${nodeName ? `  nodeName: ${nodeName}\n` : ''}  terminationGracePeriodSeconds: 2\n  containers:\n  - name: main\n    image: 127.0.0.1:5000/flotilla/busybox:1.0\n`;
+
+    it('a pod bound to a node that does not exist: PodScheduled=False and a Warning event, shown by describe', async function () {
+      await ok(['apply', '-f', '-'], podYaml('ghost', 'pi-ghost'));
+      await ok(['wait', '--for=condition=PodScheduled=False', 'pod/ghost', '--timeout=20s']);
+      const out = await ok(['describe', 'pod', 'ghost']);
+      assert.match(out, /PodScheduled\s+False/);
+      assert.match(out, /Warning\s+NodeNotFound\s+.*node "pi-ghost" does not exist: the pod starts when a device of that name enrolls/);
+      const reason = await ok(['get', 'pod', 'ghost', '-o', 'jsonpath={.status.conditions[?(@.type=="PodScheduled")].reason}']);
+      assert.equal(reason, 'NodeNotFound');
+    });
+
+    it('a pod bound to no node: told that Flotilla does not schedule, and what to do', async function () {
+      await ok(['apply', '-f', '-'], podYaml('nowhere'));
+      await ok(['wait', '--for=condition=PodScheduled=False', 'pod/nowhere', '--timeout=20s']);
+      const events = await ok(['get', 'events', '--field-selector', 'involvedObject.name=nowhere', '-o', 'jsonpath={.items[*].message}']);
+      assert.match(events, /has no spec.nodeName and Flotilla does not schedule pods: set spec.nodeName to a node, or run it from a DaemonSet/);
+      await ok(['delete', 'pod', 'nowhere', '--timeout=20s']);
+    });
+
+    it('kubectl delete of a pod on a missing node returns once its grace period is over, not Terminating forever', async function () {
+      const r = await ok(['delete', 'pod', 'ghost', '--timeout=20s']);
+      assert.match(r, /pod "ghost" deleted/);
+      assert.equal((await api(`/api/v1/namespaces/default/pods/ghost`)).status, 404);
+    });
+
+    it('a node deleted under its pods: their deletion completes too', async function () {
+      const node = await api('/api/v1/nodes', { method: 'POST', body: { apiVersion: 'v1', kind: 'Node', metadata: { name: 'pi-doomed' } } });
+      assert.equal(node.status, 201, node.text);
+      await ok(['apply', '-f', '-'], podYaml('stranded', 'pi-doomed'));
+      assert.equal((await ok(['get', 'pod', 'stranded', '-o', 'jsonpath={.status.conditions[?(@.type=="PodScheduled")].status}'])), '', 'nothing to explain while the node exists');
+      await ok(['delete', 'node', 'pi-doomed']);
+      await ok(['delete', 'pod', 'stranded', '--timeout=20s']);
+      assert.equal((await api(`/api/v1/namespaces/default/pods/stranded`)).status, 404);
+    });
+  });
+
   describe('explain, auth and cluster-info', function () {
     it('explains pod.spec.containers and nested fields from the OpenAPI v3 schemas', async function () {
       const out = await ok(['explain', 'pod.spec.containers']);
