@@ -10,8 +10,13 @@ import type { KubeObject } from '../../shared/api/meta.js';
 import { endpoint, startHub, type HubHandle } from '../support/hub.js';
 import { apiClient, type Api } from '../support/http.js';
 import { requireService } from '../support/env.js';
+import { spawn } from 'node:child_process';
+import type { MqttClient } from 'mqtt';
+import { encode, nodeTopic } from '../../shared/protocol/index.js';
+import { connectNode, enroll, newDevice } from '../support/device.js';
 import { run, type RunResult } from '../support/run.js';
-import { kubectlAvailable } from '../support/flotctl.js';
+import { bootstrapToken, kubectlAvailable } from '../support/flotctl.js';
+import { until } from '../support/wait.js';
 
 describe('kubectl compatibility', function () {
   let hub: HubHandle;
@@ -141,6 +146,77 @@ describe('kubectl compatibility', function () {
       await ok(['delete', 'node', 'pi-doomed']);
       await ok(['delete', 'pod', 'stranded', '--timeout=20s']);
       assert.equal((await api(`/api/v1/namespaces/default/pods/stranded`)).status, 404);
+    });
+  });
+
+  describe('leases: the heartbeat table, read-only', function () {
+    let device: MqttClient | undefined;
+    const heartbeat = async (s: number): Promise<void> => {
+      await device?.publishAsync(nodeTopic('pi-lease', 'hb'), encode({ v: 1, t: 'hb', s, h: '00000000' }), { qos: 1 });
+    };
+    before(async function () {
+      const d = newDevice('pi-lease');
+      assert.equal((await enroll(hub.mqttUrl, await bootstrapToken(hub), d)).ok, true);
+      device = await connectNode(hub.mqttUrl, d);
+    });
+    after(() => device?.end(true));
+
+    it('kubectl get leases -n kube-node-lease and describe node show the last heartbeat; no store write per heartbeat', async function () {
+      await heartbeat(1);
+      const storeRv = async (): Promise<string | undefined> => (await api<{ metadata: { resourceVersion?: string } }>('/api/v1/namespaces')).body.metadata.resourceVersion;
+      const rvBefore = await storeRv();
+      const lease = await until('the lease of pi-lease', async () => {
+        const r = await api<KubeObject>('/apis/coordination.k8s.io/v1/namespaces/kube-node-lease/leases/pi-lease');
+        return r.status === 200 ? r.body : undefined;
+      });
+      const spec = lease['spec'] as { holderIdentity: string; renewTime: string; leaseDurationSeconds: number };
+      assert.equal(spec.holderIdentity, 'pi-lease');
+      assert.equal(spec.leaseDurationSeconds, 40);
+      assert.equal(lease.metadata.ownerReferences?.[0]?.uid, (await get('/api/v1/nodes/pi-lease')).metadata.uid);
+
+      const table = await ok(['get', 'leases', '-n', 'kube-node-lease']);
+      assert.match(table, /^NAME\s+HOLDER\s+RENEWED\npi-lease\s+pi-lease\s+\d+s\n/);
+      const renewTime = await ok(['get', 'lease', 'pi-lease', '-n', 'kube-node-lease', '-o', 'jsonpath={.spec.renewTime}']);
+      assert.equal(renewTime, spec.renewTime);
+      const describe = await ok(['describe', 'node', 'pi-lease']);
+      assert.match(describe, /Lease:\s+HolderIdentity:\s+pi-lease\s+AcquireTime:\s+<unset>\s+RenewTime:\s+\w{3}, \d{2} \w{3} \d{4}/);
+
+      await new Promise((r) => setTimeout(r, 1100));
+      await heartbeat(2);
+      await until('the renew time moved', async () => {
+        const r = await api<KubeObject>('/apis/coordination.k8s.io/v1/namespaces/kube-node-lease/leases/pi-lease');
+        return (r.body['spec'] as { renewTime: string }).renewTime > spec.renewTime ? true : undefined;
+      });
+      assert.equal(await storeRv(), rvBefore, 'heartbeats wrote nothing to the store');
+    });
+
+    it('a watch sees heartbeats as MODIFIED; discovery, explain and auth can-i know leases', async function () {
+      await heartbeat(3);
+      const watch = spawn('kubectl', ['--kubeconfig', hub.kubeconfig, 'get', 'leases', '-n', 'kube-node-lease', '-w', '--output-watch-events', '-o', 'json']);
+      let out = '';
+      watch.stdout.on('data', (b: Buffer) => (out += b.toString()));
+      try {
+        await until('the watch listed the lease', () => (out.includes('{"type":"ADDED","object":{"apiVersion":"coordination.k8s.io/v1","kind":"Lease"') ? true : undefined));
+        await heartbeat(4);
+        await until('a MODIFIED event', () => (out.includes('{"type":"MODIFIED","object":{"apiVersion":"coordination.k8s.io/v1","kind":"Lease"') ? true : undefined));
+      } finally {
+        watch.kill();
+      }
+      assert.match(await ok(['api-resources', '--api-group=coordination.k8s.io']), /^leases\s+coordination.k8s.io\/v1\s+true\s+Lease$/m);
+      assert.match(await ok(['explain', 'lease.spec.renewTime']), /renewTime\s+<string>/);
+      assert.equal((await ok(['auth', 'can-i', 'list', 'leases.coordination.k8s.io', '-n', 'kube-node-lease'])).trim(), 'yes');
+      const no = await kubectl(['auth', 'can-i', 'delete', 'leases.coordination.k8s.io', '-n', 'kube-node-lease']);
+      assert.match(no.stdout, /^no - leases are read-only on Flotilla/);
+    });
+
+    it('writes are refused with a Status that says why', async function () {
+      const del = await kubectl(['delete', 'lease', 'pi-lease', '-n', 'kube-node-lease']);
+      assert.notEqual(del.code, 0);
+      assert.match(del.stderr, /leases are read-only on Flotilla: DELETE is not allowed/);
+      const put = await api('/apis/coordination.k8s.io/v1/namespaces/kube-node-lease/leases', { method: 'POST', body: { apiVersion: 'coordination.k8s.io/v1', kind: 'Lease', metadata: { name: 'x' } } });
+      assert.equal(put.status, 405);
+      assert.equal((put.body as { kind: string; reason: string }).reason, 'MethodNotAllowed');
+      assert.equal((await api('/apis/coordination.k8s.io/v1/namespaces/default/leases/pi-lease')).status, 404, 'node leases live in kube-node-lease only');
     });
   });
 
