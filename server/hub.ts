@@ -7,6 +7,7 @@ import { resourceName, SERVED_KINDS } from '../shared/api/kinds.js';
 import type { Clock } from '../shared/util/clock.js';
 import type { Logger } from '../shared/util/logger.js';
 import { InternalClient } from './apiserver/internal-client.js';
+import { LeaseView } from './apiserver/leases.js';
 import { ResourceService } from './apiserver/resource-service.js';
 import { PodSecurityAdmission } from './apiserver/admission/pod-security.js';
 import type { PodSecurityLevel } from '../shared/api/pod-security/index.js';
@@ -16,6 +17,7 @@ import { daemonSetController } from './controllers/daemonset/index.js';
 import { garbageCollectors } from './controllers/gc/index.js';
 import { nodeDesiredStateController } from './controllers/node-desired-state/index.js';
 import { nodeLifecycleController } from './controllers/node-lifecycle/index.js';
+import { podGcController } from './controllers/pod-gc/index.js';
 import { ControllerRuntime } from './controllers/runtime/index.js';
 import { taintEvictionController } from './controllers/taint-eviction/index.js';
 import { startDashboard } from './dashboard/index.js';
@@ -121,6 +123,13 @@ export async function startHub(cfg: HubConfig, deps: { clock: Clock; logger: Log
     podLogs: fleet.logs,
     audit: audit.record,
     ui: dashboard.handle,
+    leases: new LeaseView({
+      heartbeats: fleet.leases,
+      nodeUid: async (name) => (await store.get('nodes', undefined, name))?.metadata.uid,
+      leaseDurationSeconds: Math.round(cfg.nodeMonitorGracePeriodMs / 1000),
+      clock,
+      defaultWatchTimeoutSeconds: 1800,
+    }),
   });
 
   const port = await listen(api, cfg.apiListen);
@@ -154,6 +163,7 @@ interface Fleet {
   broker: RunningBroker;
   /** Log streams between the API's `pods/NAME/log` and the devices. */
   logs: LogRelay;
+  /** Heartbeats in memory: the API's Lease view reads them. */
   leases: LeaseTracker;
   hubKeyFingerprint: string;
   close(): Promise<void>;
@@ -230,6 +240,7 @@ async function startFleet(
       taintEvictionController({ client, clock, logger, events }),
       daemonSetController({ client, clock, logger }),
       ...garbageCollectors({ client }),
+      podGcController({ client, clock, logger, events }),
     ],
     { store, clock, logger },
   );

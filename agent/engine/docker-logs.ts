@@ -15,6 +15,8 @@ export async function* logs(c: DockerClient, id: string, logOpts: LogOptions): A
     stderr: true,
     timestamps: logOpts.timestamps ?? false,
     ...(logOpts.tail === undefined ? {} : { tail: Math.max(0, Math.floor(logOpts.tail)) }),
+    // Docker reads `seconds.nanoseconds`.
+    ...(logOpts.since === undefined ? {} : { since: Math.max(0, logOpts.since).toFixed(9) }),
   };
   const what = `logs of container ${id}`;
   let source: AsyncIterable<Buffer | string> | Iterable<Buffer | string>;

@@ -146,6 +146,8 @@ export interface LogOptions {
   follow: boolean;
   tail?: number;
   timestamps?: boolean;
+  /** Only lines logged at or after this Unix time (seconds, may be fractional). */
+  since?: number;
   signal?: AbortSignal;
 }
 

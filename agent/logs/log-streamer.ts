@@ -51,9 +51,13 @@ export interface LogStreamerDeps {
 
 /**
  * The container a logs command means: the pod's (by uid when given, else by namespace and
- * name) container of that name, its latest attempt. Sandboxes never have logs worth showing.
+ * name) container of that name, its latest attempt, or with `previous` the attempt before it
+ * (the reconciler keeps it, terminated, for exactly this). Sandboxes never have logs worth showing.
  */
-export function findLogContainer(containers: readonly ObservedContainer[], cmd: Pick<LogsCommand, 'namespace' | 'pod' | 'podUid' | 'container'>): ObservedContainer | undefined {
+export function findLogContainer(
+  containers: readonly ObservedContainer[],
+  cmd: Pick<LogsCommand, 'namespace' | 'pod' | 'podUid' | 'container' | 'previous'>,
+): ObservedContainer | undefined {
   const ofPod = containers.filter(
     (c) => c.role !== 'sandbox' && (cmd.podUid !== undefined ? c.podUid === cmd.podUid : c.podNamespace === cmd.namespace && c.podName === cmd.pod),
   );
@@ -63,7 +67,17 @@ export function findLogContainer(containers: readonly ObservedContainer[], cmd: 
     const apps = new Set(ofPod.filter((c) => c.role === 'app').map((c) => c.container));
     candidates = apps.size === 1 ? ofPod.filter((c) => c.role === 'app') : [];
   }
-  return [...candidates].sort((a, b) => b.attempt - a.attempt || b.createdAt.localeCompare(a.createdAt))[0];
+  const newestFirst = [...candidates].sort((a, b) => b.attempt - a.attempt || b.createdAt.localeCompare(a.createdAt));
+  if (cmd.previous !== true) return newestFirst[0];
+  const previous = newestFirst[1];
+  return previous !== undefined && previous.state !== 'running' ? previous : undefined;
+}
+
+/** The Unix time (seconds, fractional) a `since` option asks for, on the device's clock. */
+export function logsSince(cmd: Pick<LogsCommand, 'sinceSeconds' | 'sinceTime'>, now: Date): number | undefined {
+  if (cmd.sinceTime !== undefined) return Date.parse(cmd.sinceTime) / 1000;
+  if (cmd.sinceSeconds !== undefined) return now.getTime() / 1000 - cmd.sinceSeconds;
+  return undefined;
 }
 
 /** Splits pending text into chunks of at most `max` UTF-16 units, never inside a surrogate pair. */
@@ -178,12 +192,16 @@ export class LogStreamer {
       await send('', { error: `the container engine failed: ${errorMessage(e)}` });
       return;
     }
+    if (!target && cmd.previous === true) {
+      await send('', { error: `previous terminated container "${cmd.container ?? ''}" in pod "${cmd.pod}" not found` });
+      return;
+    }
     if (!target) {
       const which = cmd.container !== undefined ? `container "${cmd.container}"` : 'a container';
       await send('', { error: `${which} in pod "${cmd.pod}" is waiting to start: there is no container for it on the device yet` });
       return;
     }
-    log.info('log stream started', { containerId: target.id, follow: cmd.follow === true, tailLines: cmd.tailLines });
+    log.info('log stream started', { containerId: target.id, follow: cmd.follow === true, tailLines: cmd.tailLines, previous: cmd.previous === true });
     await send(''); // the answer: the stream is open
 
     let pending = '';
@@ -216,11 +234,13 @@ export class LogStreamer {
       else signal.addEventListener('abort', fail, { once: true });
     });
     aborted.catch(() => undefined);
+    const since = logsSince(cmd, this.deps.clock.now());
     const lines = this.deps.engine.logs(target.id, {
       follow: cmd.follow === true,
       timestamps: cmd.timestamps === true,
       signal,
       ...(cmd.tailLines !== undefined ? { tail: cmd.tailLines } : {}),
+      ...(since !== undefined ? { since } : {}),
     })[Symbol.asyncIterator]();
     try {
       for (;;) {

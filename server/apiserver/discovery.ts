@@ -1,6 +1,7 @@
 /** Discovery documents, complete enough for kubectl and client libraries to find every served kind. */
 import { apiVersionOf, SERVED_KINDS, type KindInfo } from '../../shared/api/kinds.js';
 import { KUBE_COMPAT } from '../../shared/version.js';
+import { LEASE_DISCOVERY, LEASE_GROUP_VERSION } from './leases.js';
 
 const VERBS = ['create', 'delete', 'deletecollection', 'get', 'list', 'patch', 'update', 'watch'];
 const SUB_VERBS = ['get', 'patch', 'update'];
@@ -44,7 +45,7 @@ function groups(): Map<string, KindInfo[]> {
 }
 
 export function groupList(): Record<string, unknown> {
-  const list = [...groups().keys()].map((gv) => {
+  const list = [...groups().keys(), LEASE_GROUP_VERSION].map((gv) => {
     const [name = '', version = ''] = gv.split('/');
     const v = { groupVersion: gv, version };
     return { name, versions: [v], preferredVersion: v };
@@ -61,6 +62,7 @@ export function apiGroup(group: string): Record<string, unknown> | undefined {
 
 /** `/api/v1`, `/apis/apps/v1`: the resources of one group version, or undefined. */
 export function resourceList(groupVersion: string): Record<string, unknown> | undefined {
+  if (groupVersion === LEASE_GROUP_VERSION) return { kind: 'APIResourceList', apiVersion: 'v1', groupVersion, resources: [LEASE_DISCOVERY] };
   const kinds = SERVED_KINDS.filter((k) => apiVersionOf(k) === groupVersion);
   if (kinds.length === 0) return undefined;
   const resources: Record<string, unknown>[] = [];

@@ -5,6 +5,7 @@
  */
 import { apiVersionOf, SERVED_KINDS } from '../../shared/api/kinds.js';
 import type { Field, FieldType, Message, Scalar } from './protobuf/dsl.js';
+import { LEASE_KIND } from './leases.js';
 import { kindMessage } from './protobuf/index.js';
 
 type JsonSchema = Record<string, unknown>;
@@ -69,7 +70,7 @@ function addMessage(msg: Message, out: Map<string, JsonSchema>): void {
 /** Every served kind's schema (tagged with its group-version-kind) and the types they use. */
 export function componentSchemas(): Record<string, JsonSchema> {
   const out = new Map<string, JsonSchema>();
-  for (const info of SERVED_KINDS) {
+  for (const info of [...SERVED_KINDS, LEASE_KIND]) {
     const msg = kindMessage(info.kind);
     if (!msg) continue;
     const props = properties(msg, out);

@@ -4,7 +4,11 @@
  * the hub, and `kubectl explain` reads their component schemas.
  */
 import { apiVersionOf, SERVED_KINDS, type KindInfo } from '../../shared/api/kinds.js';
+import { LEASE_KIND } from './leases.js';
 import { componentSchemas } from './openapi-schemas.js';
+
+/** The kinds the documents describe: the stored ones and the Lease view. */
+const DOCUMENTED_KINDS: readonly KindInfo[] = [...SERVED_KINDS, LEASE_KIND];
 
 const QUERY_PARAMS = ['dryRun', 'fieldManager', 'fieldValidation', 'force', 'pretty'];
 
@@ -14,7 +18,7 @@ function gvPath(groupVersion: string): string {
 
 export function openApiIndex(): Record<string, unknown> {
   const paths: Record<string, { serverRelativeURL: string }> = {};
-  for (const gv of new Set(SERVED_KINDS.map(apiVersionOf))) {
+  for (const gv of new Set(DOCUMENTED_KINDS.map(apiVersionOf))) {
     paths[gvPath(gv)] = { serverRelativeURL: `/openapi/v3/${gvPath(gv)}` };
   }
   return { paths };
@@ -37,7 +41,7 @@ function operation(k: KindInfo, action: string): Record<string, unknown> {
 
 /** The document for one group version (`api/v1`, `apis/apps/v1`), or undefined. */
 export function openApiGroupVersion(path: string): Record<string, unknown> | undefined {
-  const kinds = SERVED_KINDS.filter((k) => gvPath(apiVersionOf(k)) === path);
+  const kinds = DOCUMENTED_KINDS.filter((k) => gvPath(apiVersionOf(k)) === path);
   if (kinds.length === 0) return undefined;
   const paths: Record<string, unknown> = {};
   for (const k of kinds) {

@@ -1,8 +1,9 @@
 /**
  * `GET /api/v1/namespaces/NS/pods/NAME/log`: a container's log, streamed as text/plain from
  * the device the pod is bound to. Query parameters as Kubernetes' PodLogOptions: `container`,
- * `follow`, `tailLines`, `timestamps`, `limitBytes`; `previous`, `sinceSeconds` and
- * `sinceTime` are refused (400) until the device can honour them.
+ * `follow`, `tailLines`, `timestamps`, `limitBytes`, `previous` (the container's last
+ * terminated instance, which the device keeps), and `sinceSeconds` or `sinceTime` (the device
+ * filters by its own log timestamps, as a kubelet does).
  *
  * The API server does not speak MQTT: a PodLogSource (the fleet link's relay) carries the
  * request to the node and its answer back. Nothing is sent until the device answers, so a
@@ -13,6 +14,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { ApiError } from '../../shared/api/errors.js';
 import { fromStore, type Pod } from '../../shared/api/types/index.js';
+import { rfc3339Problems } from '../../shared/protocol/fields.js';
 import type { Logger } from '../../shared/util/logger.js';
 import type { ResourcePath } from './request-path.js';
 import type { ResourceService } from './resource-service.js';
@@ -30,6 +32,9 @@ export interface PodLogRequest {
   follow: boolean;
   tailLines?: number;
   timestamps: boolean;
+  previous?: boolean;
+  sinceSeconds?: number;
+  sinceTime?: string;
 }
 
 /** How a stream ended. `timeout`: the device never answered; `idle`: it went silent; `gone`: it went offline. */
@@ -74,6 +79,9 @@ export interface PodLogOptions {
   tailLines?: number;
   timestamps: boolean;
   limitBytes?: number;
+  previous: boolean;
+  sinceSeconds?: number;
+  sinceTime?: string;
 }
 
 /** Kubernetes' query-parameter booleans: absent is false; `0`, `f`, `false`, `n`, `no` are false; anything else true. */
@@ -94,19 +102,21 @@ function queryInt(params: URLSearchParams, name: string, min: number, rule: stri
 
 /** Parses and checks PodLogOptions from the query; throws a 400 naming the parameter. */
 export function parsePodLogOptions(params: URLSearchParams): PodLogOptions {
-  if (queryBool(params, 'previous')) {
-    throw ApiError.badRequest('the logs of a previous container instance are not supported yet', 'previous');
-  }
-  for (const unsupported of ['sinceSeconds', 'sinceTime']) {
-    if (params.get(unsupported) !== null) throw ApiError.badRequest(`${unsupported} is not supported yet`, unsupported);
-  }
-  const out: PodLogOptions = { follow: queryBool(params, 'follow'), timestamps: queryBool(params, 'timestamps') };
+  const out: PodLogOptions = { follow: queryBool(params, 'follow'), timestamps: queryBool(params, 'timestamps'), previous: queryBool(params, 'previous') };
   const container = params.get('container');
   if (container !== null && container !== '') out.container = container;
   const tailLines = queryInt(params, 'tailLines', 0, 'must be greater than or equal to 0');
   if (tailLines !== undefined) out.tailLines = tailLines;
   const limitBytes = queryInt(params, 'limitBytes', 1, 'must be greater than 0');
   if (limitBytes !== undefined) out.limitBytes = limitBytes;
+  const sinceSeconds = queryInt(params, 'sinceSeconds', 1, 'must be greater than 0');
+  const sinceTime = params.get('sinceTime');
+  if (sinceSeconds !== undefined && sinceTime !== null) throw ApiError.badRequest('at most one of sinceTime or sinceSeconds may be specified', 'sinceTime');
+  if (sinceSeconds !== undefined) out.sinceSeconds = sinceSeconds;
+  if (sinceTime !== null) {
+    if (sinceTime.length > 40 || rfc3339Problems(sinceTime).length > 0) throw ApiError.badRequest(`Invalid value: ${JSON.stringify(sinceTime.slice(0, 40))}: must be an RFC 3339 time`, 'sinceTime');
+    out.sinceTime = sinceTime;
+  }
   return out;
 }
 
@@ -171,7 +181,10 @@ export async function servePodLog(req: IncomingMessage, res: ServerResponse, pat
     container,
     follow: opts.follow,
     timestamps: opts.timestamps,
+    ...(opts.previous ? { previous: true } : {}),
     ...(opts.tailLines !== undefined ? { tailLines: opts.tailLines } : {}),
+    ...(opts.sinceSeconds !== undefined ? { sinceSeconds: opts.sinceSeconds } : {}),
+    ...(opts.sinceTime !== undefined ? { sinceTime: opts.sinceTime } : {}),
   };
   const log = deps.logger.child({ component: 'pod-log', node, namespace: request.namespace, pod: request.pod, container });
   await new Promise<void>((resolve, reject) => {

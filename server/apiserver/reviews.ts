@@ -5,6 +5,7 @@
  */
 import { ApiError } from '../../shared/api/errors.js';
 import { kindByPlural } from '../../shared/api/kinds.js';
+import { LEASE_KIND } from './leases.js';
 import { isRecord, type JsonObject } from '../../shared/util/guards.js';
 
 export const ACCESS_REVIEW_PATH = '/apis/authorization.k8s.io/v1/selfsubjectaccessreviews';
@@ -39,6 +40,10 @@ export function decideAccess(spec: unknown): { allowed: boolean; reason: string 
   const sub = str(ra, 'subresource');
   if (!VERBS.has(verb)) return { allowed: false, reason: `the hub does not serve the verb ${verb}` };
   if (resource === '*') return { allowed: true, reason: 'the admin token may use every resource the hub serves' };
+  if (group === LEASE_KIND.group && resource === LEASE_KIND.plural && sub === '') {
+    const read = ['get', 'list', 'watch'].includes(verb);
+    return { allowed: read, reason: read ? 'leases are a read-only view of the heartbeats' : 'leases are read-only on Flotilla' };
+  }
   const info = kindByPlural(group, 'v1', resource);
   if (!info) return { allowed: false, reason: `the hub does not serve ${group ? `${resource}.${group}` : resource}` };
   const subs = ['', ...(info.hasStatus ? ['status'] : []), ...(SUBRESOURCES[resource] ?? [])];

@@ -22,12 +22,17 @@ export class LeaseTracker {
     if (prev === undefined || now - prev > graceMs) for (const l of this.listeners) l(node);
   }
 
+  /** Every node heard from, with its last heartbeat (the API's Lease view). */
+  *heartbeats(): IterableIterator<[string, Date]> {
+    for (const [node, t] of this.last) yield [node, new Date(t)];
+  }
+
   lastHeartbeat(node: string): Date | undefined {
     const t = this.last.get(node);
     return t === undefined ? undefined : new Date(t);
   }
 
-  /** Called on every renewal (the dashboard's heartbeat ring). */
+  /** Called on every renewal (the dashboard's heartbeat ring, Lease watches). */
   onRenew(l: (node: string, atMs: number) => void): () => void {
     this.renewals.add(l);
     return () => this.renewals.delete(l);

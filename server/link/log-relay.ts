@@ -94,6 +94,9 @@ export class LogRelay implements PodLogSource {
       follow: req.follow,
       timestamps: req.timestamps,
       ...(req.tailLines !== undefined ? { tailLines: req.tailLines } : {}),
+      ...(req.previous === true ? { previous: true } : {}),
+      ...(req.sinceSeconds !== undefined ? { sinceSeconds: req.sinceSeconds } : {}),
+      ...(req.sinceTime !== undefined ? { sinceTime: req.sinceTime } : {}),
     };
     this.log.debug('log stream requested', { node: req.node, streamId: id, namespace: req.namespace, pod: req.pod, container: req.container, follow: req.follow });
     this.deps.publish(nodeTopic(req.node, 'cmd'), encode(cmd), { qos: 1, retain: false }).catch((e: unknown) => {

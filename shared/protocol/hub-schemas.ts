@@ -1,7 +1,7 @@
 /** Schemas of the hub → agent messages (the desired document has its own envelope: desired.ts). */
 import { SIGNING_PUBLIC_KEY_BYTES } from '../crypto/keys.js';
 import { NAMESPACE, NODE_NAME, OBJECT_NAME, STREAM_ID, UID, base64KeyRules } from './agent-schemas.js';
-import type { Fields } from './fields.js';
+import { rfc3339Problems, type Fields } from './fields.js';
 import { isDNS1123Label } from '../api/validation/names.js';
 import type { CommandMessage, EnrollResponseMessage, LogsCommand } from './messages.js';
 
@@ -26,6 +26,7 @@ function readLogsCommand(f: Fields): LogsCommand {
   const follow = f.optBool('follow');
   const tailLines = f.optInt('tailLines', 0);
   const sinceSeconds = f.optInt('sinceSeconds', 1);
+  const sinceTime = f.optString('sinceTime', { max: 40, check: rfc3339Problems });
   const timestamps = f.optBool('timestamps');
   const previous = f.optBool('previous');
   if (podUid !== undefined) out.podUid = podUid;
@@ -33,6 +34,7 @@ function readLogsCommand(f: Fields): LogsCommand {
   if (follow !== undefined) out.follow = follow;
   if (tailLines !== undefined) out.tailLines = tailLines;
   if (sinceSeconds !== undefined) out.sinceSeconds = sinceSeconds;
+  if (sinceTime !== undefined) out.sinceTime = sinceTime;
   if (timestamps !== undefined) out.timestamps = timestamps;
   if (previous !== undefined) out.previous = previous;
   return out;

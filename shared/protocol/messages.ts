@@ -201,8 +201,12 @@ export interface LogsCommand {
   container?: string;
   follow?: boolean;
   tailLines?: number;
+  /** Only lines newer than this many seconds before the device's now. */
   sinceSeconds?: number;
+  /** Only lines at or after this RFC 3339 time (Kubernetes' sinceTime); at most one of the two. */
+  sinceTime?: string;
   timestamps?: boolean;
+  /** The container's previous (terminated) instance, as `kubectl logs --previous`. */
   previous?: boolean;
 }
 

@@ -17,3 +17,16 @@ export function parseDuration(field: string, text: string): number {
   }
   return Math.round(total);
 }
+
+/** Milliseconds as parseDuration reads them, in the largest whole units: `10m`, `1m30s`, `500ms`. */
+export function formatDuration(ms: number): string {
+  if (ms === 0) return '0s';
+  let rest = Math.round(ms);
+  let out = '';
+  for (const [unit, size] of Object.entries(UNITS).sort((a, b) => b[1] - a[1])) {
+    const n = Math.floor(rest / size);
+    if (n > 0) out += `${n}${unit}`;
+    rest -= n * size;
+  }
+  return out;
+}

@@ -10,8 +10,13 @@ import type { KubeObject } from '../../shared/api/meta.js';
 import { endpoint, startHub, type HubHandle } from '../support/hub.js';
 import { apiClient, type Api } from '../support/http.js';
 import { requireService } from '../support/env.js';
+import { spawn } from 'node:child_process';
+import type { MqttClient } from 'mqtt';
+import { encode, nodeTopic } from '../../shared/protocol/index.js';
+import { connectNode, enroll, newDevice } from '../support/device.js';
 import { run, type RunResult } from '../support/run.js';
-import { kubectlAvailable } from '../support/flotctl.js';
+import { bootstrapToken, kubectlAvailable } from '../support/flotctl.js';
+import { until } from '../support/wait.js';
 
 describe('kubectl compatibility', function () {
   let hub: HubHandle;
@@ -101,6 +106,117 @@ describe('kubectl compatibility', function () {
       assert.ok(m.includes('kubectl-edit/Update'), m.join());
       assert.ok(m.includes('kubectl-label/Update'), m.join());
       assert.equal(((await get('/api/v1/namespaces/default/configmaps/upgrade'))['data'] as Record<string, string>)['c'], '4');
+    });
+  });
+
+  describe('pending pods explain themselves; deleting a pod whose node is gone completes', function () {
+    // A short grace period: a pod on a missing node is deleted when it is over.
+    const podYaml = (name: string, nodeName?: string): string =>
+      `apiVersion: v1\nkind: Pod\nmetadata:\n  name: ${name}\nspec:\n${nodeName ? `  nodeName: ${nodeName}\n` : ''}  terminationGracePeriodSeconds: 2\n  containers:\n  - name: main\n    image: 127.0.0.1:5000/flotilla/busybox:1.0\n`;
+
+    it('a pod bound to a node that does not exist: PodScheduled=False and a Warning event, shown by describe', async function () {
+      await ok(['apply', '-f', '-'], podYaml('ghost', 'pi-ghost'));
+      await ok(['wait', '--for=condition=PodScheduled=False', 'pod/ghost', '--timeout=20s']);
+      const out = await ok(['describe', 'pod', 'ghost']);
+      assert.match(out, /PodScheduled\s+False/);
+      assert.match(out, /Warning\s+NodeNotFound\s+.*node "pi-ghost" does not exist: the pod starts when a device of that name enrolls/);
+      const reason = await ok(['get', 'pod', 'ghost', '-o', 'jsonpath={.status.conditions[?(@.type=="PodScheduled")].reason}']);
+      assert.equal(reason, 'NodeNotFound');
+    });
+
+    it('a pod bound to no node: told that Flotilla does not schedule, and what to do', async function () {
+      await ok(['apply', '-f', '-'], podYaml('nowhere'));
+      await ok(['wait', '--for=condition=PodScheduled=False', 'pod/nowhere', '--timeout=20s']);
+      const events = await ok(['get', 'events', '--field-selector', 'involvedObject.name=nowhere', '-o', 'jsonpath={.items[*].message}']);
+      assert.match(events, /has no spec.nodeName and Flotilla does not schedule pods: set spec.nodeName to a node, or run it from a DaemonSet/);
+      await ok(['delete', 'pod', 'nowhere', '--timeout=20s']);
+    });
+
+    it('kubectl delete of a pod on a missing node returns once its grace period is over, not Terminating forever', async function () {
+      const r = await ok(['delete', 'pod', 'ghost', '--timeout=20s']);
+      assert.match(r, /pod "ghost" deleted/);
+      assert.equal((await api(`/api/v1/namespaces/default/pods/ghost`)).status, 404);
+    });
+
+    it('a node deleted under its pods: their deletion completes too', async function () {
+      const node = await api('/api/v1/nodes', { method: 'POST', body: { apiVersion: 'v1', kind: 'Node', metadata: { name: 'pi-doomed' } } });
+      assert.equal(node.status, 201, node.text);
+      await ok(['apply', '-f', '-'], podYaml('stranded', 'pi-doomed'));
+      assert.equal((await ok(['get', 'pod', 'stranded', '-o', 'jsonpath={.status.conditions[?(@.type=="PodScheduled")].status}'])), '', 'nothing to explain while the node exists');
+      await ok(['delete', 'node', 'pi-doomed']);
+      await ok(['delete', 'pod', 'stranded', '--timeout=20s']);
+      assert.equal((await api(`/api/v1/namespaces/default/pods/stranded`)).status, 404);
+    });
+  });
+
+  describe('leases: the heartbeat table, read-only', function () {
+    let device: MqttClient | undefined;
+    const heartbeat = async (s: number): Promise<void> => {
+      await device?.publishAsync(nodeTopic('pi-lease', 'hb'), encode({ v: 1, t: 'hb', s, h: '00000000' }), { qos: 1 });
+    };
+    before(async function () {
+      const d = newDevice('pi-lease');
+      assert.equal((await enroll(hub.mqttUrl, await bootstrapToken(hub), d)).ok, true);
+      device = await connectNode(hub.mqttUrl, d);
+    });
+    after(() => device?.end(true));
+
+    it('kubectl get leases -n kube-node-lease and describe node show the last heartbeat; no store write per heartbeat', async function () {
+      await heartbeat(1);
+      const storeRv = async (): Promise<string | undefined> => (await api<{ metadata: { resourceVersion?: string } }>('/api/v1/namespaces')).body.metadata.resourceVersion;
+      const rvBefore = await storeRv();
+      const lease = await until('the lease of pi-lease', async () => {
+        const r = await api<KubeObject>('/apis/coordination.k8s.io/v1/namespaces/kube-node-lease/leases/pi-lease');
+        return r.status === 200 ? r.body : undefined;
+      });
+      const spec = lease['spec'] as { holderIdentity: string; renewTime: string; leaseDurationSeconds: number };
+      assert.equal(spec.holderIdentity, 'pi-lease');
+      assert.equal(spec.leaseDurationSeconds, 40);
+      assert.equal(lease.metadata.ownerReferences?.[0]?.uid, (await get('/api/v1/nodes/pi-lease')).metadata.uid);
+
+      const table = await ok(['get', 'leases', '-n', 'kube-node-lease']);
+      assert.match(table, /^NAME\s+HOLDER\s+RENEWED\npi-lease\s+pi-lease\s+\d+s\n/);
+      const renewTime = await ok(['get', 'lease', 'pi-lease', '-n', 'kube-node-lease', '-o', 'jsonpath={.spec.renewTime}']);
+      assert.equal(renewTime, spec.renewTime);
+      const describe = await ok(['describe', 'node', 'pi-lease']);
+      assert.match(describe, /Lease:\s+HolderIdentity:\s+pi-lease\s+AcquireTime:\s+<unset>\s+RenewTime:\s+\w{3}, \d{2} \w{3} \d{4}/);
+
+      await new Promise((r) => setTimeout(r, 1100));
+      await heartbeat(2);
+      await until('the renew time moved', async () => {
+        const r = await api<KubeObject>('/apis/coordination.k8s.io/v1/namespaces/kube-node-lease/leases/pi-lease');
+        return (r.body['spec'] as { renewTime: string }).renewTime > spec.renewTime ? true : undefined;
+      });
+      assert.equal(await storeRv(), rvBefore, 'heartbeats wrote nothing to the store');
+    });
+
+    it('a watch sees heartbeats as MODIFIED; discovery, explain and auth can-i know leases', async function () {
+      await heartbeat(3);
+      const watch = spawn('kubectl', ['--kubeconfig', hub.kubeconfig, 'get', 'leases', '-n', 'kube-node-lease', '-w', '--output-watch-events', '-o', 'json']);
+      let out = '';
+      watch.stdout.on('data', (b: Buffer) => (out += b.toString()));
+      try {
+        await until('the watch listed the lease', () => (out.includes('{"type":"ADDED","object":{"apiVersion":"coordination.k8s.io/v1","kind":"Lease"') ? true : undefined));
+        await heartbeat(4);
+        await until('a MODIFIED event', () => (out.includes('{"type":"MODIFIED","object":{"apiVersion":"coordination.k8s.io/v1","kind":"Lease"') ? true : undefined));
+      } finally {
+        watch.kill();
+      }
+      assert.match(await ok(['api-resources', '--api-group=coordination.k8s.io']), /^leases\s+coordination.k8s.io\/v1\s+true\s+Lease$/m);
+      assert.match(await ok(['explain', 'lease.spec.renewTime']), /renewTime\s+<string>/);
+      assert.equal((await ok(['auth', 'can-i', 'list', 'leases.coordination.k8s.io', '-n', 'kube-node-lease'])).trim(), 'yes');
+      const no = await kubectl(['auth', 'can-i', 'delete', 'leases.coordination.k8s.io', '-n', 'kube-node-lease']);
+      assert.match(no.stdout, /^no - leases are read-only on Flotilla/);
+    });
+
+    it('writes are refused with a Status that says why', async function () {
+      const del = await kubectl(['delete', 'lease', 'pi-lease', '-n', 'kube-node-lease']);
+      assert.notEqual(del.code, 0);
+      assert.match(del.stderr, /leases are read-only on Flotilla: DELETE is not allowed/);
+      const put = await api('/apis/coordination.k8s.io/v1/namespaces/kube-node-lease/leases', { method: 'POST', body: { apiVersion: 'coordination.k8s.io/v1', kind: 'Lease', metadata: { name: 'x' } } });
+      assert.equal(put.status, 405);
+      assert.equal((put.body as { kind: string; reason: string }).reason, 'MethodNotAllowed');
+      assert.equal((await api('/apis/coordination.k8s.io/v1/namespaces/default/leases/pi-lease')).status, 404, 'node leases live in kube-node-lease only');
     });
   });
 

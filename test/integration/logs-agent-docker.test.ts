@@ -122,6 +122,54 @@ describe('logs end to end: hub, real agent, real Docker', function () {
     assert.equal(r.stdout.split('\n').filter((l) => l !== '').length, 3);
   });
 
+  it('kubectl logs --previous reads the terminated instance the device kept; the current one without it', async function () {
+    await requireService('kubectl', kubectlAvailable, this);
+    const res = await api<KubeObject>(PODS, { method: 'POST', body: pod('restarted', { nodeName: NODE }) });
+    assert.equal(res.status, 201, res.text);
+    const uid = res.body.metadata.uid ?? '';
+    const instance = (attempt: number, script: string): Promise<string> =>
+      containers.createStarted(
+        shellSpec(`flotilla-test-logs-restarted-${attempt}-${RUN}`, script, { labels: managedLabels('restarted', { podUid: uid, container: 'main', attempt: String(attempt) }) }),
+      );
+    await exited(await instance(0, 'echo "first life"; exit 1'));
+    await instance(1, 'echo "second life"; sleep 30');
+    const kubectl = (args: string[]): ReturnType<typeof run> => run('kubectl', ['--kubeconfig', hub.kubeconfig, ...args], { timeoutMs: 30_000 });
+    const previous = await kubectl(['logs', 'restarted', '--previous']);
+    assert.equal(previous.code, 0, previous.stderr);
+    assert.equal(previous.stdout, 'first life\n');
+    const current = await until('the current instance logged', async () => {
+      const r = await kubectl(['logs', 'restarted']);
+      return r.stdout !== '' ? r : undefined;
+    });
+    assert.equal(current.stdout, 'second life\n');
+    const never = await kubectl(['logs', 'chatty', '--previous']);
+    assert.equal(never.code, 1);
+    assert.match(never.stderr, /previous terminated container "main" in pod "chatty" not found/);
+  });
+
+  it('kubectl logs --since and --since-time leave out older lines', async function () {
+    await requireService('kubectl', kubectlAvailable, this);
+    await podWithContainer('slow', 'echo early; sleep 4; i=0; while true; do echo "late $i"; i=$((i+1)); sleep 0.5; done');
+    const kubectl = (args: string[]): ReturnType<typeof run> => run('kubectl', ['--kubeconfig', hub.kubeconfig, ...args], { timeoutMs: 30_000 });
+    const stamped = await until('two lines logged', async () => {
+      const r = await kubectl(['logs', 'slow', '--timestamps']);
+      return r.stdout.includes('late 1') ? r.stdout : undefined;
+    });
+    const lateAt = /^(\S+) late 0$/m.exec(stamped)?.[1];
+    assert.ok(lateAt !== undefined, stamped);
+    const all = await kubectl(['logs', 'slow', '--since=1h']);
+    assert.match(all.stdout, /^early\nlate 0\n/);
+    const recent = await kubectl(['logs', 'slow', '--since=2s']);
+    assert.equal(recent.code, 0, recent.stderr);
+    assert.doesNotMatch(recent.stdout, /early/);
+    assert.match(recent.stdout, /^late \d+$/m);
+    // kubectl sends whole seconds: the second 'late 0' fell in comes after 'early' (4 s before).
+    const sinceTime = `${lateAt.slice(0, 19)}Z`;
+    const fromTime = await kubectl(['logs', 'slow', `--since-time=${sinceTime}`]);
+    assert.equal(fromTime.code, 0, fromTime.stderr);
+    assert.match(fromTime.stdout, /^late 0\n/);
+  });
+
   it('a pod whose container the device has not created: BadRequest, as a kubelet says it', async function () {
     assert.equal((await api(PODS, { method: 'POST', body: pod('not-yet', { nodeName: NODE }) })).status, 201);
     const r = await flotctl(hub, ['logs', 'not-yet']);

@@ -9,7 +9,7 @@ import { ApiError } from '../../shared/api/errors.js';
 import { decodeAgentMessage, decodeHubMessage, DEFAULT_DECODE_LIMITS, encode, type CommandMessage, type LogChunkMessage } from '../../shared/protocol/index.js';
 import { silentLogger } from '../../shared/util/logger.js';
 import type { LogOptions, ObservedContainer } from '../../agent/engine/types.js';
-import { findLogContainer, LogStreamer, splitChunks } from '../../agent/logs/log-streamer.js';
+import { findLogContainer, LogStreamer, logsSince, splitChunks } from '../../agent/logs/log-streamer.js';
 import type { PodLogEnd, PodLogRequest, PodLogSink } from '../../server/apiserver/pod-log.js';
 import { LogRelay } from '../../server/link/log-relay.js';
 import { FakeClock } from '../support/fake-clock.js';
@@ -295,8 +295,10 @@ describe('logs: which container a logs command means', () => {
     container({ id: 'init', container: 'init', role: 'init' }),
     container({ id: 'sb', container: 'sandbox', role: 'sandbox' }),
     container({ id: 'old', podUid: 'uid-old', attempt: 9 }),
+    container({ id: 'p0', podUid: 'uid-p', attempt: 0, state: 'exited' }),
+    container({ id: 'p1', podUid: 'uid-p', attempt: 1 }),
   ];
-  const table: [string, { podUid?: string; container?: string }, string | undefined][] = [
+  const table: [string, { podUid?: string; container?: string; previous?: boolean }, string | undefined][] = [
     ['by uid and name: the latest attempt', { podUid: 'uid-web', container: 'main' }, 'a2'],
     ['the old pod of that name by its uid', { podUid: 'uid-old', container: 'main' }, 'old'],
     ['without uid: by namespace/name, highest attempt of any pod of that name', { container: 'main' }, 'old'],
@@ -306,12 +308,22 @@ describe('logs: which container a logs command means', () => {
     ['no container named, several apps: none', { podUid: 'uid-web' }, undefined],
     ['no container named, one app: that one', { podUid: 'uid-old' }, 'old'],
     ['another pod uid', { podUid: 'uid-x', container: 'main' }, undefined],
+    ['previous: the terminated attempt before the latest', { podUid: 'uid-p', container: 'main', previous: true }, 'p0'],
+    ['previous of a container that never restarted: none', { podUid: 'uid-old', container: 'main', previous: true }, undefined],
+    ['previous that is still running is not terminated: none', { podUid: 'uid-web', container: 'main', previous: true }, undefined],
   ];
   for (const [name, q, expected] of table) {
     it(name, () => {
       assert.equal(findLogContainer(cs, { namespace: 'default', pod: 'web', ...q })?.id, expected);
     });
   }
+
+  it('since: sinceTime as given, sinceSeconds back from the device clock, else none', () => {
+    const now = new Date('2026-01-01T00:01:00Z');
+    assert.equal(logsSince({ sinceTime: '2026-01-01T00:00:30.5Z' }, now), Date.parse('2026-01-01T00:00:30.5Z') / 1000);
+    assert.equal(logsSince({ sinceSeconds: 60 }, now), Date.parse('2026-01-01T00:00:00Z') / 1000);
+    assert.equal(logsSince({}, now), undefined);
+  });
 
   it('splits chunks without cutting a surrogate pair', () => {
     const parts = splitChunks(`ab${'😀'}cd`, 3);

@@ -304,11 +304,25 @@ describe('logs through the hub: a scripted device answers (real hub, real MQTT)'
     assert.equal(alpha.lastLogs()?.container, 'sidecar');
   });
 
-  it('refuses what it cannot do: previous, sinceSeconds, an unbound pod, a missing pod, bad tailLines', async function () {
-    const prev = await api(`${PODS}/web/log?previous=true`);
-    assert.equal(prev.status, 400);
-    assert.match(String(prev.body['message']), /^previous: .*not supported yet/);
-    assert.equal((await api(`${PODS}/web/log?sinceSeconds=10`)).status, 400);
+  it('carries previous, sinceSeconds and sinceTime to the device', async function () {
+    alpha.handler = ScriptedDevice.replying(['old instance']);
+    const prev = await api(`${PODS}/web/log?previous=true&sinceSeconds=10`);
+    assert.equal(prev.status, 200, prev.text);
+    assert.equal(alpha.lastLogs()?.previous, true);
+    assert.equal(alpha.lastLogs()?.sinceSeconds, 10);
+    assert.equal((await api(`${PODS}/web/log?sinceTime=2024-05-01T10:00:00Z`)).status, 200);
+    assert.equal(alpha.lastLogs()?.sinceTime, '2024-05-01T10:00:00Z');
+    assert.equal(alpha.lastLogs()?.previous, undefined);
+  });
+
+  it('refuses what it cannot do: bad since options, an unbound pod, a missing pod, bad tailLines', async function () {
+    const both = await api(`${PODS}/web/log?sinceSeconds=10&sinceTime=2024-05-01T10:00:00Z`);
+    assert.equal(both.status, 400);
+    assert.equal(both.body['message'], 'sinceTime: at most one of sinceTime or sinceSeconds may be specified');
+    const badTime = await api(`${PODS}/web/log?sinceTime=yesterday`);
+    assert.equal(badTime.status, 400);
+    assert.match(String(badTime.body['message']), /^sinceTime: Invalid value: "yesterday": must be an RFC 3339 time/);
+    assert.equal((await api(`${PODS}/web/log?sinceSeconds=0`)).status, 400);
     const unbound = await api(`${PODS}/unbound/log`);
     assert.equal(unbound.status, 400);
     assert.equal(unbound.body['message'], 'pod unbound does not have a host assigned');

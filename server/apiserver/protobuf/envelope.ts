@@ -8,6 +8,7 @@ import { decodeMessage, encodeMessage, NotEncodable } from './codec.js';
 import { m, message, ms, type Message } from './dsl.js';
 import { ControllerRevision, ConfigMap, DaemonSet, Event, Namespace, Node, Secret } from './kind-messages.js';
 import { DeleteOptions, ListMeta, Status } from './meta-messages.js';
+import { Lease } from './lease-messages.js';
 import { Pod } from './pod-messages.js';
 import { Eviction, SelfSubjectAccessReview, SelfSubjectReview } from './review-messages.js';
 import { lengthDelimited, readFields, WireError } from './wire.js';
@@ -15,7 +16,7 @@ import { lengthDelimited, readFields, WireError } from './wire.js';
 export const PROTOBUF_MEDIA_TYPE = 'application/vnd.kubernetes.protobuf';
 const MAGIC = Buffer.from([0x6b, 0x38, 0x73, 0x00]);
 
-const OBJECT_KINDS: Record<string, Message> = { Pod, Node, Namespace, ConfigMap, Secret, Event, DaemonSet, ControllerRevision };
+const OBJECT_KINDS: Record<string, Message> = { Pod, Node, Namespace, ConfigMap, Secret, Event, DaemonSet, ControllerRevision, Lease };
 
 const listOf = (kind: string, item: Message): Message => message(`${kind}List`, { metadata: m(1, () => ListMeta), items: ms(2, () => item) });
 

@@ -116,8 +116,8 @@ export function registerLogs(program: Command, io: CliIO): void {
     .option('-f, --follow', 'specify if the logs should be streamed')
     .option('--tail <lines>', 'lines of recent log file to display; -1 shows all', '-1')
     .option('--timestamps', 'include timestamps on each line in the log output')
-    .option('-p, --previous', "print the logs for the previous instance of the container (not supported yet)")
-    .option('--since <duration>', 'only return logs newer than a relative duration like 5s, 2m, or 3h (not supported yet)')
+    .option('-p, --previous', "print the logs for the previous (terminated) instance of the container")
+    .option('--since <duration>', 'only return logs newer than a relative duration like 5s, 2m, or 3h')
     .option('--limit-bytes <bytes>', 'maximum bytes of logs to return')
     .action(async (args: string[], opts: LogsOptions, cmd: Command) => {
       await runLogs(sessionFor(cmd, io), io, args, opts);
