@@ -10,8 +10,7 @@ import tseslint from 'typescript-eslint';
 /** I/O library → the only folders (globs) that may import it. */
 const LIBRARY_HOMES = {
   aedes: ['server/broker/**'],
-  // The broker's persistence (server/broker/session-store.ts) keeps its sessions in nedb too.
-  'nedb-promises': ['server/store/**', 'agent/state/**', 'server/broker/session-store.ts'],
+  'nedb-promises': ['server/store/**', 'agent/state/**'],
   dockerode: ['agent/engine/**'],
   systeminformation: ['agent/conditions/**'],
   mqtt: ['server/link/**', 'agent/link/**'],

@@ -36,7 +36,7 @@ import { DEFAULT_DECODE_LIMITS, parseTopic } from '../shared/protocol/index.js';
 import { writeFileAtomic } from '../shared/util/atomic-file.js';
 import { kubeconfigYaml, loadOrCreateAdminToken } from './credentials.js';
 import { formatHostPort, type ListenAddress } from './listen-address.js';
-import { createMqttSessionStore } from './broker/session-store.js';
+import { createMqttSessionStore } from './broker/memory-sessions.js';
 import { ObjectStore } from './store/object-store.js';
 import { loadOrCreatePki } from './tls/hub-pki.js';
 import { AuditLog } from './audit/audit-log.js';
@@ -189,10 +189,9 @@ async function startFleet(
     statusRequestIntervalMs: 30_000,
     logs,
   });
-  // Agents' sessions and queued QoS 1 messages survive a hub restart; queued desired documents
-  // coalesce to the latest, and each client's queue is bounded.
-  const sessions = await createMqttSessionStore({
-    dir: join(cfg.dataDir, 'mqtt'),
+  // Sessions live in memory only (the store is the truth; desired documents are republished at
+  // start); queued desired documents coalesce to the latest, and each client's queue is bounded.
+  const sessions = createMqttSessionStore({
     clock,
     logger: logger.child({ component: 'mqtt-sessions' }),
     maxQueuedPerClient: 100,
