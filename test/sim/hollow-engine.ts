@@ -2,14 +2,15 @@
  * A container engine with no containers: the OS edge of a hollow device (as kubemark's hollow
  * kubelet fakes the container runtime). It keeps containers as records in memory, labels and all,
  * so the agent's real reconciler observes, plans and executes against it as against Docker.
- * Images "pull" at once; a started container is running at once or after `startDelayMs`, and
- * pulls and starts fail with the configured probabilities.
+ * A pod takes `startDelayMs` to come up, spent in its image pull (as on a real device, where the
+ * pull is most of a pod's start); containers run as soon as they are started. Pulls and starts
+ * fail with the configured probabilities.
  */
 import { EngineError } from '../../agent/engine/errors.js';
 import { LABELS, type ContainerCreateSpec, type ContainerEngine, type ContainerRole, type ImageInfo, type ObservedContainer, type RuntimeInfo } from '../../agent/engine/types.js';
 
 export interface HollowEngineOptions {
-  /** A started container reports `running` after this long (0: at once). */
+  /** How long an image pull takes (0: at once). */
   startDelayMs: number;
   /** Probability in [0, 1] that an image pull fails. */
   pullFailureRate: number;
@@ -17,12 +18,11 @@ export interface HollowEngineOptions {
   crashRate: number;
   random: () => number;
   now: () => Date;
+  setTimer: (fn: () => void, ms: number) => void;
 }
 
 interface Record_ {
   observed: ObservedContainer;
-  /** Epoch ms when a starting container turns running. */
-  runningAt?: number;
 }
 
 const ROLES: readonly ContainerRole[] = ['sandbox', 'init', 'app'];
@@ -57,27 +57,19 @@ export class HollowEngine implements ContainerEngine {
   }
 
   listManaged(): Promise<ObservedContainer[]> {
-    const now = this.opts.now().getTime();
-    const out: ObservedContainer[] = [];
-    for (const r of this.containers.values()) {
-      if (r.runningAt !== undefined && r.runningAt <= now) {
-        r.observed.state = 'running';
-        delete r.runningAt;
-      }
-      out.push({ ...r.observed });
-    }
-    return Promise.resolve(out);
+    return Promise.resolve([...this.containers.values()].map((r) => ({ ...r.observed })));
   }
 
   inspectImage(ref: string): Promise<ImageInfo | undefined> {
     return Promise.resolve(this.images.get(ref));
   }
 
-  pullImage(ref: string): Promise<ImageInfo> {
-    if (this.opts.random() < this.opts.pullFailureRate) return Promise.reject(new EngineError('PullFailed', `simulated pull failure for ${ref}`));
+  async pullImage(ref: string): Promise<ImageInfo> {
+    if (this.opts.startDelayMs > 0) await new Promise<void>((r) => this.opts.setTimer(r, this.opts.startDelayMs));
+    if (this.opts.random() < this.opts.pullFailureRate) throw new EngineError('PullFailed', `simulated pull failure for ${ref}`);
     const info: ImageInfo = { id: `sha256:${Buffer.from(ref).toString('hex').slice(0, 64).padEnd(64, '0')}`, repoTags: [ref], repoDigests: [], platform: 'linux/arm64' };
     this.images.set(ref, info);
-    return Promise.resolve(info);
+    return info;
   }
 
   createContainer(spec: ContainerCreateSpec): Promise<string> {
@@ -115,8 +107,6 @@ export class HollowEngine implements ContainerEngine {
       r.observed.state = 'exited';
       r.observed.exitCode = 1;
       r.observed.finishedAt = now.toISOString();
-    } else if (this.opts.startDelayMs > 0) {
-      r.runningAt = now.getTime() + this.opts.startDelayMs;
     } else {
       r.observed.state = 'running';
     }
@@ -125,7 +115,6 @@ export class HollowEngine implements ContainerEngine {
 
   stopContainer(id: string): Promise<void> {
     const r = this.get(id);
-    delete r.runningAt;
     r.observed.state = 'exited';
     r.observed.exitCode = 0;
     r.observed.finishedAt = this.opts.now().toISOString();

@@ -29,6 +29,7 @@ export interface HollowFleetOptions {
   heartbeatIntervalMs: number;
   /** How many devices start (enroll, first connect) at a time. */
   startConcurrency: number;
+  /** How long each pod's image pull takes. */
   podStartDelayMs: number;
   pullFailureRate: number;
   crashRate: number;
@@ -120,6 +121,7 @@ export class HollowFleet {
       crashRate: opts.crashRate,
       random: deps.random,
       now: () => deps.clock.now(),
+      setTimer: (fn, ms) => void deps.clock.setTimer(fn, ms),
     });
     try {
       await mkdir(dataDir, { recursive: true, mode: 0o700 });

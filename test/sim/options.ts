@@ -63,7 +63,7 @@ export function parseSimArgs(argv: string[]): SimOptions {
     .option('--hub-ca <file>', "PEM of the hub's CA, for mqtts://")
     .option('--heartbeat <d>', 'heartbeat interval', '10s')
     .option('--concurrency <n>', 'devices starting (enrolling, first connect) at a time', '50')
-    .option('--pod-start-delay <d>', 'how long a started container takes to be running', '0s')
+    .option('--pod-start-delay <d>', 'how long each image pull takes (a pod\'s start delay)', '0s')
     .option('--pull-failure-rate <p>', 'probability an image pull fails', '0')
     .option('--crash-rate <p>', 'probability a started container exits at once', '0')
     .option('--reconcile-interval <d>', "how often each device's reconciler relists its containers", '30s')
