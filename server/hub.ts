@@ -20,6 +20,7 @@ import { startDashboard } from './dashboard/index.js';
 import { EventRecorder } from './events/recorder.js';
 import { FleetAuthenticator } from './fleet/authenticator.js';
 import { BootstrapTokens } from './fleet/bootstrap-tokens.js';
+import { ConnectCounters } from './fleet/connect-counters.js';
 import { Enrollment } from './fleet/enrollment.js';
 import { loadDesiredEpoch } from './fleet/desired-epoch.js';
 import { loadOrCreateHubSigningKey } from './fleet/hub-signing-key.js';
@@ -167,7 +168,8 @@ async function startFleet(
   const events = new EventRecorder(client, clock, logger.child({ component: 'events' }));
   const leases = new LeaseTracker(clock);
   const tokens = new BootstrapTokens(client, clock);
-  const identities = new NodeIdentities(client, clock);
+  const counters = await ConnectCounters.open(join(cfg.dataDir, 'fleet', 'connect-counters'));
+  const identities = new NodeIdentities(client, clock, counters);
   const hubKey = await loadOrCreateHubSigningKey(cfg.dataDir);
   const epoch = await loadDesiredEpoch(cfg.dataDir, { bump: cfg.newDesiredEpoch === true, now: clock.now() });
   if (epoch.bumpedFrom !== undefined) logger.warn('new desired-state epoch: devices take this hub\'s state over what they hold', { epoch: epoch.epoch, previous: epoch.bumpedFrom });
@@ -242,6 +244,7 @@ async function startFleet(
       await broker.close();
       await sessions.destroy();
       await intake.drain();
+      await counters.close();
       await events.flush();
     },
   };
