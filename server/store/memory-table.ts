@@ -23,14 +23,13 @@ export interface Scan {
   after?: string;
 }
 
-type IndexColumn = (typeof INDEX_COLUMNS)[number];
 const INDEX_COLUMNS = INDEXED_FIELDS.filter((c) => c !== 'ns');
 
 export class MemoryTable {
   private readonly entries = new Map<string, Entry>();
   /** Every key, sorted. */
   private readonly keys: string[] = [];
-  private readonly indexes = new Map<IndexColumn, Map<string, Set<string>>>(INDEX_COLUMNS.map((c) => [c, new Map()]));
+  private readonly indexes = new Map<keyof IndexedColumns, Map<string, Set<string>>>(INDEX_COLUMNS.map((c) => [c, new Map()]));
 
   get size(): number {
     return this.entries.size;
@@ -68,8 +67,9 @@ export class MemoryTable {
 
   /** Entries in key order; stop iterating to stop the scan (a page costs its own size). */
   *scan(q: Scan): Generator<Entry> {
-    if (q.index && q.index.column !== 'ns') {
-      const keys = [...(this.indexes.get(q.index.column)?.get(q.index.value) ?? [])].sort();
+    const byValue = q.index ? this.indexes.get(q.index.column) : undefined;
+    if (q.index && byValue) {
+      const keys = [...(byValue.get(q.index.value) ?? [])].sort();
       for (const key of keys) {
         if (q.after !== undefined && key <= q.after) continue;
         const e = this.entries.get(key);
@@ -78,6 +78,8 @@ export class MemoryTable {
       return;
     }
     const namespace = q.index?.column === 'ns' ? q.index.value : q.namespace;
+    // A column without an index of its own (the name: unique per namespace) is checked per entry.
+    const column = q.index && q.index.column !== 'ns' ? q.index : undefined;
     const prefix = namespace !== undefined ? `${namespace}/` : '';
     let from = lowerBound(this.keys, prefix);
     if (q.after !== undefined && q.after >= prefix) from = upperBound(this.keys, q.after);
@@ -85,7 +87,7 @@ export class MemoryTable {
       const key = this.keys[i];
       if (key === undefined || !key.startsWith(prefix)) return;
       const e = this.entries.get(key);
-      if (e && (namespace === undefined || e.columns.ns === namespace)) yield e;
+      if (e && (namespace === undefined || e.columns.ns === namespace) && (!column || e.columns[column.column] === column.value)) yield e;
     }
   }
 
