@@ -46,9 +46,7 @@ for (const top of ['shared', 'server', 'agent']) {
   zones.push(importRules(top, [`${top}/**/*.ts`]));
   for (const [lib, homes] of Object.entries(LIBRARY_HOMES)) {
     for (const home of homes.filter((h) => h.startsWith(`${top}/`))) {
-      // session-store.ts also lives under server/broker/**, where aedes is allowed.
-      const allow = home === 'server/broker/session-store.ts' ? [lib, 'aedes'] : [lib];
-      zones.push(importRules(top, [home.endsWith('.ts') ? home : `${home}/*.ts`], { allow }));
+      zones.push(importRules(top, [home.endsWith('.ts') ? home : `${home}/*.ts`], { allow: [lib] }));
     }
   }
 }
