@@ -7,7 +7,7 @@ import { enroll, mqttJsConnector } from '../../agent/link/index.js';
 import { generateIdentity } from '../../shared/crypto/index.js';
 import { systemClock } from '../../shared/util/clock.js';
 import { silentLogger } from '../../shared/util/logger.js';
-import { flotctl } from '../support/flotctl.js';
+import { bootstrapToken, flotctl } from '../support/flotctl.js';
 import { startHub, type HubHandle } from '../support/hub.js';
 
 const BATCH = 100;
@@ -24,9 +24,7 @@ describe('a batch enrolling with one bootstrap token', function () {
   });
 
   it(`enrolls ${BATCH} devices at once with --max-uses ${BATCH}, and refuses the next one`, async () => {
-    const created = await flotctl(hub, ['token', 'create', '--ttl', '1h', '--max-uses', String(BATCH)]);
-    assert.equal(created.code, 0, created.stderr);
-    const token = created.stdout.trim();
+    const token = await bootstrapToken(hub, '--max-uses', String(BATCH));
     const deps = { connector: mqttJsConnector, clock: systemClock, logger: silentLogger };
     // One attempt each: a transient failure would show up as a failure here, not be hidden by a retry.
     const outcomes = await Promise.all(

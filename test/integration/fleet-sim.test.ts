@@ -11,7 +11,7 @@ import { mqttJsConnector } from '../../agent/link/index.js';
 import type { KubeObject } from '../../shared/api/meta.js';
 import { systemClock } from '../../shared/util/clock.js';
 import { silentLogger } from '../../shared/util/logger.js';
-import { flotctl } from '../support/flotctl.js';
+import { bootstrapToken } from '../support/flotctl.js';
 import { apiClient, type Api } from '../support/http.js';
 import { REPO_ROOT, startHub, type HubHandle } from '../support/hub.js';
 import { loadHostFixture, recordedHostProbe } from '../support/recorded-host.js';
@@ -48,13 +48,11 @@ describe('fleet simulator (hollow devices) against a hub', function () {
   });
 
   it(`brings ${NODES} hollow devices Ready with one token, and runs a pod on one`, async () => {
-    const created = await flotctl(hub, ['token', 'create', '--max-uses', String(NODES)]);
-    assert.equal(created.code, 0, created.stderr);
     const host = recordedHostProbe(await loadHostFixture(join(REPO_ROOT, 'test/fixtures/conditions/pi4-bookworm.json')));
     fleet = await HollowFleet.start(
       {
         hubUrl: hub.mqttUrl,
-        token: created.stdout.trim(),
+        token: await bootstrapToken(hub, '--max-uses', String(NODES)),
         nodes: NODES,
         prefix: 'sim',
         dataRoot,

@@ -33,7 +33,10 @@ async function main(): Promise<void> {
   const dataRoot = opts.dataDir ?? (await mkdtemp(join(defaultDataParent(), 'flotilla-sim-')));
   const logger = createJsonLogger((l) => process.stderr.write(l), { level: 'error', now: () => systemClock.now() });
   const hostProbe = recordedHostProbe(await loadHostFixture(join(REPO_ROOT, 'test/fixtures/conditions/pi4-bookworm.json')));
-  const connector = createMqttJsConnector(opts.hubCaFile !== undefined ? { ca: await readFile(opts.hubCaFile, 'utf8') } : {});
+  const connector = createMqttJsConnector({
+    ...(opts.hubCaFile !== undefined ? { ca: await readFile(opts.hubCaFile, 'utf8') } : {}),
+    ...(opts.hubCaPin !== undefined ? { caPin: opts.hubCaPin } : {}),
+  });
   const t0 = Date.now();
   const say = (line: string): void => void process.stdout.write(`sim ${((Date.now() - t0) / 1000).toFixed(1)}s ${line}\n`);
 

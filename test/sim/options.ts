@@ -1,12 +1,14 @@
 /** The simulator's command line, checked: every bad value names its flag. */
 import { Command } from 'commander';
 import { parseDuration } from '../../shared/util/duration.js';
-import { isBootstrapToken } from '../../shared/protocol/index.js';
+import { isBootstrapToken, isJoinString, parseJoinString } from '../../shared/protocol/index.js';
 
 export interface SimOptions {
   hub: string;
   token: string;
   hubKeyFingerprint?: string;
+  /** The hub CA's pin from a join string (found in the hub's chain for mqtts://). */
+  hubCaPin?: string;
   hubCaFile?: string;
   nodes: number;
   /** 0: run until SIGINT/SIGTERM. */
@@ -23,20 +25,16 @@ export interface SimOptions {
   reportIntervalMs: number;
 }
 
-const TOKEN_IN_TEXT = /\b[a-z0-9]{6}\.[a-z0-9]{16}\b/;
-const FINGERPRINT_IN_TEXT = /\bsha256:[0-9a-f]{64}\b/;
-
 /**
- * What `flotctl token create --max-uses N` printed: the plain token, or a join string that holds
- * it (and possibly the hub key's fingerprint, which is then pinned).
+ * What `flotctl token create --max-uses N` printed: a join string (its key pin is pinned at
+ * enrollment, its CA pin used for mqtts://) or a bare token.
  */
-export function parseTokenArg(text: string): { token: string; hubKeyFingerprint?: string } {
+export function parseTokenArg(text: string): { token: string; hubKeyFingerprint?: string; caPin?: string } {
   const t = text.trim();
   if (isBootstrapToken(t)) return { token: t };
-  const token = TOKEN_IN_TEXT.exec(t)?.[0];
-  if (token === undefined) throw new Error('--token: neither a bootstrap token (abcdef.0123456789abcdef) nor a join string holding one');
-  const fp = FINGERPRINT_IN_TEXT.exec(t)?.[0];
-  return fp !== undefined ? { token, hubKeyFingerprint: fp } : { token };
+  if (!isJoinString(t)) throw new Error('--token: neither a join string (mqtts://TOKEN@HOST:PORT/?…) nor a bootstrap token (abcdef.0123456789abcdef)');
+  const j = parseJoinString(t, '--token');
+  return { token: j.token, hubKeyFingerprint: j.keyPin, ...(j.caPin !== undefined ? { caPin: j.caPin } : {}) };
 }
 
 function count(flag: string, v: string, min: number): number {
@@ -96,6 +94,7 @@ export function parseSimArgs(argv: string[]): SimOptions {
   };
   if (!/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/.test(out.prefix)) throw new Error(`--prefix: "${out.prefix}" is not a DNS label`);
   if (tok.hubKeyFingerprint !== undefined) out.hubKeyFingerprint = tok.hubKeyFingerprint;
+  if (tok.caPin !== undefined) out.hubCaPin = tok.caPin;
   if (str('dataDir') !== '') out.dataDir = str('dataDir');
   if (str('hubCa') !== '') out.hubCaFile = str('hubCa');
   return out;
