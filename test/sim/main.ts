@@ -35,7 +35,8 @@ async function main(): Promise<void> {
   const hostProbe = recordedHostProbe(await loadHostFixture(join(REPO_ROOT, 'test/fixtures/conditions/pi4-bookworm.json')));
   const connector = createMqttJsConnector({
     ...(opts.hubCaFile !== undefined ? { ca: await readFile(opts.hubCaFile, 'utf8') } : {}),
-    ...(opts.hubCaPin !== undefined ? { caPin: opts.hubCaPin } : {}),
+    // The CA pin is looked up in a TLS handshake: only for a TLS hub URL.
+    ...(opts.hubCaPin !== undefined && /^(mqtts|wss):/.test(opts.hub) ? { caPin: opts.hubCaPin } : {}),
   });
   const t0 = Date.now();
   const say = (line: string): void => void process.stdout.write(`sim ${((Date.now() - t0) / 1000).toFixed(1)}s ${line}\n`);
