@@ -10,8 +10,7 @@ import tseslint from 'typescript-eslint';
 /** I/O library → the only folders (globs) that may import it. */
 const LIBRARY_HOMES = {
   aedes: ['server/broker/**'],
-  // The broker's persistence (server/broker/session-store.ts) keeps its sessions in nedb too.
-  'nedb-promises': ['server/store/**', 'agent/state/**', 'server/broker/session-store.ts'],
+  'nedb-promises': ['server/store/**', 'agent/state/**'],
   dockerode: ['agent/engine/**'],
   systeminformation: ['agent/conditions/**'],
   mqtt: ['server/link/**', 'agent/link/**'],
@@ -47,9 +46,7 @@ for (const top of ['shared', 'server', 'agent']) {
   zones.push(importRules(top, [`${top}/**/*.ts`]));
   for (const [lib, homes] of Object.entries(LIBRARY_HOMES)) {
     for (const home of homes.filter((h) => h.startsWith(`${top}/`))) {
-      // session-store.ts also lives under server/broker/**, where aedes is allowed.
-      const allow = home === 'server/broker/session-store.ts' ? [lib, 'aedes'] : [lib];
-      zones.push(importRules(top, [home.endsWith('.ts') ? home : `${home}/*.ts`], { allow }));
+      zones.push(importRules(top, [home.endsWith('.ts') ? home : `${home}/*.ts`], { allow: [lib] }));
     }
   }
 }

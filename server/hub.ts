@@ -24,6 +24,7 @@ import { startDashboard } from './dashboard/index.js';
 import { EventRecorder } from './events/recorder.js';
 import { FleetAuthenticator } from './fleet/authenticator.js';
 import { BootstrapTokens } from './fleet/bootstrap-tokens.js';
+import { ConnectCounters } from './fleet/connect-counters.js';
 import { Enrollment } from './fleet/enrollment.js';
 import { loadDesiredEpoch } from './fleet/desired-epoch.js';
 import { loadOrCreateHubSigningKey } from './fleet/hub-signing-key.js';
@@ -40,7 +41,7 @@ import { DEFAULT_DECODE_LIMITS, parseTopic } from '../shared/protocol/index.js';
 import { writeFileAtomic } from '../shared/util/atomic-file.js';
 import { kubeconfigYaml, loadOrCreateAdminToken } from './credentials.js';
 import { formatHostPort, type ListenAddress } from './listen-address.js';
-import { createMqttSessionStore } from './broker/session-store.js';
+import { createMqttSessionStore } from './broker/memory-sessions.js';
 import { ObjectStore } from './store/object-store.js';
 import { loadOrCreatePki } from './tls/hub-pki.js';
 import { AuditLog } from './audit/audit-log.js';
@@ -179,7 +180,8 @@ async function startFleet(
   const events = new EventRecorder(client, clock, logger.child({ component: 'events' }));
   const leases = new LeaseTracker(clock);
   const tokens = new BootstrapTokens(client, clock);
-  const identities = new NodeIdentities(client, clock);
+  const counters = await ConnectCounters.open(join(cfg.dataDir, 'fleet', 'connect-counters'));
+  const identities = new NodeIdentities(client, clock, counters);
   const hubKey = await loadOrCreateHubSigningKey(cfg.dataDir);
   const epoch = await loadDesiredEpoch(cfg.dataDir, { bump: cfg.newDesiredEpoch === true, now: clock.now() });
   if (epoch.bumpedFrom !== undefined) logger.warn('new desired-state epoch: devices take this hub\'s state over what they hold', { epoch: epoch.epoch, previous: epoch.bumpedFrom });
@@ -201,10 +203,9 @@ async function startFleet(
     statusRequestIntervalMs: 30_000,
     logs,
   });
-  // Agents' sessions and queued QoS 1 messages survive a hub restart; queued desired documents
-  // coalesce to the latest, and each client's queue is bounded.
-  const sessions = await createMqttSessionStore({
-    dir: join(cfg.dataDir, 'mqtt'),
+  // Sessions live in memory only (the store is the truth; desired documents are republished at
+  // start); queued desired documents coalesce to the latest, and each client's queue is bounded.
+  const sessions = createMqttSessionStore({
     clock,
     logger: logger.child({ component: 'mqtt-sessions' }),
     maxQueuedPerClient: 100,
@@ -258,6 +259,7 @@ async function startFleet(
       await broker.close();
       await sessions.destroy();
       await intake.drain();
+      await counters.close();
       await events.flush();
     },
   };

@@ -1,6 +1,8 @@
 #!/usr/bin/env node
 /** `flotilla-hub`: builds config, logger and clock, starts the hub, stops it on SIGINT/SIGTERM. */
 import { mkdir } from 'node:fs/promises';
+import { connectionCap, openFileLimit } from './fd-limit.js';
+import type { BrokerLimits } from './broker/broker.js';
 import { homedir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { Command, InvalidArgumentError, Option } from 'commander';
@@ -118,7 +120,7 @@ async function main(): Promise<void> {
     maxBodyBytes: 3 * 1024 * 1024,
     version: FLOTILLA_VERSION,
     tlsSans: o.tlsSan,
-    brokerLimits: DEFAULT_FLEET_CONFIG.brokerLimits,
+    brokerLimits: withConnectionCap(DEFAULT_FLEET_CONFIG.brokerLimits, connectionCap(openFileLimit())),
     nodeMonitorGracePeriodMs: o.nodeMonitorGracePeriod,
     nodeMonitorPeriodMs: o.nodeMonitorPeriod,
     podSecurityDefault: o.podSecurityDefault,
@@ -183,3 +185,7 @@ main().catch((e: unknown) => {
   process.stderr.write(`flotilla-hub: ${errorMessage(e)}\n`);
   process.exit(1);
 });
+
+function withConnectionCap(limits: BrokerLimits, cap: number | undefined): BrokerLimits {
+  return cap === undefined ? limits : { ...limits, maxConnections: cap };
+}

@@ -11,8 +11,7 @@ import { validateUpdate } from '../../shared/api/validation/index.js';
 import { applyJsonPatch, jsonMergePatch, serverSideApply, strategicMergePatch } from '../../shared/patch/index.js';
 import { rfc3339, type Clock } from '../../shared/util/clock.js';
 import { isRecord } from '../../shared/util/guards.js';
-import type { ObjectStore } from '../store/object-store.js';
-import { objectKey } from '../store/keys.js';
+import type { ListPage, ObjectStore } from '../store/object-store.js';
 import type { PatchType } from './body.js';
 import { encodeContinue, type ListOptions } from './list-options.js';
 import { asObjectOf, carryMetadata, checkPrecondition, initMetadata, sameObject } from './object-meta.js';
@@ -64,24 +63,21 @@ export class ResourceService {
     return obj;
   }
 
+  /** One page (or all) of the matching objects, read from the store's key order and indexes. */
   async list(path: ResourcePath, opts: ListOptions): Promise<KubeList> {
-    const { items, rv } = await this.store.list(resourceName(path.info), opts.query);
-    let matched = items.filter(opts.matches);
-    const { continueKey } = opts;
-    if (continueKey !== undefined) {
-      matched = matched.filter((o) => objectKey(o.metadata.namespace, o.metadata.name ?? '') > continueKey);
-    }
+    const page: ListPage = { matches: opts.matches };
+    if (opts.limit !== undefined) page.limit = opts.limit;
+    if (opts.continueKey !== undefined) page.after = opts.continueKey;
+    const { items, rv, more } = await this.store.list(resourceName(path.info), opts.query, page);
     const list: KubeList = {
       apiVersion: apiVersionOf(path.info),
       kind: path.info.listKind,
       metadata: { resourceVersion: String(rv) },
-      items: matched,
+      items,
     };
-    if (opts.limit !== undefined && matched.length > opts.limit) {
-      list.items = matched.slice(0, opts.limit);
-      const last = list.items[list.items.length - 1];
-      if (last) list.metadata.continue = encodeContinue(objectKey(last.metadata.namespace, last.metadata.name ?? ''));
-      list.metadata.remainingItemCount = matched.length - opts.limit;
+    if (more) {
+      list.metadata.continue = encodeContinue(more.lastKey);
+      list.metadata.remainingItemCount = more.remaining;
     }
     return list;
   }

@@ -24,6 +24,14 @@ export interface BrokerLimits {
   /** A client that does not drain its socket for this long is cut off. */
   drainTimeoutMs: number;
   connectTimeoutMs: number;
+  /**
+   * Authentications in flight at most; a CONNECT beyond it is refused at once with CONNACK 3
+   * (server unavailable), which agents back off from with jitter. An open storm makes every
+   * attempt slow enough to time out and be retried while the hub still works on it.
+   */
+  maxAuthInFlight: number;
+  /** Open connections at most (below the process's file-descriptor limit); beyond it a new socket is closed at once. */
+  maxConnections?: number;
 }
 
 export const DEFAULT_BROKER_LIMITS: BrokerLimits = {
@@ -34,6 +42,7 @@ export const DEFAULT_BROKER_LIMITS: BrokerLimits = {
   queueLimit: 64,
   drainTimeoutMs: 30_000,
   connectTimeoutMs: 15_000,
+  maxAuthInFlight: 100,
 };
 
 export interface BrokerDeps {
@@ -93,6 +102,15 @@ export async function startBroker(deps: BrokerDeps): Promise<RunningBroker> {
     if (socket) setImmediate(() => closeRefused(socket));
   };
   const clients = new Set<Client>();
+  let authInFlight = 0;
+  /** Refused as busy since the last summary (one log line per interval, not one per refusal). */
+  let refusedBusy = 0;
+  const busySummary = setInterval(() => {
+    if (refusedBusy === 0) return;
+    log.warn('connects refused: server busy', { refused: refusedBusy, maxAuthInFlight: limits.maxAuthInFlight });
+    refusedBusy = 0;
+  }, 10_000);
+  busySummary.unref();
 
   const opts: AedesOptions = {
     concurrency: 100,
@@ -121,6 +139,14 @@ export async function startBroker(deps: BrokerDeps): Promise<RunningBroker> {
     authenticate: (client, username, password, done) => {
       const remote = remotes.get(client.conn);
       const binding = bindings.get(client.conn);
+      if (authInFlight >= limits.maxAuthInFlight) {
+        refusedBusy += 1;
+        done(Object.assign(new Error('server busy'), { returnCode: 3 }), null);
+        const socket = sockets.get(client.conn);
+        if (socket) setImmediate(() => closeRefused(socket));
+        return;
+      }
+      authInFlight += 1;
       deps.auth
         .authenticate({ clientId: client.id, username, password, remoteAddress: remote, ...(binding ? { channelBinding: binding } : {}) })
         .then((d) => {
@@ -136,6 +162,9 @@ export async function startBroker(deps: BrokerDeps): Promise<RunningBroker> {
           const code = e instanceof Refusal ? e.returnCode : 3;
           refused(client, username, errorMessage(e));
           done(Object.assign(new Error(errorMessage(e)), { returnCode: code }), null);
+        })
+        .finally(() => {
+          authInFlight -= 1;
         });
     },
     authorizePublish: (client, packet, done) => {
@@ -195,6 +224,7 @@ export async function startBroker(deps: BrokerDeps): Promise<RunningBroker> {
   const tlsServer = deps.tls
     ? createTlsServer({ key: deps.tls.keyPem, cert: deps.tls.certPem + (deps.tls.caPem ?? ''), minVersion: 'TLSv1.2' }, (socket) => handleSocket(socket))
     : undefined;
+  for (const srv of [server, tlsServer]) if (srv && limits.maxConnections !== undefined) srv.maxConnections = limits.maxConnections;
   tlsServer?.on('tlsClientError', (e, socket) => log.warn('TLS handshake failed', { remote: socket.remoteAddress, error: e.message }));
   function handleSocket(socket: Socket): void {
     const guard = new PacketGuard(limits.maxPacketBytes);
@@ -245,6 +275,7 @@ export async function startBroker(deps: BrokerDeps): Promise<RunningBroker> {
       return n;
     },
     async close() {
+      clearInterval(busySummary);
       const closed = [server, tlsServer].map(
         (srv) =>
           new Promise<void>((r) => {

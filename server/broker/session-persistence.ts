@@ -1,7 +1,7 @@
 /**
  * The broker's persistence: the *async* interface aedes 1.x calls (aedes-persistence 11's
  * asyncPersistence.js), as far as aedes uses it — declared here because aedes' own types say
- * `any`. startBroker receives one; session-store.ts is the durable implementation.
+ * `any`. startBroker receives one; memory-sessions.ts is the implementation.
  */
 import type { Readable } from 'node:stream';
 

@@ -6,9 +6,13 @@ import { parseBootstrapToken } from '../../shared/protocol/index.js';
 import type { Clock } from '../../shared/util/clock.js';
 import type { InternalClient } from '../apiserver/internal-client.js';
 
-export type TokenCheck = { ok: true; info: TokenInfo } | { ok: false; reason: string };
+/** `transient`: the token may well be good; the caller should try again, not give up. */
+export type TokenCheck = { ok: true; info: TokenInfo } | { ok: false; reason: string; transient?: true };
 
 export class BootstrapTokens {
+  /** Per token id, the tail of its serialized consume calls: a batch sharing one token never races. */
+  private readonly consuming = new Map<string, Promise<unknown>>();
+
   constructor(
     private readonly client: InternalClient,
     private readonly clock: Clock,
@@ -32,8 +36,29 @@ export class BootstrapTokens {
     return { ok: true, info };
   }
 
-  /** Checks and counts one use atomically (optimistic concurrency, retried on conflict). */
-  async consume(token: string): Promise<TokenCheck> {
+  /**
+   * Checks and counts one use atomically. Uses of one token are serialized in this process (the
+   * only writer of the counter besides an admin), so concurrent enrollments never conflict with
+   * each other; a conflict with an outside write is retried, and running out of retries is
+   * transient, never a refusal of the token.
+   */
+  consume(token: string): Promise<TokenCheck> {
+    let id: string;
+    try {
+      id = parseBootstrapToken(token).id;
+    } catch {
+      return Promise.resolve({ ok: false, reason: 'malformed bootstrap token' });
+    }
+    const run = (this.consuming.get(id) ?? Promise.resolve()).then(() => this.consumeNow(token));
+    const tail = run.catch(() => undefined);
+    this.consuming.set(id, tail);
+    void tail.then(() => {
+      if (this.consuming.get(id) === tail) this.consuming.delete(id);
+    });
+    return run;
+  }
+
+  private async consumeNow(token: string): Promise<TokenCheck> {
     for (let attempt = 0; attempt < 5; attempt++) {
       const check = await this.check(token);
       if (!check.ok) return check;
@@ -47,6 +72,6 @@ export class BootstrapTokens {
         if (!(e instanceof ApiError && e.code === 409)) throw e;
       }
     }
-    return { ok: false, reason: 'bootstrap token is being used concurrently; try again' };
+    return { ok: false, reason: 'bootstrap token is being changed concurrently; try again', transient: true };
   }
 }

@@ -61,7 +61,12 @@ export class Enrollment {
         return this.refused(log, node, 'name-conflict', message);
       }
       const used = await tokens.consume(req.token);
-      if (!used.ok) return this.refused(log, node, 'invalid-token', used.reason);
+      if (!used.ok) {
+        if (!used.transient) return this.refused(log, node, 'invalid-token', used.reason);
+        // Not a verdict on the token: the device retries an internal-error, never an invalid-token.
+        log.warn('enrollment deferred', { reason: used.reason });
+        return refuse('internal-error', used.reason);
+      }
       await identities.register(node, req.signingKey, req.boxKey);
       await this.ensureNode(node, req.arch);
       const how = existing ? 're-enrolled (an admin allowed it)' : 'enrolled';

@@ -2,8 +2,11 @@
  * The hub's only source of truth: every served object, one nedb datafile per resource,
  * a global monotonic resourceVersion, and in-process watch fan-out.
  *
- * Objects are stored serialized (nedb refuses field names with dots, which label keys have),
- * beside the scalar columns the hub queries on, each of which has an nedb index.
+ * Objects are stored serialized (nedb refuses field names with dots, which label keys have).
+ * Reads are served from memory (memory-table.ts: key order and exact-match indexes), outside
+ * the write lock: a write becomes visible, with its resourceVersion, only once its datafile
+ * write succeeded. nedb keeps only its primary key index: its indexes on low-cardinality
+ * columns (every Node has the same namespace '') copied a whole bucket on each update.
  */
 import { STORE_FILE_MODES } from './file-modes.js';
 import { mkdir } from 'node:fs/promises';
@@ -14,7 +17,8 @@ import type { KubeObject } from '../../shared/api/meta.js';
 import type { Clock } from '../../shared/util/clock.js';
 import type { Logger } from '../../shared/util/logger.js';
 import { errorMessage } from '../../shared/util/guards.js';
-import { INDEXED_FIELDS, indexedColumns, objectKey, type IndexedColumns } from './keys.js';
+import { indexedColumns, objectKey, type IndexedColumns } from './keys.js';
+import { MemoryTable } from './memory-table.js';
 import { Mutex } from './mutex.js';
 import { WatchHub, type Listener, type StoreEvent } from './watch-hub.js';
 
@@ -55,6 +59,21 @@ export interface ListQuery {
   index?: { column: keyof IndexedColumns; value: string };
 }
 
+/** One page of a list: only the objects `matches` keeps, after `after`, at most `limit`. */
+export interface ListPage {
+  matches?: (obj: KubeObject) => boolean;
+  limit?: number;
+  /** The key the previous page ended with. */
+  after?: string;
+}
+
+export interface ListResult {
+  items: KubeObject[];
+  rv: number;
+  /** Set when more objects match: the key of the page's last object, and how many remain. */
+  more?: { lastKey: string; remaining: number };
+}
+
 /** Decides the next state of one object under the write lock: return undefined to write nothing. */
 export type Mutation = (current: KubeObject) => { next: KubeObject } | { remove: true } | undefined;
 
@@ -62,28 +81,39 @@ export class ObjectStore {
   private readonly lock = new Mutex();
   private stopCompaction: () => void = () => undefined;
   private closed = false;
+  /** The resourceVersion of the last write readers can see (`rv` runs ahead during a write). */
+  private visibleRv: number;
 
   private constructor(
     private readonly tables: Map<string, Datastore<StoredDoc>>,
+    private readonly memory: Map<string, MemoryTable>,
     private readonly meta: Datastore<CounterDoc>,
     private rv: number,
     private readonly hub: WatchHub,
     private readonly opts: StoreOptions,
-  ) {}
+  ) {
+    this.visibleRv = rv;
+  }
 
   static async open(opts: StoreOptions): Promise<ObjectStore> {
     await mkdir(opts.dir, { recursive: true, mode: 0o700 });
     const tables = new Map<string, Datastore<StoredDoc>>();
+    const memory = new Map<string, MemoryTable>();
     let maxRv = 0;
     for (const resource of opts.resources) {
       // nedb's `modes` (owner-only files) is missing from nedb-promises' typings.
       const dbOptions = { filename: join(opts.dir, `${resource}.db`), autoload: false, modes: STORE_FILE_MODES };
       const ds = Datastore.create(dbOptions) as Datastore<StoredDoc>;
       await ds.load();
-      for (const fieldName of INDEXED_FIELDS) await ds.ensureIndex({ fieldName });
-      const newest = await ds.findOne({}).sort({ rv: -1 });
-      if (newest) maxRv = Math.max(maxRv, newest.rv);
+      // Datafiles written with the old column indexes carry them in their index lines: drop them.
+      for (const fieldName of ['ns', 'nodeName', 'ownerUid', 'involvedUid']) await ds.removeIndex(fieldName);
+      const table = new MemoryTable();
+      for (const doc of await ds.find({})) {
+        table.put(doc._id, parse(doc), doc.json);
+        maxRv = Math.max(maxRv, doc.rv);
+      }
       tables.set(resource, ds);
+      memory.set(resource, table);
     }
     // nedb's `modes` (owner-only files) is missing from nedb-promises' typings.
     const dbOptions = { filename: join(opts.dir, 'meta.db'), autoload: false, modes: STORE_FILE_MODES };
@@ -92,7 +122,7 @@ export class ObjectStore {
     const counter = await meta.findOne({ _id: 'rv' });
     // A crash between the object write and the counter write leaves the object ahead: take the max.
     const rv = Math.max(counter?.value ?? 0, maxRv);
-    const store = new ObjectStore(tables, meta, rv, new WatchHub(rv, opts.watchHistory), opts);
+    const store = new ObjectStore(tables, memory, meta, rv, new WatchHub(rv, opts.watchHistory), opts);
     store.scheduleCompaction();
     opts.logger.info('store opened', { dir: opts.dir, resourceVersion: rv });
     return store;
@@ -102,22 +132,34 @@ export class ObjectStore {
     return this.rv;
   }
 
-  async get(resource: string, namespace: string | undefined, name: string): Promise<KubeObject | undefined> {
-    const doc = await this.table(resource).findOne({ _id: objectKey(namespace, name) });
-    return doc ? parse(doc) : undefined;
+  get(resource: string, namespace: string | undefined, name: string): Promise<KubeObject | undefined> {
+    const entry = this.mem(resource).get(objectKey(namespace, name));
+    return Promise.resolve(entry ? (JSON.parse(entry.json) as KubeObject) : undefined);
   }
 
-  /** Objects sorted by key, and the resourceVersion the list is consistent with. */
-  async list(resource: string, q: ListQuery = {}): Promise<{ items: KubeObject[]; rv: number }> {
-    const query: Partial<IndexedColumns> = {};
-    if (q.namespace) query.ns = q.namespace;
-    if (q.index) query[q.index.column] = q.index.value;
-    // Read the counter first and under the lock, so no write is half-visible in the result.
-    return this.lock.run(async () => {
-      const rv = this.rv;
-      const docs = await this.table(resource).find(query).sort({ _id: 1 });
-      return { items: docs.map(parse), rv };
-    });
+  /**
+   * Objects sorted by key and the resourceVersion the list is consistent with. Read from memory
+   * in one synchronous pass (no write can interleave); only the page's objects are parsed.
+   */
+  list(resource: string, q: ListQuery = {}, page: ListPage = {}): Promise<ListResult> {
+    const rv = this.visibleRv;
+    const items: KubeObject[] = [];
+    let lastKey = '';
+    let remaining = 0;
+    const scan: Parameters<MemoryTable['scan']>[0] = {};
+    if (q.namespace) scan.namespace = q.namespace;
+    if (q.index) scan.index = q.index;
+    if (page.after !== undefined) scan.after = page.after;
+    for (const e of this.mem(resource).scan(scan)) {
+      if (page.matches && !page.matches(e.obj)) continue;
+      if (page.limit !== undefined && items.length >= page.limit) {
+        remaining += 1;
+        continue;
+      }
+      items.push(JSON.parse(e.json) as KubeObject);
+      lastKey = e.key;
+    }
+    return Promise.resolve(remaining > 0 ? { items, rv, more: { lastKey, remaining } } : { items, rv });
   }
 
   /** Inserts a new object; 409 AlreadyExists when the key is taken. */
@@ -125,9 +167,11 @@ export class ObjectStore {
     return this.lock.run(async () => {
       const key = objectKey(obj.metadata.namespace, obj.metadata.name ?? '');
       const table = this.table(resource);
-      if (await table.findOne({ _id: key })) throw ApiError.alreadyExists(resource, obj.metadata.name ?? '');
+      if (this.mem(resource).get(key)) throw ApiError.alreadyExists(resource, obj.metadata.name ?? '');
       const stored = this.stamp(obj);
-      await Promise.all([table.insert(toDoc(key, stored)), this.saveCounter()]);
+      const doc = toDoc(key, stored);
+      await Promise.all([table.insert(doc), this.saveCounter()]);
+      this.commit(resource, key, stored, doc.json);
       this.emit({ rv: this.rv, resource, type: 'ADDED', object: stored });
       return stored;
     });
@@ -141,21 +185,24 @@ export class ObjectStore {
     return this.lock.run(async () => {
       const key = objectKey(namespace, name);
       const table = this.table(resource);
-      const doc = await table.findOne({ _id: key });
-      if (!doc) throw ApiError.notFound(resource, name);
-      const current = parse(doc);
-      const decision = mutate(structuredClone(current));
+      const entry = this.mem(resource).get(key);
+      if (!entry) throw ApiError.notFound(resource, name);
+      const current = JSON.parse(entry.json) as KubeObject;
+      const decision = mutate(JSON.parse(entry.json) as KubeObject);
       if (!decision) return current;
       if ('remove' in decision) {
         this.rv += 1;
         await Promise.all([table.remove({ _id: key }, {}), this.saveCounter()]);
+        this.commit(resource, key, undefined, '');
         const gone = structuredClone(current);
         gone.metadata.resourceVersion = String(this.rv);
         this.emit({ rv: this.rv, resource, type: 'DELETED', object: gone });
         return gone;
       }
       const stored = this.stamp(decision.next);
-      await Promise.all([table.update({ _id: key }, toDoc(key, stored), {}), this.saveCounter()]);
+      const doc = toDoc(key, stored);
+      await Promise.all([table.update({ _id: key }, doc, {}), this.saveCounter()]);
+      this.commit(resource, key, stored, doc.json);
       this.emit({ rv: this.rv, resource, type: 'MODIFIED', object: stored, prev: current });
       return stored;
     });
@@ -184,6 +231,20 @@ export class ObjectStore {
     const stored = structuredClone(obj);
     stored.metadata.resourceVersion = String(this.rv);
     return stored;
+  }
+
+  /** Makes a write that reached the datafile visible to readers (`obj` undefined: a removal). */
+  private commit(resource: string, key: string, obj: KubeObject | undefined, json: string): void {
+    // A copy of its own: the stored object is also handed to the caller and to watchers.
+    if (obj) this.mem(resource).put(key, JSON.parse(json) as KubeObject, json);
+    else this.mem(resource).remove(key);
+    this.visibleRv = this.rv;
+  }
+
+  private mem(resource: string): MemoryTable {
+    const t = this.memory.get(resource);
+    if (!t) throw new Error(`store has no table for resource ${resource}`);
+    return t;
   }
 
   private saveCounter(): Promise<unknown> {

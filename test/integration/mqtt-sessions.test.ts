@@ -1,19 +1,17 @@
 /**
- * The broker's MQTT sessions survive a hub restart: the nedb-backed aedes persistence, checked
- * against aedes-persistence's own abstract suite and with a real aedes broker and mqtt.js client.
+ * The broker's in-memory MQTT sessions (coalescing, bounded queues, exact-topic retained
+ * lookup), checked against aedes-persistence's own abstract suite and with a real aedes broker
+ * and mqtt.js client. They last as long as the broker: a restart starts every session afresh.
  */
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
-import { mkdtemp, rm } from 'node:fs/promises';
 import { createServer, type AddressInfo } from 'node:net';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Aedes } from 'aedes';
 import { connect, type IConnackPacket, type MqttClient } from 'mqtt';
 import type { MqttPacket, MqttSessionStore } from '../../server/broker/session-persistence.js';
-import { createMqttSessionStore, type MqttSessionStoreOptions } from '../../server/broker/session-store.js';
+import { createMqttSessionStore, type MqttSessionStoreOptions } from '../../server/broker/memory-sessions.js';
 import { nodeTopic, parseTopic } from '../../shared/protocol/topics.js';
 import { systemClock } from '../../shared/util/clock.js';
 import type { LogFields, Logger } from '../../shared/util/logger.js';
@@ -53,21 +51,19 @@ function captureLogger(entries: LogEntry[], base: LogFields = {}): Logger {
 const ABSTRACT_RUNNER = `
 import { test } from 'node:test';
 import { createRequire } from 'node:module';
-import { mkdtemp } from 'node:fs/promises';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 const env = process.env;
 const root = env.FLOTILLA_ROOT;
 const abstractSuite = createRequire(join(root, 'package.json'))('aedes-persistence/abstract.js');
-const { createMqttSessionStore } = await import(pathToFileURL(join(root, 'server/broker/session-store.ts')).href);
+const { createMqttSessionStore } = await import(pathToFileURL(join(root, 'server/broker/memory-sessions.ts')).href);
 const { silentLogger } = await import(pathToFileURL(join(root, 'shared/util/logger.ts')).href);
 const { systemClock } = await import(pathToFileURL(join(root, 'shared/util/clock.ts')).href);
 const coalesceAll = env.ABSTRACT_COALESCE === 'all';
 abstractSuite({
   test,
   testAsync: true,
-  persistence: async () => createMqttSessionStore({
-    dir: await mkdtemp(join(env.ABSTRACT_DIR, 'store-')),
+  persistence: () => createMqttSessionStore({
     clock: systemClock,
     logger: silentLogger,
     maxQueuedPerClient: Number(env.ABSTRACT_MAX_QUEUED),
@@ -85,10 +81,10 @@ interface SuiteResult {
   output: string;
 }
 
-async function runAbstractSuite(dir: string, coalesce: 'none' | 'all', maxQueued: number): Promise<SuiteResult> {
+async function runAbstractSuite(coalesce: 'none' | 'all', maxQueued: number): Promise<SuiteResult> {
   const child = spawn(process.execPath, ['--import', 'tsx', '--test-reporter=tap', '--input-type=module', '-e', ABSTRACT_RUNNER], {
     cwd: ROOT,
-    env: { ...process.env, FLOTILLA_ROOT: ROOT, ABSTRACT_DIR: dir, ABSTRACT_COALESCE: coalesce, ABSTRACT_MAX_QUEUED: String(maxQueued) },
+    env: { ...process.env, FLOTILLA_ROOT: ROOT, ABSTRACT_COALESCE: coalesce, ABSTRACT_MAX_QUEUED: String(maxQueued) },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let output = '';
@@ -171,29 +167,18 @@ async function queued(store: MqttSessionStore, clientId: string): Promise<MqttPa
   return out;
 }
 
-describe('MQTT session store (aedes persistence on nedb)', function () {
-  let base: string;
-
-  before(async function () {
-    base = await mkdtemp(join(tmpdir(), 'flotilla-mqtt-sessions-'));
-  });
-  after(async function () {
-    if (base) await rm(base, { recursive: true, force: true });
-  });
-
-  const options = (dir: string, over: Partial<MqttSessionStoreOptions> = {}): MqttSessionStoreOptions => ({
-    dir,
+describe('MQTT session store (aedes persistence in memory)', function () {
+  const options = (over: Partial<MqttSessionStoreOptions> = {}): MqttSessionStoreOptions => ({
     clock: systemClock,
     logger: captureLogger([]),
     maxQueuedPerClient: 100,
     coalesceTopic: isDesired,
-    compactionIntervalMs: 0,
     ...over,
   });
 
   describe("aedes-persistence's abstract suite", function () {
     it('passes every test when the Flotilla rules do not apply', async function () {
-      const r = await runAbstractSuite(await mkdtemp(join(base, 'abstract-')), 'none', 100_000);
+      const r = await runAbstractSuite('none', 100_000);
       assert.equal(r.fail, 0, `failed: ${r.failed.join(', ')}\n${r.output.slice(-4000)}`);
       assert.ok(r.tests >= 50, `ran ${r.tests} tests`);
       assert.equal(r.pass, r.tests);
@@ -201,13 +186,13 @@ describe('MQTT session store (aedes persistence on nedb)', function () {
     });
 
     it('contradicts coalescing only where it queues two unsent messages on one topic', async function () {
-      const r = await runAbstractSuite(await mkdtemp(join(base, 'abstract-')), 'all', 100_000);
+      const r = await runAbstractSuite('all', 100_000);
       assert.deepEqual(r.failed, ['update to publish w/ same messageId'], r.output.slice(-4000));
       assert.equal(r.pass, r.tests - 1);
     });
 
     it('contradicts the bound only where it queues more than the bound', async function () {
-      const r = await runAbstractSuite(await mkdtemp(join(base, 'abstract-')), 'none', 1);
+      const r = await runAbstractSuite('none', 1);
       assert.deepEqual(
         r.failed,
         [
@@ -222,83 +207,29 @@ describe('MQTT session store (aedes persistence on nedb)', function () {
   });
 
   describe('the store on its own', function () {
-    it('replays every kind of state from its datafiles', async function () {
-      const dir = await mkdtemp(join(base, 'replay-'));
-      const broker = { id: 'hub-1', counter: 0 };
-      const first = await createMqttSessionStore(options(dir));
-      await first.setup(broker);
-      await first.addSubscriptions({ id: 'node-a' }, [
-        { topic: 'a/+/b', qos: 1 },
-        { topic: 'a/zero', qos: 0 },
-        { topic: '$weird.key/#', qos: 1 },
-      ]);
-      const payload = Buffer.from([0, 1, 2, 255]);
-      await first.outgoingEnqueue(
-        { clientId: 'node-a' },
-        { cmd: 'publish', topic: 'a/x/b', payload, qos: 1, retain: false, brokerId: 'hub-1', brokerCounter: 41, properties: { userProperties: { 'dotted.key': 'v', $dollar: 'w' } } },
-      );
-      await first.outgoingEnqueue({ clientId: 'node-a' }, { cmd: 'publish', topic: 'a/y/b', payload: 'text', qos: 1, brokerId: 'hub-1', brokerCounter: 42 });
-      await first.outgoingUpdate({ id: 'node-a' }, { cmd: 'publish', topic: 'a/y/b', qos: 1, brokerId: 'hub-1', brokerCounter: 42, messageId: 7 });
-      await first.incomingStorePacket({ id: 'node-a' }, { cmd: 'publish', topic: 'up', payload, qos: 2, messageId: 9 });
-      await first.putWill({ id: 'node-a' }, { topic: 'a/presence', payload: Buffer.from('gone'), qos: 1, retain: false });
-      await first.storeRetained({ cmd: 'publish', topic: 'a/desired', payload: Buffer.from('v1'), qos: 1, retain: true });
-      await first.storeRetained({ cmd: 'publish', topic: 'a/cleared', payload: Buffer.from('x'), qos: 1, retain: true });
-      await first.storeRetained({ cmd: 'publish', topic: 'a/cleared', payload: Buffer.alloc(0), qos: 1, retain: true });
-      await first.destroy();
-      await first.destroy(); // idempotent
-      await assert.rejects(first.putWill({ id: 'x' }, { topic: 't' }), /closed/);
-
-      const second = await createMqttSessionStore(options(dir));
-      const restarted = { id: 'hub-1', counter: 0 };
-      await second.setup(restarted);
-      assert.equal(restarted.counter, 42, 'a broker reusing its id continues past the queued counters');
-      assert.deepEqual(
-        (await second.subscriptionsByClient({ id: 'node-a' })).map((s) => [s.topic, s.qos]).sort(),
-        [
-          ['$weird.key/#', 1],
-          ['a/+/b', 1],
-          ['a/zero', 0],
-        ],
-      );
-      assert.deepEqual(
-        (await second.subscriptionsByTopic('a/q/b')).map((s) => [s.clientId, s.topic, s.qos]),
-        [['node-a', 'a/+/b', 1]],
-      );
-      assert.deepEqual(await second.countOffline(), { subsCount: 2, clientsCount: 1 });
-      const q = await queued(second, 'node-a');
-      assert.equal(q.length, 2);
-      assert.deepEqual(q[0]?.payload, payload);
-      assert.deepEqual(q[0]?.properties, { userProperties: { 'dotted.key': 'v', $dollar: 'w' } });
-      assert.equal(q[0]?.messageId, undefined);
-      assert.equal(q[1]?.payload, 'text');
-      assert.equal(q[1]?.messageId, 7);
-      assert.deepEqual((await second.incomingGetPacket({ id: 'node-a' }, { messageId: 9 })).payload, payload);
-      const will = await second.getWill({ id: 'node-a' });
-      assert.equal(will?.brokerId, 'hub-1');
-      assert.equal(will?.clientId, 'node-a');
-      const retained: MqttPacket[] = [];
-      for await (const p of second.createRetainedStream('a/#')) retained.push(p as MqttPacket);
-      assert.deepEqual(
-        retained.map((p) => [p.topic, String(p.payload)]),
-        [['a/desired', 'v1']],
-      );
-      // PUBACK for the message in flight, then the rest is gone for good.
-      assert.equal((await second.outgoingClearMessageId({ id: 'node-a' }, { messageId: 7 }))?.topic, 'a/y/b');
-      await second.cleanSubscriptions({ id: 'node-a' });
-      await second.delWill({ id: 'node-a' });
-      await second.destroy();
-
-      const third = await createMqttSessionStore(options(dir));
-      await third.setup({ id: 'hub-2', counter: 0 });
-      assert.deepEqual(await third.subscriptionsByClient({ id: 'node-a' }), []);
-      assert.equal((await queued(third, 'node-a')).length, 1);
-      assert.equal(await third.getWill({ id: 'node-a' }), undefined);
-      await third.destroy();
+    it('finds the retained message of an exact topic without a scan, and matches wildcards', async function () {
+      const store = createMqttSessionStore(options());
+      await store.setup({ id: 'hub-1', counter: 0 });
+      for (let i = 0; i < 1000; i++) {
+        await store.storeRetained({ cmd: 'publish', topic: nodeTopic(`n-${i}`, 'desired'), payload: Buffer.from(`d${i}`), qos: 1, retain: true });
+      }
+      await store.storeRetained({ cmd: 'publish', topic: nodeTopic('n-5', 'desired'), payload: Buffer.alloc(0), qos: 1, retain: true });
+      const read = async (patterns: string[]): Promise<string[]> => {
+        const out: string[] = [];
+        for await (const p of store.createRetainedStreamCombi(patterns)) out.push(String((p as MqttPacket).payload));
+        return out.sort();
+      };
+      assert.deepEqual(await read([nodeTopic('n-7', 'desired'), nodeTopic('n-7', 'cmd'), nodeTopic('n-7', 'desired')]), ['d7']);
+      assert.deepEqual(await read([nodeTopic('n-5', 'desired')]), [], 'an empty retained payload clears it');
+      assert.deepEqual(await read([nodeTopic('n-99', 'desired').replace(/desired$/, '+')]), ['d99']);
+      assert.equal((await read(['#'])).length, 999);
+      await store.destroy();
+      await assert.rejects(store.putWill({ id: 'x' }, { topic: 't' }), /closed/);
     });
 
     it('coalesces only messages not yet sent, and lets aedes send one that left the queue', async function () {
       const logs: LogEntry[] = [];
-      const store = await createMqttSessionStore(options(await mkdtemp(join(base, 'coalesce-')), { logger: captureLogger(logs) }));
+      const store = createMqttSessionStore(options({ logger: captureLogger(logs) }));
       await store.setup({ id: 'hub', counter: 0 });
       const desired = nodeTopic('node-a', 'desired');
       const d = (n: number): MqttPacket => ({ cmd: 'publish', topic: desired, payload: Buffer.from(`v${n}`), qos: 1, retain: true, brokerId: 'hub', brokerCounter: n });
@@ -336,10 +267,9 @@ describe('MQTT session store (aedes persistence on nedb)', function () {
   });
 
   describe('with a real aedes broker and mqtt.js', function () {
-    it('keeps subscriptions and queued QoS 1 messages across a broker restart', async function () {
-      const dir = await mkdtemp(join(base, 'restart-'));
+    it('keeps subscriptions and queued QoS 1 messages while the broker runs; a restart starts afresh', async function () {
       const cmd = nodeTopic('node-a', 'cmd');
-      let store = await createMqttSessionStore(options(dir));
+      let store = createMqttSessionStore(options());
       let broker = await startBroker(store);
 
       const agent = await connectAgent(broker, 'node-a');
@@ -347,47 +277,40 @@ describe('MQTT session store (aedes persistence on nedb)', function () {
       await agent.client.subscribeAsync([cmd], { qos: 1 });
       await disconnect(broker, agent);
 
-      await publish(broker, cmd, 'before-1');
-      await publish(broker, cmd, 'before-2');
-      await broker.close();
-      await store.destroy();
-
-      store = await createMqttSessionStore(options(dir));
-      broker = await startBroker(store);
-      await publish(broker, cmd, 'after-1');
-
+      await publish(broker, cmd, 'away-1');
+      await publish(broker, cmd, 'away-2');
       const back = await connectAgent(broker, 'node-a');
-      assert.equal(back.connack.sessionPresent, true, 'the session survived the restart');
-      assert.deepEqual(await receive(back, 3), ['cmd:before-1', 'cmd:before-2', 'cmd:after-1']);
+      assert.equal(back.connack.sessionPresent, true, 'the session is resumed');
+      assert.deepEqual(await receive(back, 2), ['cmd:away-1', 'cmd:away-2']);
       await publish(broker, cmd, 'live');
-      assert.deepEqual(await receive(back, 4), ['cmd:before-1', 'cmd:before-2', 'cmd:after-1', 'cmd:live']);
+      assert.deepEqual(await receive(back, 3), ['cmd:away-1', 'cmd:away-2', 'cmd:live']);
       await disconnect(broker, back);
 
-      // Every message was acknowledged: nothing comes again, not even after another restart.
-      await broker.close();
-      await store.destroy();
-      store = await createMqttSessionStore(options(dir));
-      broker = await startBroker(store);
+      // Every message was acknowledged: nothing comes again.
       const again = await connectAgent(broker, 'node-a');
       assert.equal(again.connack.sessionPresent, true);
       assert.deepEqual(await receive(again, 1, 500), []);
       await disconnect(broker, again);
+      await publish(broker, cmd, 'lost-in-restart');
 
-      // A clean session discards it all.
-      const fresh = await connectAgent(broker, 'node-a', true);
+      // The broker is delivery, not state: a restart ends the session and what was queued.
+      await broker.close();
+      await store.destroy();
+      store = createMqttSessionStore(options());
+      broker = await startBroker(store);
+      const fresh = await connectAgent(broker, 'node-a');
       assert.equal(fresh.connack.sessionPresent, false);
+      assert.deepEqual(await receive(fresh, 1, 500), []);
       await disconnect(broker, fresh);
-      assert.deepEqual(await store.subscriptionsByClient({ id: 'node-a' }), []);
       await broker.close();
       await store.destroy();
     });
 
     it('delivers only the latest of 5 desired documents published while the agent was away', async function () {
-      const dir = await mkdtemp(join(base, 'desired-'));
       const desired = nodeTopic('node-a', 'desired');
       const cmd = nodeTopic('node-a', 'cmd');
-      let store = await createMqttSessionStore(options(dir));
-      let broker = await startBroker(store);
+      const store = createMqttSessionStore(options());
+      const broker = await startBroker(store);
 
       const agent = await connectAgent(broker, 'node-a');
       await agent.client.subscribeAsync([desired, cmd], { qos: 1 });
@@ -397,11 +320,6 @@ describe('MQTT session store (aedes persistence on nedb)', function () {
       await publish(broker, desired, 'v2', true);
       await publish(broker, cmd, 'c1');
       await publish(broker, desired, 'v3', true);
-      await broker.close();
-      await store.destroy();
-
-      store = await createMqttSessionStore(options(dir));
-      broker = await startBroker(store);
       await publish(broker, desired, 'v4', true);
       await publish(broker, desired, 'v5', true);
       assert.equal((await queued(store, 'node-a')).length, 2);
@@ -411,7 +329,7 @@ describe('MQTT session store (aedes persistence on nedb)', function () {
       assert.deepEqual(await receive(back, 2), ['cmd:c1', 'desired:v5'], 'no intermediate desired version is replayed');
       await disconnect(broker, back);
 
-      // The retained copy survived the restart too.
+      // The retained copy is the latest too.
       const other = await connectAgent(broker, 'dashboard', true);
       await other.client.subscribeAsync(desired, { qos: 1 });
       assert.deepEqual(await receive(other, 1), ['desired:v5']);
@@ -421,10 +339,9 @@ describe('MQTT session store (aedes persistence on nedb)', function () {
     });
 
     it('keeps at most maxQueuedPerClient messages per client, dropping the oldest with a warning', async function () {
-      const dir = await mkdtemp(join(base, 'bound-'));
       const logs: LogEntry[] = [];
       const clock = new FakeClock();
-      const store = await createMqttSessionStore(options(dir, { maxQueuedPerClient: 5, logger: captureLogger(logs), clock }));
+      const store = createMqttSessionStore(options({ maxQueuedPerClient: 5, logger: captureLogger(logs), clock }));
       const broker = await startBroker(store);
 
       const b = await connectAgent(broker, 'node-b');

@@ -1,0 +1,61 @@
+/** API latencies as kubectl sees them: `get nodes` (pages of 500, as kubectl asks) and a pod list. */
+import { apiClient, type Api } from '../../support/http.js';
+import type { HubHandle } from '../../support/hub.js';
+
+export function hubApi(hub: HubHandle): Api {
+  return apiClient({ url: () => hub.apiUrl, token: hub.token, ca: hub.ca });
+}
+
+/** One `kubectl get nodes`: every page of 500 until no continue token. Returns ms and items. */
+export async function getAllNodes(api: Api): Promise<{ ms: number; items: number }> {
+  const t0 = performance.now();
+  let items = 0;
+  let cont = '';
+  for (;;) {
+    const res = await api<{ items?: unknown[]; metadata?: { continue?: string } }>(`/api/v1/nodes?limit=500${cont ? `&continue=${encodeURIComponent(cont)}` : ''}`);
+    if (res.status !== 200) throw new Error(`GET nodes: ${res.status} ${res.text.slice(0, 200)}`);
+    items += res.body.items?.length ?? 0;
+    cont = res.body.metadata?.continue ?? '';
+    if (!cont) break;
+  }
+  return { ms: performance.now() - t0, items };
+}
+
+export async function listPods(api: Api, namespace: string): Promise<number> {
+  const t0 = performance.now();
+  const res = await api(`/api/v1/namespaces/${namespace}/pods?limit=500`);
+  if (res.status !== 200) throw new Error(`GET pods: ${res.status} ${res.text.slice(0, 200)}`);
+  return performance.now() - t0;
+}
+
+export function percentile(values: readonly number[], p: number): number {
+  if (values.length === 0) return NaN;
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)] ?? NaN;
+}
+
+export interface Latencies {
+  nodes: number[];
+  pods: number[];
+}
+
+export function summarize(l: Latencies): string {
+  const f = (v: number[]): string => `p50 ${percentile(v, 50).toFixed(0)} ms / p99 ${percentile(v, 99).toFixed(0)} ms (${v.length})`;
+  return `get nodes ${f(l.nodes)}; pod list ${f(l.pods)}`;
+}
+
+/** Runs `get nodes` and a pod list back to back, `rounds` times (or until `stop()` says so). */
+export async function sampleApi(api: Api, namespace: string, until: { rounds?: number; stop?: () => boolean }): Promise<Latencies> {
+  const out: Latencies = { nodes: [], pods: [] };
+  for (let i = 0; until.rounds === undefined || i < until.rounds; i++) {
+    if (until.stop?.()) break;
+    try {
+      out.nodes.push((await getAllNodes(api)).ms);
+      out.pods.push(await listPods(api, namespace));
+    } catch {
+      // a refused or failed request during a storm counts as the time it took
+      out.nodes.push(15_000);
+    }
+  }
+  return out;
+}

@@ -1,0 +1,121 @@
+/**
+ * `npm run bench:scale`: N hollow devices (test/sim/) against one hub on this machine, for each N
+ * in SCALE_SIZES (default 1000,5000,10000,20000). Prints, per N: enrollment time, hub CPU % and
+ * RSS at steady state, API p50/p99 (`get nodes` in kubectl's pages of 500, a pod list), pod
+ * created → Running visible on the hub, and the reconnect storm after a hub kill -9 (time until
+ * every device is back online, API p99 meanwhile, nodes Unknown after the grace period).
+ * Never asserts; a size that does not converge in its time bound is reported as such.
+ */
+import { createServer, type AddressInfo } from 'node:net';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { existsSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { cpuMs, rssBytes } from '../proc-stats.js';
+import { flotctl } from '../../support/flotctl.js';
+import { startHub, type HubHandle } from '../../support/hub.js';
+import { sleep } from '../../support/wait.js';
+import { getAllNodes, hubApi, percentile, sampleApi, summarize } from './api-latency.js';
+import { startSims, stopSims, totalFailed, totalOnline, type SimProc } from './sim-procs.js';
+import { podStartLatencies } from './pods.js';
+
+const DEVICES_PER_SIM = 5000;
+
+function say(line: string): void {
+  process.stdout.write(`${line}\n`);
+}
+
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const s = createServer();
+    s.once('error', reject);
+    s.listen(0, '127.0.0.1', () => {
+      const port = (s.address() as AddressInfo).port;
+      s.close(() => resolve(port));
+    });
+  });
+}
+
+async function waitFor(what: string, cond: () => boolean | Promise<boolean>, timeoutMs: number): Promise<number | undefined> {
+  const t0 = Date.now();
+  while (Date.now() - t0 < timeoutMs) {
+    if (await cond()) return Date.now() - t0;
+    await sleep(250);
+  }
+  say(`  (gave up waiting for ${what} after ${Math.round(timeoutMs / 1000)} s)`);
+  return undefined;
+}
+
+const secs = (ms: number | undefined): string => (ms === undefined ? 'did not converge' : `${(ms / 1000).toFixed(1)} s`);
+
+async function runSize(n: number): Promise<void> {
+  say(`\n== ${n.toLocaleString('en')} hollow devices ==`);
+  const [apiPort, mqttPort] = [await freePort(), await freePort()];
+  const hub: HubHandle = await startHub({ extraArgs: ['--api-listen', `127.0.0.1:${apiPort}`, '--mqtt-listen', `127.0.0.1:${mqttPort}`], startTimeoutMs: 120_000 });
+  const dataRoot = await mkdtemp(join(existsSync('/dev/shm') ? '/dev/shm' : tmpdir(), 'flotilla-bench-'));
+  let sims: SimProc[] = [];
+  try {
+    const api = hubApi(hub);
+    const created = await flotctl(hub, ['token', 'create', '--max-uses', String(n)]);
+    if (created.code !== 0) throw new Error(`token create: ${created.stderr}`);
+
+    const t0 = Date.now();
+    sims = startSims({ hubUrl: hub.mqttUrl, token: created.stdout.trim(), nodes: n, procs: Math.ceil(n / DEVICES_PER_SIM), dataRoot, concurrency: 100 });
+    const enrolled = await waitFor('every device online', () => totalOnline(sims) >= n || totalFailed(sims) > 0, 60_000 + n * 60);
+    say(`enrollment (token → all ${n} online):        ${secs(enrolled)}${totalFailed(sims) > 0 ? ` (${totalFailed(sims)} failed: ${sims.flatMap((s) => s.lines.filter((l) => l.includes('failed '))).slice(0, 3).join(' | ')})` : ''}`);
+    const listed = await getAllNodes(api);
+    say(`nodes on the hub:                           ${listed.items} (${(Date.now() - t0) / 1000} s after start)`);
+
+    const pods = await podStartLatencies(api, sims.flatMap((s) => Array.from({ length: s.nodes }, (_, i) => `${s.prefix}-${i}`)).slice(0, Math.min(n, 1000)));
+    say(`pod created → Running on the hub (${pods.count} pods): p50 ${percentile(pods.ms, 50).toFixed(0)} ms / p99 ${percentile(pods.ms, 99).toFixed(0)} ms; all in ${secs(pods.allMs)}`);
+
+    await sleep(15_000);
+    const pid = hub.pid();
+    const c0 = await cpuMs(pid);
+    const w0 = Date.now();
+    await sleep(20_000);
+    const cpu = ((await cpuMs(pid)) - c0) / (Date.now() - w0);
+    say(`hub at steady state (20 s):                 CPU ${(cpu * 100).toFixed(0)}% of one core, RSS ${((await rssBytes(pid)) / 1024 / 1024).toFixed(0)} MiB`);
+    say(`API at steady state:                        ${summarize(await sampleApi(api, 'bench', { rounds: 20 }))}`);
+
+    // The storm: every device loses the hub at once and comes back when it is up again.
+    await hub.kill9();
+    for (const s of sims) s.progress.online = 0;
+    await sleep(2000);
+    const tKill = Date.now();
+    await hub.restart();
+    const ready = Date.now() - tKill;
+    let resynced = false;
+    const during = sampleApi(api, 'bench', { stop: () => resynced });
+    const back = await waitFor('every device back online', () => totalOnline(sims) >= n, 600_000);
+    resynced = true;
+    say(`reconnect storm after kill -9:              hub up in ${secs(ready)}; all ${n} back online ${secs(back)} after it was up`);
+    say(`API during the storm:                       ${summarize(await during)}`);
+    await sleep(Math.max(0, 50_000 - (Date.now() - tKill)));
+    const list = await api<{ items?: { status?: { conditions?: { type: string; status: string }[] } }[] }>('/api/v1/nodes');
+    const notReady = (list.body.items ?? []).filter((o) => !(o.status?.conditions ?? []).some((c) => c.type === 'Ready' && c.status === 'True')).length;
+    say(`nodes not Ready 50 s after the kill:        ${notReady}`);
+    if (n === 1000) say('DaemonSet rollout across 1,000 devices:     skipped: this hub runs no DaemonSet controller yet (server/hub.ts does not wire it on main)');
+  } finally {
+    await stopSims(sims);
+    await hub.dispose();
+    await rm(dataRoot, { recursive: true, force: true });
+  }
+}
+
+async function main(): Promise<void> {
+  const sizes = (process.env['SCALE_SIZES'] ?? '1000,5000,10000,20000').split(',').map((s) => Number(s.trim()));
+  say(`Flotilla scale benchmark: hollow devices against one hub (node ${process.version}, fd limit ${process.env['FD_LIMIT'] ?? '?'})`);
+  for (const n of sizes) {
+    try {
+      await runSize(n);
+    } catch (e: unknown) {
+      say(`size ${n} failed: ${e instanceof Error ? e.message : String(e)}`);
+    }
+  }
+}
+
+main().catch((e: unknown) => {
+  process.stderr.write(`bench:scale failed: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}\n`);
+  process.exit(1);
+});
