@@ -48,7 +48,7 @@ export async function startFleet(hub: HubHandle, nodes: string[]): Promise<Fleet
   };
   const start = (node: string): void => {
     const a = find(node);
-    const flags = ['--hub', hub.mqttUrl, '--data-dir', a.dir, '--node-name', node, '--heartbeat-interval', '1s', '--token', token];
+    const flags = ['--hub', hub.mqttsUrl ?? hub.mqttUrl, '--data-dir', a.dir, '--node-name', node, '--heartbeat-interval', '1s', '--token', token];
     a.proc = spawn(entry.cmd, [...entry.args, ...flags], { stdio: ['ignore', 'ignore', 'pipe'] });
     a.proc.stderr?.resume();
   };
