@@ -1,8 +1,9 @@
 /**
- * `flotilla-agent --join JOIN_STRING --hub URL`: configures this device to enroll (the device
- * side of `flotctl join-command`). Writes the join settings into DIR/config.json (through its
- * symlink to /etc/flotilla/agent.json when the package made one), validated as the agent will
- * read them, then starts the service when systemd runs it, or says how to start the agent.
+ * `flotilla-agent --join JOIN_STRING`: configures this device to enroll (the device side of
+ * `flotctl join-command`). Writes the join string (hub address, token and pins, from `flotctl
+ * token create`) as the `token` setting into DIR/config.json — through its symlink to
+ * /etc/flotilla/agent.json when the package made one — validated as the agent will read it, then
+ * starts the service when systemd runs it, or says how to start the agent. A bare token needs --hub.
  */
 import { execFile } from 'node:child_process';
 import { existsSync } from 'node:fs';
@@ -10,7 +11,7 @@ import { realpath } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
-import { parseBootstrapToken } from '../shared/protocol/index.js';
+import { isJoinString, parseBootstrapToken, parseJoinString } from '../shared/protocol/index.js';
 import { writeFileAtomic } from '../shared/util/atomic-file.js';
 import { errorMessage, isRecord } from '../shared/util/guards.js';
 import { CONFIG_FILE_NAME, DEFAULT_DATA_DIR, formatProblem, readConfigFile, resolveConfig } from './config/index.js';
@@ -50,13 +51,14 @@ export async function runJoin(
   startService: () => Promise<boolean> = systemdStart,
 ): Promise<JoinOutcome> {
   const f = parseJoinArgs(argv);
-  const joinString = f['--join'] ?? '';
+  const joinString = (f['--join'] ?? '').trim();
   try {
-    parseBootstrapToken(joinString, '--join');
+    if (isJoinString(joinString)) parseJoinString(joinString, '--join');
+    else parseBootstrapToken(joinString, '--join');
   } catch (e: unknown) {
     throw new JoinError(errorMessage(e));
   }
-  if (f['--hub'] === undefined) throw new JoinError("--hub is required with --join: the hub's MQTT URL, e.g. mqtts://hub.example:8883");
+  if (!isJoinString(joinString) && f['--hub'] === undefined) throw new JoinError("--hub is required with a bare token: the hub's MQTT URL (a join string from flotctl token create carries it)");
   const dataDir = resolve(f['--data-dir'] ?? DEFAULT_DATA_DIR);
   const link = join(dataDir, CONFIG_FILE_NAME);
   // Through the package's symlink to /etc/flotilla/agent.json, so the rename replaces the target.
@@ -64,7 +66,9 @@ export async function runJoin(
   const read = await readConfigFile(configPath);
   if ('problem' in read) throw new JoinError(formatProblem(read.problem));
   const current = isRecord(read.file?.json) ? read.file.json : {};
-  const next: Record<string, unknown> = { ...current, hub: f['--hub'], token: joinString };
+  const next: Record<string, unknown> = { ...current, token: joinString };
+  if (f['--hub'] !== undefined) next['hub'] = f['--hub'];
+  else delete next['hub'];
   if (f['--hub-key-fingerprint'] !== undefined) next['hubKeyFingerprint'] = f['--hub-key-fingerprint'];
   if (f['--node-name'] !== undefined) next['nodeName'] = f['--node-name'];
   const check = resolveConfig({ dataDir }, { path: configPath, json: next }, { hostname: hostname(), cwd: process.cwd() });

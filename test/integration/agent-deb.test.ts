@@ -1,7 +1,7 @@
 // The agent's .deb: its unit passes `systemd-analyze verify`, and it installs with `dpkg -i` in a
 // clean arm64 Debian chroot (qemu-user), enabled but not started, and its runtime runs there.
 import assert from 'node:assert/strict';
-import { copyFile, cp, lstat, mkdir, mkdtemp, readFile, readlink, rm, stat } from 'node:fs/promises';
+import { copyFile, cp, lstat, mkdir, mkdtemp, readFile, readlink, rm, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { DEVICE_PATHS, packageVersion } from '../../packaging/deb.js';
 import { agentDeb, debianRootfsTar, DEVICE_CACHE, deviceToolsMissing, extractRootfs, sh } from '../support/device-artifacts.js';
@@ -59,6 +59,8 @@ describe('flotilla-agent .deb (arm64)', function () {
     assert.ok((await lstat(wants)).isSymbolicLink(), 'enabled (multi-user.target wants it)');
     // Unconfigured: the unit's condition says no, so nothing starts it.
     assert.equal((await run('chroot', [root, '/usr/lib/flotilla-agent/configured'])).code, 1);
+    await writeFile(join(root, DEVICE_PATHS.config), `{ "token": "mqtts://abcdef.0123456789abcdef@hub:8883/?ca=sha256:${'1'.repeat(64)}&key=sha256:${'2'.repeat(64)}" }\n`);
+    assert.equal((await run('chroot', [root, '/usr/lib/flotilla-agent/configured'])).code, 0, 'a join string configures it');
 
     const version = await run('chroot', [root, DEVICE_PATHS.wrapper, '--version'], { timeoutMs: 120_000 });
     assert.equal(version.code, 0, version.stderr);

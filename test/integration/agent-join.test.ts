@@ -10,6 +10,7 @@ import { endpoint, startHub, tsEntry, type HubHandle } from '../support/hub.js';
 import { apiClient } from '../support/http.js';
 import { run } from '../support/run.js';
 import { until } from '../support/wait.js';
+import { FLOTILLA_VERSION } from '../../shared/version.js';
 
 const NODE = 'join-command-node';
 
@@ -30,17 +31,17 @@ describe('join-command and flotilla-agent --join', function () {
     if (dir) await rm(dir, { recursive: true, force: true });
   });
 
-  it('join-command prints the one-liner with a new single-use token', async () => {
+  it('join-command prints the one-liner for the join string', async () => {
     assert.ok(hub);
-    const r = await run(flot.cmd, [...flot.args, '--kubeconfig', hub.kubeconfig, 'join-command', '--hub', 'mqtts://hub.example:8883', '--device', 'pi@10.0.0.7']);
+    const joinString = (await run(flot.cmd, [...flot.args, '--kubeconfig', hub.kubeconfig, 'token', 'create', '--max-uses', '1'])).stdout.trim();
+    const r = await run(flot.cmd, [...flot.args, 'join-command', '--join', joinString, '--device', 'pi@10.0.0.7']);
     assert.equal(r.code, 0, r.stderr);
-    const m = /^scp dist\/packages\/flotilla-agent_[\d.]+_arm64\.deb pi@10\.0\.0\.7:\/tmp\/ && ssh -t pi@10\.0\.0\.7 'sudo dpkg -i \/tmp\/flotilla-agent_[\d.]+_arm64\.deb && sudo flotilla-agent --join ([a-z0-9]{6})\.[a-z0-9]{16} --hub mqtts:\/\/hub\.example:8883'\n$/.exec(r.stdout);
-    assert.ok(m, r.stdout);
-    const list = await run(flot.cmd, [...flot.args, '--kubeconfig', hub.kubeconfig, 'token', 'list']);
-    assert.match(list.stdout, new RegExp(`^${m[1]}\\s.*\\s0/1\\s+join-command for pi@10\\.0\\.0\\.7`, 'm'));
-    const bad = await run(flot.cmd, [...flot.args, '--kubeconfig', hub.kubeconfig, 'join-command', '--hub', 'http://x']);
+    const deb = `flotilla-agent_${FLOTILLA_VERSION}_arm64.deb`;
+    const remote = `sudo dpkg -i /tmp/${deb} && sudo flotilla-agent --join '${joinString}'`;
+    assert.equal(r.stdout, `scp dist/packages/${deb} pi@10.0.0.7:/tmp/ && ssh -t pi@10.0.0.7 '${remote.replace(/'/g, `'\\''`)}'\n`);
+    const bad = await run(flot.cmd, [...flot.args, 'join-command', '--join', 'abcdef.0123456789abcdef']);
     assert.equal(bad.code, 1);
-    assert.match(bad.stderr, /--hub "http:\/\/x": expected mqtt/);
+    assert.match(bad.stderr, /--hub is required with a bare token/);
   });
 
   it('flotilla-agent --join writes the config through the symlink, then the agent enrolls from it', async () => {
@@ -53,12 +54,12 @@ describe('join-command and flotilla-agent --join', function () {
     await writeFile(join(etc, 'agent.json'), '{}\n', { mode: 0o600 });
     await symlink(join(etc, 'agent.json'), join(data, 'config.json'));
 
-    const r = await run(agent.cmd, [...agent.args, '--join', token, '--hub', hub.mqttUrl, '--data-dir', data, '--node-name', NODE]);
+    const r = await run(agent.cmd, [...agent.args, '--join', token, '--data-dir', data, '--node-name', NODE]);
     assert.equal(r.code, 0, r.stderr);
     assert.match(r.stdout, new RegExp(`wrote ${join(etc, 'agent.json')}; start the agent: flotilla-agent --data-dir ${data}`));
     assert.ok((await lstat(join(data, 'config.json'))).isSymbolicLink(), 'the symlink stays');
     assert.equal((await stat(join(etc, 'agent.json'))).mode & 0o777, 0o600);
-    assert.deepEqual(JSON.parse(await readFile(join(etc, 'agent.json'), 'utf8')), { hub: hub.mqttUrl, token, nodeName: NODE });
+    assert.deepEqual(JSON.parse(await readFile(join(etc, 'agent.json'), 'utf8')), { token, nodeName: NODE });
 
     const p = spawn(agent.cmd, [...agent.args, '--data-dir', data], { stdio: ['ignore', 'ignore', 'pipe'] });
     try {
@@ -77,8 +78,9 @@ describe('join-command and flotilla-agent --join', function () {
     const data = join(dir, 'bad');
     await mkdir(data, { recursive: true });
     const cases: [string[], RegExp][] = [
-      [['--join', 'nope', '--hub', hub.mqttUrl], /--join: not a bootstrap token/],
-      [['--join', 'abcdef.0123456789abcdef'], /--hub is required with --join/],
+      [['--join', 'nope'], /--join: not a bootstrap token/],
+      [['--join', 'mqtts://abcdef.0123456789abcdef@h:1/?key=sha256:00'], /--join: join string: key= must be sha256/],
+      [['--join', 'abcdef.0123456789abcdef'], /--hub is required with a bare token/],
       [['--join', 'abcdef.0123456789abcdef', '--hub', 'http://x'], /unsupported scheme "http:"/],
       [['--join', 'abcdef.0123456789abcdef', '--hub', hub.mqttUrl, '--token', 'x'], /--token: with --join only/],
     ];

@@ -225,6 +225,6 @@ describe('API contract (real hub over HTTP)', function () {
     const apps = await api<{ resources: { name: string }[] }>('/apis/apps/v1');
     assert.deepEqual(apps.body.resources.map((r) => r.name).sort(), ['controllerrevisions', 'daemonsets', 'daemonsets/status']);
     const groups = await api<{ groups: { name: string }[] }>('/apis');
-    assert.deepEqual(groups.body.groups.map((g) => g.name), ['apps']);
+    assert.deepEqual(groups.body.groups.map((g) => g.name), ['apps', 'coordination.k8s.io']);
   });
 });

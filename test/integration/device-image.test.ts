@@ -84,7 +84,7 @@ describe('device image: flotctl image build and the agent from it under qemu (ar
     const out = join(work, 'device.img');
     const t0 = Date.now();
     const r = await build([
-      '--base', base.path, '-o', out, '--join', token, '--hub', hub.mqttUrl, '--hostname-template', 'pi-{serial}',
+      '--base', base.path, '-o', out, '--join', token, '--hostname-template', 'pi-{serial}',
       '--wifi-ssid', 'fleet-net', '--wifi-psk-file', join(work, 'psk'), '--ssh-authorized-key', join(work, 'key.pub'),
       '--preload-image', preload, '--agent-deb', deb,
     ]);
@@ -121,7 +121,8 @@ describe('device image: flotctl image build and the agent from it under qemu (ar
     for (const f of ['usr/lib/flotilla-agent/node', 'usr/lib/flotilla-agent/flotilla-agent.cjs', 'usr/bin/flotilla-agent']) {
       assert.ok((await cat(built, `/${f}`, work)).equals(await readFile(join(x, f))), `${f} is the package's`);
     }
-    assert.deepEqual(JSON.parse((await cat(built, '/etc/flotilla/agent.json', work)).toString()), { hub: hub.mqttUrl, token });
+    assert.match(token, /^mqtts:\/\/[a-z0-9]{6}\.[a-z0-9]{16}@127\.0\.0\.1:\d+\/\?ca=sha256:[0-9a-f]{64}&key=sha256:[0-9a-f]{64}$/, 'token create prints a join string');
+    assert.deepEqual(JSON.parse((await cat(built, '/etc/flotilla/agent.json', work)).toString()), { token });
     assert.equal((await cat(built, '/etc/flotilla/hostname-template', work)).toString(), 'pi-{serial}\n');
     const wifi = (await cat(built, '/etc/NetworkManager/system-connections/flotilla-wifi.nmconnection', work)).toString();
     assert.match(wifi, /^ssid=fleet-net$/m);
@@ -142,7 +143,7 @@ describe('device image: flotctl image build and the agent from it under qemu (ar
   it('is idempotent: building over a built image keeps cmdline.txt fixed once', async () => {
     assert.ok(hub && built);
     const again = join(work, 'again.img');
-    const r = await build(['--base', built.path, '-o', again, '--join', token, '--hub', hub.mqttUrl, '--agent-deb', deb]);
+    const r = await build(['--base', built.path, '-o', again, '--join', token, '--agent-deb', deb]);
     assert.equal(r.code, 0, r.stderr);
     assert.equal(await bootFile({ ...base, path: again }, 'cmdline.txt'), await bootFile(built, 'cmdline.txt'));
     assert.deepEqual(await stat({ ...base, path: again }, '/usr/lib/flotilla-agent/node'), { type: 'regular', mode: '0755', uid: '0', gid: '0' });
@@ -152,11 +153,12 @@ describe('device image: flotctl image build and the agent from it under qemu (ar
     assert.ok(hub);
     const out = join(work, 'bad.img');
     const cases: [string[], RegExp][] = [
-      [['--join', 'not-a-token', '--hub', hub.mqttUrl], /--join/],
-      [['--join', token], /--hub is required/],
-      [['--join', token, '--hub', hub.mqttUrl, '--hostname-template', 'Pi_{serial}'], /--hostname-template/],
-      [['--join', token, '--hub', hub.mqttUrl, '--wifi-ssid', 'x'], /--wifi-ssid and --wifi-psk-file go together/],
-      [['--join', token, '--hub', hub.mqttUrl, '--preload-image', deb], /--preload-image .*not a tar archive/],
+      [['--join', 'not-a-token'], /--join: not a bootstrap token/],
+      [['--join', token.replace(/&key=.*/, '')], /--join: join string: key= must be sha256/],
+      [['--join', 'abcdef.0123456789abcdef'], /--hub is required with a bare token/],
+      [['--join', token, '--hostname-template', 'Pi_{serial}'], /--hostname-template/],
+      [['--join', token, '--wifi-ssid', 'x'], /--wifi-ssid and --wifi-psk-file go together/],
+      [['--join', token, '--preload-image', deb], /--preload-image .*not a tar archive/],
     ];
     for (const [args, err] of cases) {
       const r = await build(['--base', base.path, '-o', out, '--agent-deb', deb, ...args]);

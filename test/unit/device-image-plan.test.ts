@@ -44,13 +44,18 @@ describe('device image: MBR', () => {
 });
 
 describe('device image: join settings', () => {
-  it('puts hub, token and pin into agent.json', () => {
-    const j = parseJoin(' abcdef.0123456789abcdef ', 'mqtts://hub:8883', `SHA256:${'A'.repeat(64)}`);
-    assert.deepEqual(JSON.parse(agentJson(j)), { hub: 'mqtts://hub:8883', token: 'abcdef.0123456789abcdef', hubKeyFingerprint: `sha256:${'a'.repeat(64)}` });
+  const join = `mqtts://abcdef.0123456789abcdef@hub.example:8883/?ca=sha256:${'1'.repeat(64)}&key=sha256:${'2'.repeat(64)}`;
+  it('puts the join string into agent.json as the token; the address travels in it', () => {
+    assert.deepEqual(JSON.parse(agentJson(parseJoin(` ${join} `, undefined, undefined))), { token: join });
+  });
+  it('a bare token needs --hub, and takes a key pin', () => {
+    const j = parseJoin('abcdef.0123456789abcdef', 'mqtts://hub:8883', `SHA256:${'A'.repeat(64)}`);
+    assert.deepEqual(JSON.parse(agentJson(j)), { token: 'abcdef.0123456789abcdef', hub: 'mqtts://hub:8883', hubKeyFingerprint: `sha256:${'a'.repeat(64)}` });
   });
   it('names the flag that is wrong', () => {
-    assert.throws(() => parseJoin('abc', 'mqtt://h', undefined), /--join/);
-    assert.throws(() => parseJoin('abcdef.0123456789abcdef', undefined, undefined), /--hub is required/);
+    assert.throws(() => parseJoin('abc', 'mqtt://h', undefined), /--join: not a bootstrap token/);
+    assert.throws(() => parseJoin(join.replace('ca=', 'cb='), undefined, undefined), /--join: join string: unknown parameter "cb"/);
+    assert.throws(() => parseJoin('abcdef.0123456789abcdef', undefined, undefined), /--hub is required with a bare token/);
     assert.throws(() => parseJoin('abcdef.0123456789abcdef', 'https://h', undefined), /--hub "https:\/\/h": expected/);
     assert.throws(() => parseJoin('abcdef.0123456789abcdef', 'mqtt://h', 'md5:x'), /--hub-key-fingerprint/);
   });
