@@ -16,7 +16,7 @@ import { endpoint, REPO_ROOT, startHub, tsEntry, type HubHandle } from '../suppo
 import { apiClient } from '../support/http.js';
 import { run } from '../support/run.js';
 import { until } from '../support/wait.js';
-import { DEVICE_NODE_ENV, DEVICE_NODE_FLAGS } from '../../packaging/device-runtime.js';
+import { DEVICE_NODE_ENV, DEVICE_NODE_FLAGS } from '../../firmware-images/packaging/device-runtime.js';
 import { rssBytes } from './proc-stats.js';
 
 export interface FootprintResult {

@@ -3,7 +3,7 @@
 import assert from 'node:assert/strict';
 import { copyFile, cp, lstat, mkdir, mkdtemp, readFile, readlink, rm, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { DEVICE_PATHS, packageVersion } from '../../packaging/deb.js';
+import { DEVICE_PATHS, packageVersion } from '../../firmware-images/packaging/deb.js';
 import { agentDeb, debianRootfsTar, DEVICE_CACHE, deviceToolsMissing, extractRootfs, sh } from '../support/device-artifacts.js';
 import { requireService } from '../support/env.js';
 import { REPO_ROOT } from '../support/hub.js';

@@ -11,9 +11,9 @@ import { existsSync } from 'node:fs';
 import { mkdir, mkdtemp, readFile, readdir, rename, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { bundleAgent } from '../../packaging/bundle-agent.js';
-import { buildDeb, packageVersion } from '../../packaging/deb.js';
-import { DEFAULT_RUNTIME_CACHE, fetchRuntime, type DebArch } from '../../packaging/runtimes.js';
+import { bundleAgent } from '../../firmware-images/packaging/bundle-agent.js';
+import { buildDeb, packageVersion } from '../../firmware-images/packaging/deb.js';
+import { DEFAULT_RUNTIME_CACHE, fetchRuntime, type DebArch } from '../../firmware-images/packaging/runtimes.js';
 import { REPO_ROOT } from './hub.js';
 
 const exec = promisify(execFile);
@@ -99,8 +99,8 @@ export async function agentDeb(arch: DebArch): Promise<string> {
   try {
     const bundle = await bundleAgent(REPO_ROOT, work);
     const parts: Buffer[] = [await readFile(bundle.path)];
-    for (const f of (await readdir(join(REPO_ROOT, 'packaging'), { recursive: true })).sort()) {
-      if (/\.(ts|service)$|deb\/\w+$/.test(f)) parts.push(Buffer.from(f), await readFile(join(REPO_ROOT, 'packaging', f)));
+    for (const f of (await readdir(join(REPO_ROOT, 'firmware-images', 'packaging'), { recursive: true })).sort()) {
+      if (/\.(ts|service)$|deb\/\w+$/.test(f)) parts.push(Buffer.from(f), await readFile(join(REPO_ROOT, 'firmware-images', 'packaging', f)));
     }
     const out = join(DEVICE_CACHE, `debs-${key(arch, ...parts)}`);
     const version = await packageVersion(REPO_ROOT);

@@ -31,7 +31,7 @@ export function wrapperScript(): string {
   const env = Object.entries(DEVICE_NODE_ENV).map(([k, v]) => `export ${k}="\${${k}:-${v}}"`);
   return [
     '#!/bin/sh',
-    '# flotilla-agent: the bundled agent on the Node.js runtime shipped with it (packaging/device-runtime.ts).',
+    '# flotilla-agent: the bundled agent on the Node.js runtime shipped with it (firmware-images/packaging/device-runtime.ts).',
     ...env,
     `exec ${DEVICE_PATHS.node} ${DEVICE_NODE_FLAGS.join(' ')} ${DEVICE_PATHS.bundle} "$@"`,
     '',
@@ -87,8 +87,8 @@ export interface DebInputs {
 /** Builds the .deb and returns its path. Needs dpkg-deb on PATH. */
 export async function buildDeb(inp: DebInputs): Promise<string> {
   const here = dirname(new URL(import.meta.url).pathname);
-  // The static files live next to the source (packaging/deb/); dist/packaging/ has no copy.
-  const debSrc = here.includes(`${join('dist', 'packaging')}`) ? join(here, '..', '..', 'packaging', 'deb') : join(here, 'deb');
+  // The static files live next to the source (firmware-images/packaging/deb/); dist/ has no copy.
+  const debSrc = here.includes(`${join('dist', 'firmware-images', 'packaging')}`) ? join(here, '..', '..', '..', 'firmware-images', 'packaging', 'deb') : join(here, 'deb');
   const root = await mkdtemp(join(tmpdir(), 'flotilla-deb-'));
   try {
     const files: StagedFile[] = [

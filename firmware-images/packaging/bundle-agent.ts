@@ -36,7 +36,7 @@ function systeminformationShim(): string {
   return `const used = { ${entries.join(', ')} };
 module.exports = new Proxy(used, { get: (t, k) => {
   if (typeof k === 'symbol' || k in t || k === '__esModule' || k === 'then') return t[k];
-  return () => { throw new Error('systeminformation.' + String(k) + ' is not in the Flotilla agent bundle (packaging/bundle-agent.ts SYSTEMINFORMATION_USED)'); };
+  return () => { throw new Error('systeminformation.' + String(k) + ' is not in the Flotilla agent bundle (firmware-images/packaging/bundle-agent.ts SYSTEMINFORMATION_USED)'); };
 } });`;
 }
 
@@ -95,7 +95,7 @@ export async function bundleAgent(repoRoot: string, outDir: string): Promise<Bun
   return { path, bytes: (await stat(path)).size };
 }
 
-/** The nearest folder at or above `from` holding package.json (works from packaging/ and dist/packaging/). */
+/** The nearest folder at or above `from` holding package.json (works from the source and from dist/). */
 export function findRepoRoot(from: string): string {
   for (let dir = from; ; dir = dirname(dir)) {
     if (existsSync(join(dir, 'package.json')) && existsSync(join(dir, 'agent'))) return dir;
