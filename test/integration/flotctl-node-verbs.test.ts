@@ -73,8 +73,10 @@ describe('flotctl node verbs against a real hub', function () {
     const res = await api('/api/v1/nodes', { method: 'POST', body: { apiVersion: 'v1', kind: 'Node', metadata: { name }, spec: {} } });
     assert.equal(res.status, 201, res.text);
     if (!status) return;
-    const put = await api(`/api/v1/nodes/${name}/status`, { method: 'PUT', body: { ...res.body, status } });
-    assert.equal(put.status, 200, put.text);
+    // A merge patch: the hub's controllers may already have written the new Node (a PUT of the
+    // create answer would race them with a stale resourceVersion).
+    const patched = await api(`/api/v1/nodes/${name}/status`, { method: 'PATCH', contentType: 'application/merge-patch+json', body: { status } });
+    assert.equal(patched.status, 200, patched.text);
   }
 
   async function createPod(name: string, nodeName: string, labels?: Record<string, string>): Promise<KubeObject> {
