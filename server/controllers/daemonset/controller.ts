@@ -1,7 +1,7 @@
 /**
  * The DaemonSet controller: keyed by `namespace/name`. It reads fresh state from the runtime's
  * cache (the DaemonSet, every Node with its pods, the pods it controls after adoption and
- * release, its ControllerRevisions), asks the planner (plan.ts), carries the plan out
+ * release — found through the owner and label indexes, claim.ts — its ControllerRevisions), asks the planner (plan.ts), carries the plan out
  * (executor.ts), writes the status through /status (observedGeneration only when every step
  * succeeded) and the fleet view as the `flotilla.io/rollout-status` annotation, and comes back
  * when the plan says a time-based decision is due.
@@ -18,7 +18,7 @@ import type { InternalClient } from '../../apiserver/internal-client.js';
 import { EventRecorder, type EventSink, type InvolvedObject } from '../../events/recorder.js';
 import type { StoreEvent } from '../../store/watch-hub.js';
 import { isKind, keyOf, type CacheReader, type Controller, type ReconcileContext, type ReconcileResult } from '../runtime/index.js';
-import { claimPods, daemonSetOwnerRef } from './claim.js';
+import { claimCandidates, claimPods, daemonSetOwnerRef } from './claim.js';
 import { executePlan } from './executor.js';
 import type { BackoffEntry } from './manage.js';
 import { controllerRef, daemonPodView, daemonSetView, nodeView, revisionView } from './observe.js';
@@ -82,7 +82,7 @@ export function daemonSetController(deps: DaemonSetControllerDeps): Controller {
 
   /** Adopts matching orphans and releases owned pods that no longer match; the pods it then controls. */
   async function claim(ds: DaemonSet, cache: CacheReader, log: Logger): Promise<Pod[]> {
-    const claimed = claimPods(ds, cache.list('Pod', ds.metadata.namespace));
+    const claimed = claimPods(ds, claimCandidates(ds, cache));
     const ref = daemonSetOwnerRef({ name: ds.metadata.name ?? '', uid: ds.metadata.uid ?? '' });
     for (const pod of claimed.adopt) {
       const refs = [...(pod.metadata.ownerReferences ?? []), ref];
