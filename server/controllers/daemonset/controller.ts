@@ -11,15 +11,16 @@
  */
 import { isDeepStrictEqual } from 'node:util';
 import { labelSelectorFromSpec, matchesLabels } from '../../../shared/api/label-selector.js';
-import type { DaemonSet, Node, Pod } from '../../../shared/api/types/index.js';
+import type { DaemonSet, Pod } from '../../../shared/api/types/index.js';
 import type { Clock } from '../../../shared/util/clock.js';
 import type { Logger } from '../../../shared/util/logger.js';
 import type { InternalClient } from '../../apiserver/internal-client.js';
 import { EventRecorder, type EventSink, type InvolvedObject } from '../../events/recorder.js';
 import type { StoreEvent } from '../../store/watch-hub.js';
-import { isKind, keyOf, type CacheReader, type Controller, type ReconcileContext, type ReconcileResult } from '../runtime/index.js';
+import { keyOf, type CacheReader, type Controller, type ReconcileContext, type ReconcileResult } from '../runtime/index.js';
 import { claimCandidates, claimPods, daemonSetOwnerRef } from './claim.js';
 import { executePlan } from './executor.js';
+import { nodeKeys } from './node-keys.js';
 import type { BackoffEntry } from './manage.js';
 import { controllerRef, daemonPodView, daemonSetView, nodeView, revisionView } from './observe.js';
 import { planDaemonSet, ROLLOUT_STATUS_ANNOTATION, type DaemonSetPlan } from './plan.js';
@@ -55,18 +56,6 @@ function podKeys(e: StoreEvent, cache: CacheReader): string[] {
     }
   }
   return keys;
-}
-
-/** What of a Node placement reads: labels, taints, cordon, allocatable, reachability. */
-function placementFacts(n: Node): unknown {
-  const ready = (n.status?.conditions ?? []).find((c) => c.type === 'Ready')?.status;
-  return [n.metadata.labels, n.spec?.taints, n.spec?.unschedulable, n.status?.allocatable, ready === 'Unknown'];
-}
-
-function nodeKeys(e: StoreEvent, cache: CacheReader): string[] {
-  const { object, prev } = e;
-  if (e.type === 'MODIFIED' && prev && isKind(prev, 'Node') && isKind(object, 'Node') && isDeepStrictEqual(placementFacts(prev), placementFacts(object))) return [];
-  return cache.list('DaemonSet').map(keyOf);
 }
 
 function involvedOf(ds: DaemonSet): InvolvedObject {
