@@ -1,10 +1,11 @@
 /**
  * The DaemonSet controller: keyed by `namespace/name`. It reads fresh state from the runtime's
  * cache (the DaemonSet, every Node with its pods, the pods it controls after adoption and
- * release — found through the owner and label indexes, claim.ts — its ControllerRevisions), asks the planner (plan.ts), carries the plan out
- * (executor.ts), writes the status through /status (observedGeneration only when every step
- * succeeded) and the fleet view as the `flotilla.io/rollout-status` annotation, and comes back
- * when the plan says a time-based decision is due.
+ * release — found through the owner and label indexes, claim.ts — its ControllerRevisions),
+ * asks the planner (plan.ts), carries the plan out (executor.ts), writes the status through
+ * /status (observedGeneration only when every step succeeded) and the fleet view as the
+ * `flotilla.io/rollout-status` annotation, and comes back when the plan says a time-based
+ * decision is due.
  *
  * Creates are never repeated: the store updates the cache before a write returns and one key
  * never reconciles twice at once, so the next reconcile sees every pod this one created.
