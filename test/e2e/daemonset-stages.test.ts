@@ -120,7 +120,7 @@ describe('DaemonSet staged rollouts, pause and undo with three real agents', fun
     assert.ok(onB && imageOf(onB) === TEST_IMAGE, 'B was not touched');
     assert.deepEqual(await containerIds(onB.metadata.name ?? ''), keptIds, 'B kept its containers');
 
-    assert.match(await cli('kubectl', 'rollout', 'undo', `ds/${DS}`), /rolled back/);
+    assert.match(await cli('kubectl', 'rollout', 'undo', `daemonset/${DS}`), /rolled back/);
     const d: KubeObject = await ds.get();
     const template = JSON.stringify(d['spec']);
     assert.ok(template.includes(TEST_IMAGE) && !template.includes(BROKEN_IMAGE), 'the template is the previous revision again');
