@@ -1,17 +1,21 @@
 /**
  * `kubectl auth can-i` and `kubectl auth whoami`: SelfSubjectAccessReview (authorization.k8s.io/v1)
- * and SelfSubjectReview (authentication.k8s.io/v1), answered for the caller's token. The hub has
- * one user API identity, the admin token, which may do everything the hub serves and nothing else.
+ * and SelfSubjectReview (authentication.k8s.io/v1), answered for the caller's token. The admin
+ * token may do everything the hub serves and nothing else; a viewer token may get, list and
+ * watch all of that but Secrets, and write nothing — the same rule `authorize` (auth.ts) enforces.
  */
 import { ApiError } from '../../shared/api/errors.js';
 import { kindByPlural } from '../../shared/api/kinds.js';
 import { LEASE_KIND } from './leases.js';
 import { isRecord, type JsonObject } from '../../shared/util/guards.js';
+import type { Principal } from './auth.js';
 
 export const ACCESS_REVIEW_PATH = '/apis/authorization.k8s.io/v1/selfsubjectaccessreviews';
 export const SUBJECT_REVIEW_PATH = '/apis/authentication.k8s.io/v1/selfsubjectreviews';
 
 export const ADMIN_USER = { username: 'flotilla:admin', groups: ['system:masters', 'system:authenticated'] };
+const VIEWER_GROUPS = ['flotilla:viewers', 'system:authenticated'];
+const READ_VERBS = new Set(['get', 'list', 'watch']);
 
 const VERBS = new Set(['get', 'list', 'watch', 'create', 'update', 'patch', 'delete', 'deletecollection', '*']);
 /** Subresources beyond status, per plural. */
@@ -23,8 +27,25 @@ function str(o: JsonObject | undefined, key: string): string {
   return typeof v === 'string' ? v : '';
 }
 
-/** Whether the admin may do what the review asks, and why. */
-export function decideAccess(spec: unknown): { allowed: boolean; reason: string } {
+export interface AccessDecision {
+  allowed: boolean;
+  reason: string;
+}
+
+/** Whether the caller with `role` may do what the review asks, and why. */
+export function decideAccess(spec: unknown, role: Principal['role']): AccessDecision {
+  const served = decideServed(spec);
+  if (role === 'admin' || !served.allowed) return served;
+  const ra = isRecord(spec) && isRecord(spec['resourceAttributes']) ? spec['resourceAttributes'] : undefined;
+  if (!ra) return { allowed: true, reason: 'the hub serves this path to every signed-in token' };
+  if (!READ_VERBS.has(str(ra, 'verb'))) return { allowed: false, reason: 'viewer tokens are read-only' };
+  const resource = str(ra, 'resource');
+  if (str(ra, 'group') === '' && (resource === 'secrets' || resource === '*')) return { allowed: false, reason: 'viewer tokens may not read Secrets' };
+  return { allowed: true, reason: 'viewer tokens may read what the hub serves, except Secrets' };
+}
+
+/** Whether the admin may do what the review asks (the hub serves it), and why. */
+function decideServed(spec: unknown): AccessDecision {
   if (!isRecord(spec)) throw ApiError.badRequest('spec is required', 'spec');
   const ra = isRecord(spec['resourceAttributes']) ? spec['resourceAttributes'] : undefined;
   const nra = isRecord(spec['nonResourceAttributes']) ? spec['nonResourceAttributes'] : undefined;
@@ -52,13 +73,14 @@ export function decideAccess(spec: unknown): { allowed: boolean; reason: string 
 }
 
 /** The answer to a review POST, or undefined when `pathname` is not a review path. */
-export function answerReview(pathname: string, body: unknown): JsonObject | undefined {
+export function answerReview(pathname: string, body: unknown, who: Principal): JsonObject | undefined {
   if (pathname === ACCESS_REVIEW_PATH) {
     const spec = isRecord(body) ? body['spec'] : undefined;
-    return { apiVersion: 'authorization.k8s.io/v1', kind: 'SelfSubjectAccessReview', metadata: {}, spec: isRecord(spec) ? spec : {}, status: decideAccess(spec) };
+    return { apiVersion: 'authorization.k8s.io/v1', kind: 'SelfSubjectAccessReview', metadata: {}, spec: isRecord(spec) ? spec : {}, status: { ...decideAccess(spec, who.role) } };
   }
   if (pathname === SUBJECT_REVIEW_PATH) {
-    return { apiVersion: 'authentication.k8s.io/v1', kind: 'SelfSubjectReview', metadata: {}, status: { userInfo: { ...ADMIN_USER, groups: [...ADMIN_USER.groups] } } };
+    const userInfo = who.role === 'admin' ? { ...ADMIN_USER, groups: [...ADMIN_USER.groups] } : { username: who.user, groups: [...VIEWER_GROUPS] };
+    return { apiVersion: 'authentication.k8s.io/v1', kind: 'SelfSubjectReview', metadata: {}, status: { userInfo } };
   }
   return undefined;
 }

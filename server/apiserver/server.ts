@@ -203,7 +203,7 @@ export function createApiServer(deps: ApiServerDeps): Server {
     if (deps.leases && (await deps.leases.serve(req, res, url))) return;
     if (pathname === ACCESS_REVIEW_PATH || pathname === SUBJECT_REVIEW_PATH) {
       if (req.method !== 'POST') throw new ApiError(405, 'MethodNotAllowed', `only POST is served on ${pathname}`);
-      const review = answerReview(pathname, decodeBody(await readBody(req, deps.maxBodyBytes), mediaType(req)));
+      const review = answerReview(pathname, decodeBody(await readBody(req, deps.maxBodyBytes), mediaType(req)), who);
       return sendObject(req, res, 201, review);
     }
     if (isClusterInfoServiceList(req, pathname, url.searchParams)) return sendObject(req, res, 200, emptyServiceList());

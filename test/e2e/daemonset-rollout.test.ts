@@ -8,9 +8,9 @@
  * Needs `npm run build` (the agents run from dist/).
  */
 import assert from 'node:assert/strict';
-import { LABELS } from '../../agent/engine/types.js';
 import type { KubeObject } from '../../shared/api/meta.js';
 import { isRecord } from '../../shared/util/guards.js';
+import { BROKEN_IMAGE as BROKEN, containerIds, daemonSetDriver, imageOf, isReady, nodeOf, relayDaemonSet, type DaemonSetDriver } from '../support/daemonset-e2e.js';
 import { dockerAvailable, registryAvailable, requireService, TEST_IMAGE, TEST_IMAGE_LATEST } from '../support/env.js';
 import { startFleet, type Fleet } from '../support/fleet.js';
 import { endpoint, startHub, tsEntry, type HubHandle } from '../support/hub.js';
@@ -22,42 +22,6 @@ const DS = 'e2e-relay';
 const [A, B, C, D] = ['ds-e2e-a', 'ds-e2e-b', 'ds-e2e-c', 'ds-e2e-d'] as const;
 const LABEL = 'ds-e2e/role';
 const DS_PATH = `/apis/apps/v1/namespaces/default/daemonsets/${DS}`;
-const BROKEN = '127.0.0.1:5000/flotilla/busybox:no-such-tag';
-
-function daemonSet(): KubeObject {
-  return {
-    apiVersion: 'apps/v1', kind: 'DaemonSet',
-    metadata: { name: DS, annotations: { 'flotilla.io/progress-deadline': '8s', 'flotilla.io/failure-budget': '0' } },
-    spec: {
-      selector: { matchLabels: { app: DS } },
-      updateStrategy: { type: 'RollingUpdate', rollingUpdate: { maxUnavailable: 1 } },
-      template: {
-        metadata: { labels: { app: DS } },
-        spec: {
-          nodeSelector: { [LABEL]: 'relay' },
-          terminationGracePeriodSeconds: 1,
-          containers: [{ name: 'main', image: TEST_IMAGE, command: ['sleep', '3600'] }],
-        },
-      },
-    },
-  };
-}
-
-const nodeOf = (p: KubeObject): string => (isRecord(p['spec']) && typeof p['spec']['nodeName'] === 'string' ? p['spec']['nodeName'] : '');
-const imageOf = (p: KubeObject): string => {
-  const c = isRecord(p['spec']) && Array.isArray(p['spec']['containers']) ? (p['spec']['containers'] as unknown[])[0] : undefined;
-  return isRecord(c) && typeof c['image'] === 'string' ? c['image'] : '';
-};
-const isReady = (p: KubeObject): boolean => {
-  const st = isRecord(p['status']) ? p['status'] : {};
-  return Array.isArray(st['conditions']) && (st['conditions'] as unknown[]).some((c) => isRecord(c) && c['type'] === 'Ready' && c['status'] === 'True');
-};
-
-async function containerIds(pod: string): Promise<string[]> {
-  const r = await run('docker', ['ps', '-q', '--no-trunc', '--filter', `label=${LABELS.podName}=${pod}`]);
-  assert.equal(r.code, 0, r.stderr);
-  return r.stdout.trim().split('\n').filter(Boolean).sort();
-}
 
 describe('DaemonSet fleet rollout with four real agents', function () {
   this.timeout(60_000);
@@ -75,24 +39,12 @@ describe('DaemonSet fleet rollout with four real agents', function () {
     assert.equal(r.code, 0, r.out);
     return r.out;
   };
-  const pods = async (): Promise<KubeObject[]> => (await api<{ items: KubeObject[] }>(`/api/v1/namespaces/default/pods?labelSelector=app%3D${DS}`)).body.items;
-  const ds = async (): Promise<KubeObject> => (await api<KubeObject>(DS_PATH)).body;
-  const patchDs = async (patch: unknown): Promise<void> => {
-    const r = await api(DS_PATH, { method: 'PATCH', body: patch, contentType: 'application/merge-patch+json' });
-    assert.equal(r.status, 200, JSON.stringify(r.body));
-  };
-  const setImage = (image: string): Promise<void> => patchDs({ spec: { template: { spec: { containers: [{ name: 'main', image, command: ['sleep', '3600'] }] } } } });
-  /** Every live pod of the DaemonSet on `nodes` Running + Ready with `image`, one per node. */
-  const settledOn = async (nodes: string[], image: string): Promise<Map<string, KubeObject> | undefined> => {
-    const live = (await pods()).filter((p) => !p.metadata.deletionTimestamp);
-    const byNode = new Map(live.map((p) => [nodeOf(p), p]));
-    if (live.length !== nodes.length || !nodes.every((n) => byNode.has(n))) return undefined;
-    return live.every((p) => isReady(p) && imageOf(p) === image) ? byNode : undefined;
-  };
-  const label = async (node: string, value: string | null): Promise<void> => {
-    const r = await api(`/api/v1/nodes/${node}`, { method: 'PATCH', body: { metadata: { labels: { [LABEL]: value } } }, contentType: 'application/merge-patch+json' });
-    assert.equal(r.status, 200);
-  };
+  let driver: DaemonSetDriver;
+  const pods = (): Promise<KubeObject[]> => driver.live();
+  const ds = (): Promise<KubeObject> => driver.get();
+  const setImage = (image: string): Promise<void> => driver.setImage(image);
+  const settledOn = (nodes: string[], image: string): Promise<Map<string, KubeObject> | undefined> => driver.settledOn(nodes, image);
+  const label = (node: string, value: string | null): Promise<void> => driver.label(node, LABEL, value);
 
   before(async function () {
     this.timeout(120_000);
@@ -100,6 +52,7 @@ describe('DaemonSet fleet rollout with four real agents', function () {
     await requireService('registry', registryAvailable, this);
     hub = await startHub({ extraArgs: ['--node-monitor-grace-period', '4s', '--node-monitor-period', '1s'] });
     api = apiClient(endpoint(hub));
+    driver = daemonSetDriver(api, DS);
     fleet = await startFleet(hub, [A, B, C, D]);
     for (const n of [A, B, C, D]) {
       await until(`${n} Ready`, async () => {
@@ -119,7 +72,8 @@ describe('DaemonSet fleet rollout with four real agents', function () {
   });
 
   it('runs one pod per eligible device: none without the label, none on an untolerated taint', async () => {
-    const r = await api('/apis/apps/v1/namespaces/default/daemonsets', { method: 'POST', body: daemonSet() });
+    const manifest = relayDaemonSet(DS, LABEL, TEST_IMAGE, { 'flotilla.io/progress-deadline': '8s', 'flotilla.io/failure-budget': '0' });
+    const r = await api('/apis/apps/v1/namespaces/default/daemonsets', { method: 'POST', body: manifest });
     assert.equal(r.status, 201, JSON.stringify(r.body));
     const placed = await until('pods Ready on A and B', () => settledOn([A, B], TEST_IMAGE), 45_000);
     assert.deepEqual([...placed.keys()].sort(), [A, B]);

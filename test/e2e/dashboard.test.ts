@@ -2,7 +2,8 @@
  * The dashboard in a real headless Chromium against a real hub (short grace period) and a real
  * agent on Docker: sign-in as admin and as viewer, the agent's row going Unknown when it is
  * killed and Ready when it is back, cordon from the UI seen by kubectl, a live event, the
- * keyboard path through the node table, no console errors anywhere. Screenshots of every page
+ * keyboard path through the node table, a rollout's progress bar advancing and a broken image's
+ * halt reason on the Rollouts page, no console errors anywhere. Screenshots of every page
  * go to SCREENSHOT_DIR (artefacts, not committed).
  */
 import assert from 'node:assert/strict';
@@ -13,7 +14,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Page } from 'playwright-core';
 import { chromiumAvailable, launchBrowser, type Browser } from '../support/browser.js';
-import { dockerAvailable, registryAvailable, requireService, TEST_IMAGE } from '../support/env.js';
+import { BROKEN_IMAGE } from '../support/daemonset-e2e.js';
+import { dockerAvailable, registryAvailable, requireService, TEST_IMAGE, TEST_IMAGE_LATEST } from '../support/env.js';
 import { flotctl } from '../support/flotctl.js';
 import { endpoint, startHub, tsEntry, type HubHandle } from '../support/hub.js';
 import { apiClient, type Api } from '../support/http.js';
@@ -173,7 +175,7 @@ describe('dashboard in a real browser', function () {
       apiVersion: 'apps/v1',
       kind: 'DaemonSet',
       metadata: { name: 'dash-agent', namespace: 'default' },
-      spec: { selector: { matchLabels: { app: 'dash' } }, template: { metadata: { labels: { app: 'dash' } }, spec: { containers: [{ name: 'c', image: TEST_IMAGE, command: ['sleep', '3600'] }] } } },
+      spec: { selector: { matchLabels: { app: 'dash' } }, template: { metadata: { labels: { app: 'dash' } }, spec: { terminationGracePeriodSeconds: 1, containers: [{ name: 'c', image: TEST_IMAGE, command: ['sleep', '3600'] }] } } },
     };
     assert.equal((await api('/apis/apps/v1/namespaces/default/daemonsets', { method: 'POST', body: ds })).status, 201);
     await admin.goto(`${hub.apiUrl}/ui/#/rollouts`);
@@ -184,6 +186,48 @@ describe('dashboard in a real browser', function () {
     const got = (await api<{ metadata: { annotations?: Record<string, string> } }>('/apis/apps/v1/namespaces/default/daemonsets/dash-agent')).body;
     assert.equal(got.metadata.annotations?.['flotilla.io/rollout-paused'], 'true');
     await browser.screenshot(admin, 'rollouts');
+  });
+
+  it('advances a rollout\'s progress bar as the device updates, and shows why a broken image halted', async function () {
+    const path = '/apis/apps/v1/namespaces/default/daemonsets/dash-agent';
+    const card = admin.locator('article.rollout', { has: admin.getByRole('heading', { name: 'default/dash-agent' }) });
+    const bar = card.getByRole('progressbar', { name: 'Stage all' });
+    const updated = async (): Promise<number> => Number(await bar.getAttribute('aria-valuenow'));
+    await until('the first revision running on the device', async () => ((await updated()) === 1 ? true : undefined), 60_000, 200);
+    // Paused (previous test): an image change waits, the bar drops back to 0 of 1.
+    const setImage = (image: string): Promise<unknown> =>
+      api(path, { method: 'PATCH', body: { spec: { template: { spec: { containers: [{ name: 'c', image, command: ['sleep', '3600'] }] } } } }, contentType: 'application/merge-patch+json' });
+    await setImage(TEST_IMAGE_LATEST);
+    await until('the bar back at 0 updated', async () => ((await updated()) === 0 ? true : undefined), 20_000, 100);
+    assert.match((await bar.getAttribute('aria-valuetext')) ?? '', /0 updated, .*1 pending/);
+    const seen: number[] = [];
+    await card.getByRole('button', { name: 'Resume' }).click();
+    await admin.getByRole('dialog').getByRole('button', { name: 'Resume dash-agent' }).click();
+    await until('the bar at 1 of 1 updated', async () => {
+      const n = await updated();
+      if (seen.at(-1) !== n) seen.push(n);
+      return n === 1 ? true : undefined;
+    }, 60_000, 100);
+    assert.deepEqual([seen[0], seen.at(-1)], [0, 1], `the bar advanced from 0 to 1 (saw ${seen.join(' → ')})`);
+    await card.getByText('Complete').waitFor();
+    await browser.screenshot(admin, 'rollouts-progress');
+
+    const annotations = { 'flotilla.io/failure-budget': '0', 'flotilla.io/progress-deadline': '6s' };
+    assert.equal((await api(path, { method: 'PATCH', body: { metadata: { annotations } }, contentType: 'application/merge-patch+json' })).status, 200);
+    await setImage(BROKEN_IMAGE);
+    const why = card.getByRole('alert');
+    await why.getByRole('heading', { name: 'Why it stopped' }).waitFor({ timeout: 60_000 });
+    await card.locator('.status.halted', { hasText: 'Halted' }).waitFor();
+    const text = (await why.textContent()) ?? '';
+    assert.match(text, /1 of 1 updated devices failed \(0 allowed\)/, text);
+    assert.match(text, new RegExp(`${NODE}.*(ErrImagePull|ImagePullBackOff)`), text);
+    assert.equal(await why.getByRole('link', { name: NODE }).count(), 1, 'the failing device links to its page');
+    await browser.screenshot(admin, 'rollouts-halted');
+
+    await card.getByRole('button', { name: 'Undo' }).click();
+    await admin.getByRole('dialog').getByRole('button', { name: 'Undo dash-agent' }).click();
+    await why.waitFor({ state: 'detached', timeout: 60_000 });
+    await until('back on the previous image, updated', async () => ((await updated()) === 1 ? true : undefined), 60_000, 200);
   });
 
   it('signs in with a viewer token: no write buttons, and a write through the API is 403', async function () {

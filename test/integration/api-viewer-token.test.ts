@@ -4,7 +4,9 @@ import assert from 'node:assert/strict';
 import type { Status } from '../../shared/api/errors.js';
 import { endpoint, startHub, type HubHandle } from '../support/hub.js';
 import { apiClient, type Api } from '../support/http.js';
-import { flotctl } from '../support/flotctl.js';
+import { flotctl, kubectlAvailable } from '../support/flotctl.js';
+import { requireService } from '../support/env.js';
+import { run } from '../support/run.js';
 
 describe('viewer API tokens', function () {
   let hub: HubHandle;
@@ -87,6 +89,34 @@ describe('viewer API tokens', function () {
     const ttl = await flotctl(hub, ['token', 'create', '--role', 'viewer', '--ttl', '1h']);
     assert.notEqual(ttl.code, 0);
     assert.match(ttl.stderr, /bootstrap tokens only/);
+  });
+
+  it('`kubectl auth can-i` and `whoami` answer for the viewer token: reads yes, writes and Secrets no', async function () {
+    await requireService('kubectl', kubectlAvailable, this);
+    const canI = async (token: string, ...args: string[]): Promise<string> => {
+      const r = await run('kubectl', ['--kubeconfig', hub.kubeconfig, '--token', token, 'auth', 'can-i', ...args]);
+      // can-i exits 0 for yes and 1 for no; anything else is an error.
+      assert.ok(r.code === 0 || r.code === 1, `kubectl auth can-i ${args.join(' ')}: ${r.stderr}`);
+      // A "no" carries the review's reason: "no - viewer tokens are read-only".
+      return r.stdout.trim().split(' ')[0] ?? '';
+    };
+    for (const verb of ['get', 'list', 'watch']) {
+      assert.equal(await canI(viewer, verb, 'nodes'), 'yes', `viewer ${verb} nodes`);
+      assert.equal(await canI(viewer, verb, 'daemonsets.apps', '-n', 'default'), 'yes', `viewer ${verb} daemonsets`);
+    }
+    for (const verb of ['create', 'update', 'patch', 'delete']) {
+      assert.equal(await canI(viewer, verb, 'nodes'), 'no', `viewer ${verb} nodes`);
+      assert.equal(await canI(viewer, verb, 'pods', '-n', 'default'), 'no', `viewer ${verb} pods`);
+    }
+    assert.equal(await canI(viewer, 'get', 'secrets', '-n', 'kube-system'), 'no', 'viewer get secrets');
+    const why = await run('kubectl', ['--kubeconfig', hub.kubeconfig, '--token', viewer, 'auth', 'can-i', 'patch', 'nodes']);
+    assert.match(why.stdout, /no - viewer tokens are read-only/);
+    assert.equal(await canI(viewer, 'get', '/version'), 'yes', 'non-resource read');
+    assert.equal(await canI(hub.token, 'delete', 'nodes'), 'yes', 'the admin still may');
+    const who = await run('kubectl', ['--kubeconfig', hub.kubeconfig, '--token', viewer, 'auth', 'whoami', '-o', 'json']);
+    assert.equal(who.code, 0, who.stderr);
+    assert.match(who.stdout, new RegExp(`"username": "viewer:${viewer.slice(0, 6)}"`));
+    assert.doesNotMatch(who.stdout, /system:masters/);
   });
 
   it('stops working as soon as `flotctl token delete` removes it', async function () {

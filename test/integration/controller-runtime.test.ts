@@ -254,6 +254,12 @@ describe('controller runtime (real store on disk, fake time)', function () {
     assert.deepEqual(names(cache.podsReferencing('Secret', 'default', 'env')), ['b']);
     assert.deepEqual(names(cache.ownedBy('ds-uid', 'Pod')), ['a']);
     assert.deepEqual(cache.podsReferencing('ConfigMap', 'other', 'cfg'), [], 'references are namespaced');
+    await store.mutate('pods', 'default', 'b', (cur) => ({ next: { ...cur, metadata: { ...(cur.metadata as object), labels: { app: 'relay', tier: 'edge' } } } }));
+    assert.deepEqual(names(cache.podsLabelled('default', 'app', ['relay'])), ['b']);
+    assert.deepEqual(names(cache.podsLabelled('default', 'app', ['relay', 'other'])), ['b']);
+    assert.deepEqual(names(cache.podsLabelled('default', 'tier')), ['b']);
+    assert.deepEqual(cache.podsLabelled('default', 'app', ['other']), []);
+    assert.deepEqual(cache.podsLabelled('kube-system', 'app', ['relay']), [], 'labels are looked up per namespace');
 
     await store.mutate('pods', 'default', 'a', (cur) => ({ next: { ...cur, spec: { ...(cur['spec'] as object), nodeName: 'n2', volumes: [] } } }));
     assert.deepEqual(names(cache.podsOnNode('n1')), ['b'], 'moved off n1 as soon as the write returned');
@@ -261,6 +267,7 @@ describe('controller runtime (real store on disk, fake time)', function () {
     assert.deepEqual(cache.podsReferencing('ConfigMap', 'default', 'cfg'), []);
     await store.mutate('pods', 'default', 'b', () => ({ remove: true }));
     assert.deepEqual(cache.podsOnNode('n1'), []);
+    assert.deepEqual(cache.podsLabelled('default', 'app', ['relay']), [], 'gone from the label index');
     assert.deepEqual(cache.podsReferencing('Secret', 'default', 'env'), []);
   });
 

@@ -106,9 +106,10 @@ describe('daemonset: planDaemonSet', () => {
     assert.deepEqual(podSteps(promoted), ['delete b']);
   });
 
-  it('paused: nothing is touched, new nodes still get their pod', () => {
+  it('paused: nothing is touched, new nodes still get their pod (of the revision the fleet runs)', () => {
     const p = plan([node('pi-1'), node('pi-2')], [pod('a', 'pi-1', OLD)], { 'flotilla.io/rollout-paused': 'true' });
     assert.deepEqual(podSteps(p), ['create pi-2']);
+    assert.deepEqual(p.steps.flatMap((s) => (s.kind === 'createPod' ? [s.hash] : [])), [OLD]);
     assert.equal(cond(p, 'Progressing').reason, 'RolloutPaused');
   });
 

@@ -1,25 +1,27 @@
 /**
  * The DaemonSet controller: keyed by `namespace/name`. It reads fresh state from the runtime's
  * cache (the DaemonSet, every Node with its pods, the pods it controls after adoption and
- * release, its ControllerRevisions), asks the planner (plan.ts), carries the plan out
- * (executor.ts), writes the status through /status (observedGeneration only when every step
- * succeeded) and the fleet view as the `flotilla.io/rollout-status` annotation, and comes back
- * when the plan says a time-based decision is due.
+ * release — found through the owner and label indexes, claim.ts — its ControllerRevisions),
+ * asks the planner (plan.ts), carries the plan out (executor.ts), writes the status through
+ * /status (observedGeneration only when every step succeeded) and the fleet view as the
+ * `flotilla.io/rollout-status` annotation, and comes back when the plan says a time-based
+ * decision is due.
  *
  * Creates are never repeated: the store updates the cache before a write returns and one key
  * never reconciles twice at once, so the next reconcile sees every pod this one created.
  */
 import { isDeepStrictEqual } from 'node:util';
 import { labelSelectorFromSpec, matchesLabels } from '../../../shared/api/label-selector.js';
-import type { DaemonSet, Node, Pod } from '../../../shared/api/types/index.js';
+import type { DaemonSet, Pod } from '../../../shared/api/types/index.js';
 import type { Clock } from '../../../shared/util/clock.js';
 import type { Logger } from '../../../shared/util/logger.js';
 import type { InternalClient } from '../../apiserver/internal-client.js';
 import { EventRecorder, type EventSink, type InvolvedObject } from '../../events/recorder.js';
 import type { StoreEvent } from '../../store/watch-hub.js';
-import { isKind, keyOf, type CacheReader, type Controller, type ReconcileContext, type ReconcileResult } from '../runtime/index.js';
-import { claimPods, daemonSetOwnerRef } from './claim.js';
+import { keyOf, type CacheReader, type Controller, type ReconcileContext, type ReconcileResult } from '../runtime/index.js';
+import { claimCandidates, claimPods, daemonSetOwnerRef } from './claim.js';
 import { executePlan } from './executor.js';
+import { nodeKeys } from './node-keys.js';
 import type { BackoffEntry } from './manage.js';
 import { controllerRef, daemonPodView, daemonSetView, nodeView, revisionView } from './observe.js';
 import { planDaemonSet, ROLLOUT_STATUS_ANNOTATION, type DaemonSetPlan } from './plan.js';
@@ -57,18 +59,6 @@ function podKeys(e: StoreEvent, cache: CacheReader): string[] {
   return keys;
 }
 
-/** What of a Node placement reads: labels, taints, cordon, allocatable, reachability. */
-function placementFacts(n: Node): unknown {
-  const ready = (n.status?.conditions ?? []).find((c) => c.type === 'Ready')?.status;
-  return [n.metadata.labels, n.spec?.taints, n.spec?.unschedulable, n.status?.allocatable, ready === 'Unknown'];
-}
-
-function nodeKeys(e: StoreEvent, cache: CacheReader): string[] {
-  const { object, prev } = e;
-  if (e.type === 'MODIFIED' && prev && isKind(prev, 'Node') && isKind(object, 'Node') && isDeepStrictEqual(placementFacts(prev), placementFacts(object))) return [];
-  return cache.list('DaemonSet').map(keyOf);
-}
-
 function involvedOf(ds: DaemonSet): InvolvedObject {
   const m = ds.metadata;
   return { apiVersion: 'apps/v1', kind: 'DaemonSet', name: m.name ?? '', ...(m.namespace ? { namespace: m.namespace } : {}), ...(m.uid ? { uid: m.uid } : {}) };
@@ -82,7 +72,7 @@ export function daemonSetController(deps: DaemonSetControllerDeps): Controller {
 
   /** Adopts matching orphans and releases owned pods that no longer match; the pods it then controls. */
   async function claim(ds: DaemonSet, cache: CacheReader, log: Logger): Promise<Pod[]> {
-    const claimed = claimPods(ds, cache.list('Pod', ds.metadata.namespace));
+    const claimed = claimPods(ds, claimCandidates(ds, cache));
     const ref = daemonSetOwnerRef({ name: ds.metadata.name ?? '', uid: ds.metadata.uid ?? '' });
     for (const pod of claimed.adopt) {
       const refs = [...(pod.metadata.ownerReferences ?? []), ref];

@@ -7,6 +7,8 @@
  *   2. the manage loop: create a pod on every node that should run one and has none; delete pods
  *      on nodes that may not keep them (misscheduled), duplicates, failed pods (per-node
  *      backoff; the next reconcile recreates them), pods bound to nodes that no longer exist;
+ *      a node without a pod whose turn has not come (halted, paused, stage not released) gets
+ *      the last good revision (stable-revision.ts), not the one the rollout holds back;
  *   3. RollingUpdate: delete old pods / create surge pods within maxUnavailable / maxSurge, only
  *      on reachable nodes of released stages, not while halted (failure budget), paused or the
  *      rollout annotations are invalid. OnDelete: nothing (the manage loop recreates deleted pods).
@@ -39,6 +41,7 @@ import { availableAt, podsByNode, updatedAndOld } from './pods.js';
 import { planRevisions, type RevisionPlan } from './revisions.js';
 import { allowsSurge, planRollingUpdate, surgeAndUnavailable, type RollingNode } from './rolling-update.js';
 import { DEFAULT_ROLLOUT_POLICY, parseRolloutPolicy } from './rollout-policy.js';
+import { stableRevision } from './stable-revision.js';
 import { planStages, releasedStages, type NodeRolloutState, type Stage } from './stages.js';
 import { CONDITION_HALTED, CONDITION_PROGRESSING, fleetView, mergeConditions, rolloutConditions, statusCounts, type DaemonSetStatusCounts } from './status.js';
 import type { FleetView } from '../../../shared/api/rollout-status.js';
@@ -177,6 +180,8 @@ export function planDaemonSet(input: DaemonSetPlanInput): DaemonSetPlan {
     rolling.push(...planRollingUpdate(ds.templateGeneration === undefined ? rollingInput : { ...rollingInput, templateGeneration: ds.templateGeneration }));
   }
 
+  const stable = stableRevision(revisions.history, pods, hash, ds.minReadySeconds, now);
+  const held = (node: string): boolean => frozen || !releasedNodes.has(node);
   const deleted = new Set<string>();
   const podSteps: DaemonSetStep[] = [];
   for (const s of [...manage.steps, ...rolling]) {
@@ -184,7 +189,7 @@ export function planDaemonSet(input: DaemonSetPlanInput): DaemonSetPlan {
       if (deleted.has(s.pod)) continue;
       deleted.add(s.pod);
     }
-    podSteps.push(s);
+    podSteps.push(s.kind === 'createPod' && s.reason === 'missing' && stable && held(s.node) ? { ...s, hash: stable.hash, template: stable.template } : s);
   }
 
   const fleet = fleetView(hash, stages, release.released, states, verdict, release.awaitingPromotion === undefined ? { paused: policy.paused } : { paused: policy.paused, awaitingPromotion: release.awaitingPromotion });

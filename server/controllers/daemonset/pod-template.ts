@@ -10,12 +10,13 @@ import { REVISION_HASH_LABEL, TEMPLATE_GENERATION_LABEL } from './revisions.js';
 import { daemonPodTolerations } from './tolerations.js';
 import type { DaemonSetView } from './view.js';
 
-export function daemonPodFor(ds: DaemonSetView, node: string, hash: string): JsonObject {
-  const template = structuredClone(ds.template);
+/** `from`: an older revision's template (stable-revision.ts); its pod carries no template generation. */
+export function daemonPodFor(ds: DaemonSetView, node: string, hash: string, from?: JsonObject): JsonObject {
+  const template = structuredClone(from ?? ds.template);
   const meta = isRecord(template['metadata']) ? template['metadata'] : {};
   const spec = isRecord(template['spec']) ? template['spec'] : {};
   const labels: Record<string, unknown> = { ...(isRecord(meta['labels']) ? meta['labels'] : {}), [REVISION_HASH_LABEL]: hash };
-  if (ds.templateGeneration !== undefined) labels[TEMPLATE_GENERATION_LABEL] = String(ds.templateGeneration);
+  if (ds.templateGeneration !== undefined && from === undefined) labels[TEMPLATE_GENERATION_LABEL] = String(ds.templateGeneration);
   const metadata: JsonObject = {
     ...meta,
     generateName: `${ds.name}-`,

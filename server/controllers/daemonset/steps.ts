@@ -1,4 +1,5 @@
 /** What the DaemonSet planners hand the executors. */
+import type { JsonObject } from '../../../shared/util/guards.js';
 import type { NewRevision } from './revisions.js';
 
 export type DeleteReason =
@@ -23,8 +24,11 @@ export type DaemonSetStep =
   | { kind: 'relabelPods'; fromHash: string; toHash: string }
   | { kind: 'deleteRevision'; name: string }
   | { kind: 'deletePod'; pod: string; node: string; reason: DeleteReason }
-  /** A pod from the current template bound to `node`, labelled with `hash` (and the template generation). */
-  | { kind: 'createPod'; node: string; hash: string; reason: CreateReason };
+  /**
+   * A pod from the current template bound to `node`, labelled with `hash` (and the template
+   * generation); with `template`, from that older revision's template instead (stable-revision.ts).
+   */
+  | { kind: 'createPod'; node: string; hash: string; reason: CreateReason; template?: JsonObject };
 
 export interface PlannedEvent {
   type: 'Normal' | 'Warning';

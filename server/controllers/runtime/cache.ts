@@ -1,7 +1,7 @@
 /**
  * The controllers' in-memory view of the store, kept current from its watch, with the indexes
- * reconciles look things up by (pods by node, pods by referenced ConfigMap/Secret, objects by
- * owner uid), so no reconcile scans every pod.
+ * reconciles look things up by (pods by node, pods by referenced ConfigMap/Secret, pods by
+ * label, objects by owner uid), so no reconcile scans every pod.
  *
  * The store calls its watchers before a write returns, so the cache is never behind a write
  * that has completed: reading it is reading fresh state. Objects handed out are shared: read
@@ -69,6 +69,9 @@ export function isKind<K extends CachedKind>(o: KubeObject, kind: K): o is KindM
 
 const onlyPods = (f: (pod: Pod) => Iterable<string>) => (o: KubeObject): Iterable<string> => (isKind(o, 'Pod') ? f(o) : []);
 const inNamespace = (pod: Pod, names: Set<string>): string[] => [...names].map((n) => objectKey(pod.metadata.namespace, n));
+/** A pod's label index values: `namespace/key` and `namespace/key=value` per label (namespaces hold no `/`, keys no `=`). */
+const labelValues = (pod: Pod): string[] =>
+  Object.entries(pod.metadata.labels ?? {}).flatMap(([k, v]) => [`${pod.metadata.namespace ?? ''}/${k}`, `${pod.metadata.namespace ?? ''}/${k}=${v}`]);
 const ofKind = <K extends CachedKind>(kind: K) => (o: KubeObject): KindMap[K][] => (isKind(o, kind) ? [o] : []);
 
 /** What controllers read: objects of the cached kinds by key, and the indexes. */
@@ -82,6 +85,8 @@ export interface CacheReader {
   podsReferencing(kind: 'ConfigMap' | 'Secret', namespace: string, name: string): Pod[];
   /** Objects of `kind` with an ownerReference to `uid` (not only the controlling one). */
   ownedBy<K extends CachedKind>(uid: string, kind: K): KindMap[K][];
+  /** Pods in `namespace` carrying the label `key`, with one of `values` when given. */
+  podsLabelled(namespace: string, key: string, values?: readonly string[]): Pod[];
 }
 
 export class ObjectCache implements CacheReader {
@@ -90,7 +95,8 @@ export class ObjectCache implements CacheReader {
   private readonly byConfigMap = new Index(onlyPods((p) => inNamespace(p, podReferences(p).configMaps)));
   private readonly bySecret = new Index(onlyPods((p) => inNamespace(p, podReferences(p).secrets)));
   private readonly byOwner = new Index((o) => (o.metadata.ownerReferences ?? []).map((r) => r.uid));
-  private readonly indexes = [this.byNode, this.byConfigMap, this.bySecret, this.byOwner];
+  private readonly byLabel = new Index(onlyPods(labelValues));
+  private readonly indexes = [this.byNode, this.byConfigMap, this.bySecret, this.byOwner, this.byLabel];
 
   /** `kinds`: what the cache holds; events and lists of other kinds are ignored. */
   constructor(readonly kinds: ReadonlySet<CachedKind>) {
@@ -133,6 +139,11 @@ export class ObjectCache implements CacheReader {
 
   ownedBy<K extends CachedKind>(uid: string, kind: K): KindMap[K][] {
     return this.byOwner.lookup(uid).flatMap(ofKind(kind));
+  }
+
+  podsLabelled(namespace: string, key: string, values?: readonly string[]): Pod[] {
+    const lookups = values === undefined ? [`${namespace}/${key}`] : [...new Set(values)].map((v) => `${namespace}/${key}=${v}`);
+    return lookups.flatMap((l) => this.byLabel.lookup(l)).flatMap(ofKind('Pod'));
   }
 
   private put(obj: KubeObject): void {
