@@ -48,7 +48,7 @@ export interface DesiredSandbox {
   specHash: string;
   image: string;
   template: SpecTemplate;
-  /** hostPorts without hostNetwork: this node has no pod network to publish them on. */
+  /** hostPorts without a pod network to publish them on. */
   warnings: StepWarning[];
 }
 
@@ -59,6 +59,8 @@ export interface SpecContext {
   allowPrivileged: boolean;
   podInfraImage: string;
   podInfraCommand?: string[];
+  /** The pod network sandboxes join, and the host address hostPorts bind to; unset: no network. */
+  podNetwork?: { name: string; hostPortAddress: string };
   /** The device's own pod security policy; default: baseline, no host paths. */
   podSecurity?: DevicePodSecurity;
   /** Docker's security options (seccomp, AppArmor, SELinux), from `docker info`. */
@@ -151,12 +153,15 @@ export function desiredContainer(
 
 /** The pod's sandbox: holds the network namespace (and the ports) the app containers join. */
 export function desiredSandbox(pod: PodModel, ctx: SpecContext): DesiredSandbox {
+  const net = ctx.podNetwork;
+  const hostPorts = ports([...pod.initContainers, ...pod.containers].flatMap((c) => c.ports).filter((p) => p.hostPort !== undefined));
   const template: SpecTemplate = {
     image: ctx.podInfraImage,
     env: [],
     mounts: [],
-    ports: ports(pod.containers.flatMap((c) => c.ports).filter((p) => p.hostPort !== undefined)),
-    networkMode: 'none',
+    // Published by Docker on the sandbox, bound to the port's hostIP or the node's hostPort address.
+    ports: net ? hostPorts.map((p) => ({ ...p, hostIP: p.hostIP ?? net.hostPortAddress })) : hostPorts,
+    networkMode: net ? net.name : 'none',
     hostname: hostnameOf(pod),
     privileged: false,
     cpuShares: 2,
@@ -165,11 +170,13 @@ export function desiredSandbox(pod: PodModel, ctx: SpecContext): DesiredSandbox 
   if (ctx.podPidsLimit > 0 && ctx.runtime.pidsLimitSupported) template.pidsLimit = ctx.podPidsLimit;
   const sysctls = sandboxSysctls(pod.obj);
   if (sysctls) template.sysctls = sysctls;
-  // Docker here runs without a bridge (pods use the host's network or none): nothing publishes a hostPort.
-  const warnings = template.ports.map((p) => ({
-    reason: 'HostPortNotPublished',
-    message: `hostPort ${p.hostPort ?? p.containerPort}/${p.protocol} is not published: this node has no pod network, use hostNetwork: true to listen on the node`,
-  }));
+  // Without a pod network (podNetwork: false) the sandbox has only loopback: nothing publishes a hostPort.
+  const warnings = net
+    ? []
+    : template.ports.map((p) => ({
+        reason: 'HostPortNotPublished',
+        message: `hostPort ${p.hostPort ?? p.containerPort}/${p.protocol} is not published: this node has no pod network, use hostNetwork: true to listen on the node`,
+      }));
   return { specHash: specHash({ sandbox: template }), image: ctx.podInfraImage, template, warnings };
 }
 
