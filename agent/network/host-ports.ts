@@ -1,7 +1,7 @@
 /**
  * hostPorts on one node, as the kubelet's admission (the NodePorts predicate) decides them: each
  * pod's claims (host address, port, protocol; a hostNetwork pod claims every container port),
- * checked at this boundary (port range, IPv4 host address, no claim twice in one pod), and which
+ * checked for what the device adds to the pod's validation (an IPv4 host address), and which
  * pods must be refused because another pod holds the port. A pod whose containers run keeps its
  * ports; among the others the older pod wins (creationTimestamp, then namespace/name). Pure.
  */
@@ -16,8 +16,6 @@ export interface PortClaim {
   hostIP: string;
   hostPort: number;
   protocol: Protocol;
-  /** `spec.containers[0].ports[1]`, for messages. */
-  field: string;
 }
 
 export interface PortClaimant {
@@ -50,11 +48,11 @@ function podClaims(model: PodModel, settings: HostPortSettings): { claims: PortC
       c.ports.forEach((p, j) => {
         if (p.hostPort === undefined) return;
         const field = `spec.${list}[${i}].ports[${j}]`;
-        if (!Number.isInteger(p.hostPort) || p.hostPort < 1 || p.hostPort > 65535) problems.push(`${field}.hostPort: ${p.hostPort} is not in 1-65535`);
-        else if (p.hostIP !== undefined && p.hostIP !== '' && !isIPv4(p.hostIP)) problems.push(`${field}.hostIP: "${p.hostIP}" is not an IPv4 address`);
+        // The port range and protocol were checked when the pod was decoded; the bridge is IPv4 only.
+        if (p.hostIP !== undefined && p.hostIP !== '' && !isIPv4(p.hostIP)) problems.push(`${field}.hostIP: "${p.hostIP}" is not an IPv4 address`);
         else {
           const fallback = model.hostNetwork ? ANY_ADDRESS : settings.hostPortAddress;
-          claims.push({ hostIP: p.hostIP !== undefined && p.hostIP !== '' ? p.hostIP : fallback, hostPort: p.hostPort, protocol: p.protocol, field });
+          claims.push({ hostIP: p.hostIP !== undefined && p.hostIP !== '' ? p.hostIP : fallback, hostPort: p.hostPort, protocol: p.protocol });
         }
       }),
     );
@@ -86,11 +84,6 @@ export function hostPortRefusals(pods: readonly PortClaimant[], settings: HostPo
     const { claims, problems } = podClaims(p.model, settings);
     if (problems.length > 0) {
       refused.set(p.model.ref.uid, { reason: 'HostPortInvalid', message: problems.join('; ') });
-      continue;
-    }
-    const twice = claims.find((c, i) => claims.slice(0, i).some((d) => overlaps(c, d)));
-    if (twice) {
-      refused.set(p.model.ref.uid, { reason: 'HostPortInvalid', message: `${twice.field}: hostPort ${twice.hostPort}/${twice.protocol} is claimed twice in the pod` });
       continue;
     }
     const clash = claims.flatMap((c) => taken.filter((t) => overlaps(c, t.claim)).map((t) => ({ c, t })))[0];
