@@ -11,7 +11,7 @@ import type { StepWarning } from './types.js';
 import { canonicalJson } from '../../shared/protocol/canonical-json.js';
 import { containerMounts, type PodVolumePlan } from '../volumes/plan.js';
 import type { ConfigObjects } from './config-objects.js';
-import { expandArgs, resolveEnv, type NodeFacts } from './env.js';
+import { expandArgs, POD_IP_TOKEN, resolveEnv, type NodeFacts } from './env.js';
 import { containerLabels, containerName, podHostname, SANDBOX_CONTAINER } from './naming.js';
 import type { ContainerModel, PodModel, PodRef, PullPolicy } from './pod-model.js';
 import { pullAuth } from './registry-auth.js';
@@ -123,7 +123,7 @@ export function desiredContainer(
   }
   let template: SpecTemplate | undefined;
   if (configError === undefined) {
-    const env = resolveEnv(pod, c, objects, ctx.node);
+    const env = resolveEnv(pod, c, objects, ctx.podNetwork ? { ...ctx.node, podNetwork: true } : ctx.node);
     if (!env.ok) {
       configError = env.error;
     } else {
@@ -180,7 +180,7 @@ export function desiredSandbox(pod: PodModel, ctx: SpecContext): DesiredSandbox 
   return { specHash: specHash({ sandbox: template }), image: ctx.podInfraImage, template, warnings };
 }
 
-/** The create spec of one attempt: name, labels, and the sandbox's id in the network mode. */
+/** The create spec of one attempt: name, labels, the sandbox's id in the network mode and its address for status.podIP. */
 export function finalSpec(
   ref: PodRef,
   container: string,
@@ -188,14 +188,21 @@ export function finalSpec(
   hash: string,
   attempt: number,
   template: SpecTemplate,
-  sandboxId: string | undefined,
+  sandbox: { id: string; ip?: string } | undefined,
 ): ContainerCreateSpec {
   const spec: ContainerCreateSpec = {
     ...template,
     name: containerName(ref, container, attempt),
     labels: containerLabels(ref, container, role, hash, attempt),
   };
-  if (template.networkMode === SANDBOX_NETWORK) spec.networkMode = sandboxId !== undefined ? `container:${sandboxId}` : 'none';
+  if (template.networkMode === SANDBOX_NETWORK) {
+    spec.networkMode = sandbox !== undefined ? `container:${sandbox.id}` : 'none';
+    // status.podIP from the downward API: the sandbox's address, as the kubelet passes it.
+    const ip = (v: string): string => v.replaceAll(POD_IP_TOKEN, sandbox?.ip ?? '');
+    spec.env = template.env.map(ip);
+    if (template.entrypoint) spec.entrypoint = template.entrypoint.map(ip);
+    if (template.cmd) spec.cmd = template.cmd.map(ip);
+  }
   return spec;
 }
 

@@ -28,7 +28,7 @@ type VolumeReadiness = 'ready' | 'pending' | 'blocked';
 class ActivePodPlanner {
   readonly out: PodOutput;
   private readonly inst: PodInstances;
-  private sandboxId: string | undefined;
+  private sandbox: { id: string; ip?: string } | undefined;
   private sandboxCreated: number | undefined;
   private needs: string[] = [];
 
@@ -151,7 +151,7 @@ class ActivePodPlanner {
     const ref = this.pod.model.ref;
     const sb = this.inst.of('sandbox', SANDBOX_CONTAINER)[0];
     if (sb && isRunning(sb) && sb.specHash === want.specHash) {
-      this.sandboxId = sb.id;
+      this.sandbox = sb.ip !== undefined ? { id: sb.id, ip: sb.ip } : { id: sb.id };
       this.sandboxCreated = timeMs(sb.createdAt);
       return true;
     }
@@ -343,7 +343,7 @@ class ActivePodPlanner {
     } else {
       this.out.found({ kind: 'imagePresent', container: c.name, image: c.image, attempt });
     }
-    const spec = finalSpec(ref, c.name, c.role, c.specHash, attempt, c.template, this.sandboxId);
+    const spec = finalSpec(ref, c.name, c.role, c.specHash, attempt, c.template, this.sandbox);
     const run = { kind: 'run' as const, pod: ref, chain, needs: this.needs, container: c.name, role: c.role, attempt, spec, warnings: c.warnings, ...(c.imageUser ? { imageUser: c.imageUser } : {}) };
     this.out.step(backoff ? { ...run, backoff } : run);
   }

@@ -87,7 +87,8 @@ describe('pod network on a device (real hub, agent, Docker)', function () {
 
   it('a pod reaches another pod on the device by its IP, which status reports', async () => {
     const web = pod('web', {
-      command: ['sh', '-c', 'mkdir -p /www && echo hello-from-web > /www/index.html && exec httpd -f -p 8080 -h /www'],
+      command: ['sh', '-c', 'mkdir -p /www && echo hello-from-web > /www/index.html && echo "$MY_IP" > /www/ip && exec httpd -f -p 8080 -h /www'],
+      env: [{ name: 'MY_IP', valueFrom: { fieldRef: { fieldPath: 'status.podIP' } } }],
       ports: [{ containerPort: 8080, hostPort, protocol: 'TCP' }],
     });
     await create(fleet.api, PODS, web);
@@ -120,8 +121,10 @@ describe('pod network on a device (real hub, agent, Docker)', function () {
     assert.match(r.stdout, new RegExp(`^web\\s+1/1\\s+Running\\s+\\d+\\s+\\S+\\s+${webIP.replace(/\./g, '\\.')}\\s+${NODE}\\s`, 'm'));
   });
 
-  it('the hostPort on 127.0.0.1 reaches the pod from the host', async () => {
+  it('the hostPort on 127.0.0.1 reaches the pod from the host; the pod knows its IP (downward API)', async () => {
     assert.equal((await fetchHostPort()).trim(), 'hello-from-web');
+    const ip = await (await fetch(`http://127.0.0.1:${hostPort}/ip`, { signal: AbortSignal.timeout(5000) })).text();
+    assert.equal(ip.trim(), webIP, 'status.podIP in env is the address in status');
   });
 
   it('a second pod asking for the same hostPort is rejected with a NodePorts event', async () => {

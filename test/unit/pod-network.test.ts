@@ -224,6 +224,40 @@ describe('reconcile planner: pods on the pod network (table)', () => {
       },
     },
     {
+      name: 'status.podIP from the downward API is the sandbox address, in env and in $(VAR) args',
+      pods: [
+        pod({
+          containers: [
+            ctr('app', { env: [{ name: 'MY_IP', valueFrom: { fieldRef: { fieldPath: 'status.podIP' } } }, { name: 'URL', value: 'http://$(MY_IP):80/' }], args: ['--bind', '$(MY_IP)'] }),
+          ],
+        }),
+      ],
+      ctx: NET_CTX,
+      observed: (d) => [{ ...sandbox(d), ip: '10.88.0.5' }],
+      want: {
+        steps: ['run app#0'],
+        check: (p) => {
+          const run = p.steps[0];
+          assert.ok(run?.kind === 'run');
+          assert.deepEqual(run.spec.env.filter((e) => /^(MY_IP|URL)=/.test(e)), ['MY_IP=10.88.0.5', 'URL=http://10.88.0.5:80/']);
+          assert.deepEqual(run.spec.cmd, ['--bind', '10.88.0.5']);
+        },
+      },
+    },
+    {
+      name: 'status.podIP without a pod network: empty, as the kubelet gives a pod with no address',
+      pods: [pod({ containers: [ctr('app', { env: [{ name: 'MY_IP', valueFrom: { fieldRef: { fieldPath: 'status.podIP' } } }] })] })],
+      observed: (d) => [sandbox(d)],
+      want: {
+        steps: ['run app#0'],
+        check: (p) => {
+          const run = p.steps[0];
+          assert.ok(run?.kind === 'run');
+          assert.ok(run.spec.env.includes('MY_IP='));
+        },
+      },
+    },
+    {
       name: 'the pod infrastructure is not there: no sandbox, the pod waits saying why',
       pods: [withPort('web', 18080)],
       ctx: NET_CTX,
