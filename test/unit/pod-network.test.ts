@@ -5,6 +5,7 @@ import { pauseCommand, pauseRootfs } from '../../agent/network/pause-image.js';
 import { planInfra, type InfraDesired, type InfraFailure, type InfraObserved, type InfraStepKind } from '../../agent/network/plan.js';
 import { computePodStatus } from '../../agent/pods/status.js';
 import { podModel } from '../../agent/reconcile/pod-model.js';
+import type { Plan, Step } from '../../agent/reconcile/types.js';
 import type { KubeObject } from '../../shared/api/meta.js';
 import type { JsonObject } from '../../shared/util/guards.js';
 import { ctr, inst, itPlansEachRow, pod, sandbox, type Row } from '../support/planner-table.js';
@@ -175,6 +176,13 @@ describe('hostPort admission on the node (table)', () => {
   }
 });
 
+/** The plan's first step, which must be a run. */
+function firstRun(p: Plan): Extract<Step, { kind: 'run' }> {
+  const run = p.steps[0];
+  assert.ok(run?.kind === 'run', `first step: ${run?.kind ?? 'none'}`);
+  return run;
+}
+
 const NET_CTX = { podNetwork: { name: 'flotilla0', hostPortAddress: '127.0.0.1' } };
 const withPort = (name: string, hostPort: number): KubeObject => pod({ name, containers: [ctr('app', { ports: [{ containerPort: 8080, hostPort }] })] });
 
@@ -187,8 +195,7 @@ describe('reconcile planner: pods on the pod network (table)', () => {
       want: {
         steps: ['run POD#0'],
         check: (p) => {
-          const run = p.steps[0];
-          assert.ok(run?.kind === 'run');
+          const run = firstRun(p);
           assert.equal(run.spec.networkMode, 'flotilla0');
           assert.deepEqual(run.spec.ports, [{ containerPort: 8080, hostPort: 18080, protocol: 'TCP', hostIP: '127.0.0.1' }]);
           assert.deepEqual(run.warnings, []);
@@ -203,8 +210,7 @@ describe('reconcile planner: pods on the pod network (table)', () => {
       want: {
         steps: ['run app#0'],
         check: (p) => {
-          const run = p.steps[0];
-          assert.ok(run?.kind === 'run');
+          const run = firstRun(p);
           assert.equal(run.spec.networkMode, 'container:POD.0');
           assert.deepEqual(run.spec.ports, []);
         },
@@ -216,8 +222,7 @@ describe('reconcile planner: pods on the pod network (table)', () => {
       want: {
         steps: ['run POD#0'],
         check: (p) => {
-          const run = p.steps[0];
-          assert.ok(run?.kind === 'run');
+          const run = firstRun(p);
           assert.equal(run.spec.networkMode, 'none');
           assert.deepEqual(run.warnings.map((w) => w.reason), ['HostPortNotPublished']);
         },
@@ -237,8 +242,7 @@ describe('reconcile planner: pods on the pod network (table)', () => {
       want: {
         steps: ['run app#0'],
         check: (p) => {
-          const run = p.steps[0];
-          assert.ok(run?.kind === 'run');
+          const run = firstRun(p);
           assert.deepEqual(run.spec.env.filter((e) => /^(MY_IP|URL)=/.test(e)), ['MY_IP=10.88.0.5', 'URL=http://10.88.0.5:80/']);
           assert.deepEqual(run.spec.cmd, ['--bind', '10.88.0.5']);
         },
@@ -251,8 +255,7 @@ describe('reconcile planner: pods on the pod network (table)', () => {
       want: {
         steps: ['run app#0'],
         check: (p) => {
-          const run = p.steps[0];
-          assert.ok(run?.kind === 'run');
+          const run = firstRun(p);
           assert.ok(run.spec.env.includes('MY_IP='));
         },
       },
