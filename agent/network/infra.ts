@@ -10,6 +10,7 @@ import { backoffDelay, type BackoffPolicy } from '../../shared/reconcile/backoff
 import { errorMessage } from '../../shared/util/guards.js';
 import type { Logger } from '../../shared/util/logger.js';
 import { pauseRootfs } from './pause-image.js';
+import type { PodNetworkSettings } from './settings.js';
 import { planInfra, type InfraDesired, type InfraFailure, type InfraObserved, type InfraPlan, type InfraStep, type InfraStepKind } from './plan.js';
 
 /** Largest host binary the pause image is built from. */
@@ -97,4 +98,16 @@ export class PodInfra {
     for (const w of plan.warnings) this.deps.logger.warn('pod network', { warning: w });
     if (plan.blocked === undefined && plan.warnings.length === 0) this.deps.logger.info('pod infrastructure ready', { network: this.desired.network?.name });
   }
+}
+
+/** The stage for the reconciler's settings: undefined when there is no pod network and no image to build. */
+export function podInfraFor(
+  c: { podNetwork?: PodNetworkSettings; podInfraBinary?: string; podInfraImage: string },
+  deps: InfraDeps,
+): PodInfra | undefined {
+  if (!c.podNetwork && c.podInfraBinary === undefined) return undefined;
+  const desired: InfraDesired = {};
+  if (c.podNetwork) desired.network = c.podNetwork;
+  if (c.podInfraBinary !== undefined) desired.pauseImage = { ref: c.podInfraImage, binaryPath: c.podInfraBinary };
+  return new PodInfra(desired, deps);
 }

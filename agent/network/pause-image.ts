@@ -1,7 +1,7 @@
 /**
  * The pod sandbox's image, built on the device (no registry, no internet on first boot): a
  * one-layer image `docker import`ed from a tar holding one static binary of the host, by
- * default Debian's busybox-static `/bin/busybox`, which the agent's package depends on. The
+ * default Debian's busybox-static `/bin/busybox`, which the agent's package recommends. The
  * sandbox runs it as a shell that waits for SIGTERM, so it stops at once (`sleep` as PID 1 ignores
  * SIGTERM and would be killed after the grace period).
  */

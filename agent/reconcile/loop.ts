@@ -36,7 +36,7 @@ import { plan } from './planner.js';
 import { podReports } from './reports.js';
 import { probeKey, type Plan, type Step } from './types.js';
 import { DEFAULT_DEVICE_POD_SECURITY, type DevicePodSecurity } from './device-policy.js';
-import { PodInfra } from '../network/infra.js';
+import { podInfraFor, type PodInfra } from '../network/infra.js';
 import type { PodNetworkSettings } from '../network/settings.js';
 
 export interface ReconcilerConfig {
@@ -148,13 +148,7 @@ class ReconcileLoop implements Reconciler {
     this.publisher = new PodStatusPublisher(deps.publishPodStatus, this.log);
     this.events = new PodEvents(deps.publishEvents, deps.clock, this.log);
     this.state = deps.desired?.current();
-    const { podNetwork, podInfraBinary, podInfraImage } = deps.config;
-    if (podNetwork || podInfraBinary !== undefined) {
-      this.infra = new PodInfra(
-        { ...(podNetwork ? { network: podNetwork } : {}), ...(podInfraBinary !== undefined ? { pauseImage: { ref: podInfraImage, binaryPath: podInfraBinary } } : {}) },
-        { engine: deps.engine, logger: this.log, backoff: STEP_BACKOFF, random: this.random },
-      );
-    }
+    this.infra = podInfraFor(deps.config, { engine: deps.engine, logger: this.log, backoff: STEP_BACKOFF, random: this.random });
     this.unsubscribeProbes = deps.probes.onChange(() => this.trigger());
     this.schedulePoll();
     this.trigger();
