@@ -14,6 +14,7 @@ import type { PodSecurityLevel } from '../shared/api/pod-security/index.js';
 import { createApiServer } from './apiserver/server.js';
 import { DEFAULT_BROKER_LIMITS, startBroker, type BrokerLimits, type RunningBroker } from './broker/broker.js';
 import { daemonSetController } from './controllers/daemonset/index.js';
+import { disruptionController } from './controllers/disruption/index.js';
 import { garbageCollectors } from './controllers/gc/index.js';
 import { nodeDesiredStateController } from './controllers/node-desired-state/index.js';
 import { nodeLifecycleController } from './controllers/node-lifecycle/index.js';
@@ -242,6 +243,7 @@ async function startFleet(
       daemonSetController({ client, clock, logger }),
       ...garbageCollectors({ client }),
       podGcController({ client, clock, logger, events }),
+      disruptionController({ client, clock }),
     ],
     { store, clock, logger },
   );
