@@ -82,6 +82,8 @@ export function resourceList(groupVersion: string): Record<string, unknown> | un
     }
     if (k.kind === 'Pod' && groupVersion === 'v1') {
       resources.push({ name: 'pods/log', singularName: '', namespaced: true, kind: 'Pod', verbs: ['get'] });
+      // kubectl drain evicts only when discovery lists this, with its group and version.
+      resources.push({ name: 'pods/eviction', singularName: '', namespaced: true, group: 'policy', version: 'v1', kind: 'Eviction', verbs: ['create'] });
     }
   }
   if (groupVersion === 'v1') resources.push(CLUSTER_INFO_SERVICES);
