@@ -24,6 +24,7 @@ import { type DeleteOptions } from './resource-service.js';
 import { emptyServiceList, isClusterInfoServiceList } from './cluster-info.js';
 import { requestManager } from './field-managers.js';
 import type { LeaseView } from './leases.js';
+import type { MetricsApi } from './metrics-api.js';
 import { ACCESS_REVIEW_PATH, answerReview, SUBJECT_REVIEW_PATH } from './reviews.js';
 import { sendObject } from './respond.js';
 import { serveWatch, type WatchLimits } from './watch-stream.js';
@@ -51,6 +52,8 @@ export interface ApiServerDeps {
   ui?: UiHandler;
   /** Serves coordination.k8s.io Leases from the heartbeat table; undefined: not served. */
   leases?: LeaseView;
+  /** Serves metrics.k8s.io (kubectl top) from the devices' usage reports; undefined: not served. */
+  metrics?: MetricsApi;
 }
 
 /** `authenticate` resolves the request's bearer token (undefined: none or not valid). */
@@ -197,6 +200,7 @@ export function createApiServer(deps: ApiServerDeps): Server {
     if (!who) throw new ApiError(401, 'Unauthorized', 'Unauthorized: a valid bearer token is required');
     if (handleDiscovery(res, pathname)) return;
     if (deps.leases && (await deps.leases.serve(req, res, url))) return;
+    if (deps.metrics && (await deps.metrics.serve(req, res, url))) return;
     if (pathname === ACCESS_REVIEW_PATH || pathname === SUBJECT_REVIEW_PATH) {
       if (req.method !== 'POST') throw new ApiError(405, 'MethodNotAllowed', `only POST is served on ${pathname}`);
       const review = answerReview(pathname, decodeBody(await readBody(req, deps.maxBodyBytes), mediaType(req)), who);
