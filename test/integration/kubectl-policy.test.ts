@@ -1,7 +1,8 @@
 /**
  * kubectl drain by eviction against a real hub and a real agent on Docker: the machine's kubectl
  * 1.32 evicts through pods/eviction (--force: pods without a controller are evicted too), respects a PodDisruptionBudget (retries, reports the
- * violation, gives up at --timeout), and leaves DaemonSet pods alone with --ignore-daemonsets.
+ * violation, gives up at --timeout), and leaves DaemonSet pods alone with --ignore-daemonsets;
+ * kubectl top node|pod read the Metrics API fed by the agent's cgroup samples.
  */
 import assert from 'node:assert/strict';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
@@ -26,7 +27,7 @@ function ready(p: KubeObject | undefined): boolean {
   return conditions.some((c) => c.type === 'Ready' && c.status === 'True');
 }
 
-describe('kubectl drain by eviction, PodDisruptionBudgets (real hub, real agent on Docker)', function () {
+describe('kubectl drain by eviction, PodDisruptionBudgets, top (real hub, real agent on Docker)', function () {
   this.timeout(180_000);
   let hub: HubHandle;
   let api: Api;
@@ -78,6 +79,24 @@ describe('kubectl drain by eviction, PodDisruptionBudgets (real hub, real agent 
       if (PREFIXES.some((p) => c.podName.startsWith(p))) await engine.removeContainer(c.id).catch(() => undefined);
     }
     if (dir) await rm(dir, { recursive: true, force: true });
+  });
+
+  it('kubectl top node and top pod show usage the device sampled from its cgroups', async function () {
+    const nodes = await ok(['top', 'node']);
+    assert.match(nodes, /^NAME\s+CPU\(cores\)\s+CPU\(%\)\s+MEMORY\(bytes\)\s+MEMORY\(%\)\s*\n/);
+    assert.match(nodes, new RegExp(`\\n${NODE}\\s+\\d+m\\s+\\d+%\\s+\\d+Mi\\s+\\d+%`));
+    const pods = await ok(['top', 'pod', '--containers']);
+    assert.match(pods, /^POD\s+NAME\s+CPU\(cores\)\s+MEMORY\(bytes\)\s*\n/);
+    for (const name of ['kp-web-1', 'kp-web-2']) assert.match(pods, new RegExp(`\\n${name}\\s+main\\s+\\d+m\\s+\\d+Mi`));
+    const one = await api<KubeObject>('/apis/metrics.k8s.io/v1beta1/namespaces/default/pods/kp-web-1');
+    assert.equal(one.status, 200);
+    const containers = one.body['containers'] as { name: string; usage: { cpu: string; memory: string } }[];
+    assert.equal(containers.length, 1, 'the pod sandbox is not reported, only its containers');
+    assert.match(containers[0]?.usage.memory ?? '', /^[1-9]\d*Ki$/, 'a running sleep has a working set');
+    const missing = await api('/apis/metrics.k8s.io/v1beta1/namespaces/default/pods/nope');
+    assert.equal(missing.status, 404);
+    const write = await api('/apis/metrics.k8s.io/v1beta1/nodes', { method: 'POST', body: {} });
+    assert.equal(write.status, 405);
   });
 
   it('kubectl create pdb and get pdb show the budget with the columns kubectl prints', async function () {
