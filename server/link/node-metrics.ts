@@ -47,12 +47,6 @@ export class NodeMetrics {
     for (const wake of waiting ?? []) wake();
   }
 
-  /** The node was deleted: its sample goes. */
-  forget(node: string): void {
-    this.samples.delete(node);
-    this.lastAsked.delete(node);
-  }
-
   /** The samples of `nodes` no older than maxAgeMs, refreshing the stale ones first (waiting at most waitMs). */
   async current(nodes: Iterable<string>): Promise<Map<string, NodeMetricsSample>> {
     const now = this.deps.clock.now().getTime();

@@ -10,6 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { KubeObject } from '../../shared/api/meta.js';
 import { createDockerEngine } from '../../agent/engine/docker-engine.js';
+import { encodeProtobuf, PROTOBUF_MEDIA_TYPE } from '../../server/apiserver/protobuf/index.js';
 import { silentLogger } from '../../shared/util/logger.js';
 import { spawnAgent, stopAgent, type AgentProc } from '../support/agent-process.js';
 import { dockerAvailable, registryAvailable, requireService, TEST_IMAGE } from '../support/env.js';
@@ -134,5 +135,16 @@ describe('kubectl drain by eviction, PodDisruptionBudgets, top (real hub, real a
     assert.equal(ds.body.items.length, 1);
     assert.equal(ds.body.items[0]?.metadata.deletionTimestamp, undefined, 'the DaemonSet pod is left alone');
     assert.match(await ok(['get', 'node', NODE]), /SchedulingDisabled/);
+  });
+
+  it('pods/eviction takes a protobuf Eviction (with deleteOptions) and answers protobuf', async function () {
+    const list = await api<{ items: KubeObject[] }>('/api/v1/namespaces/default/pods?labelSelector=app%3Dkp-agentd');
+    const name = list.body.items[0]?.metadata.name ?? '';
+    const body = encodeProtobuf({ apiVersion: 'policy/v1', kind: 'Eviction', metadata: { name, namespace: 'default' }, deleteOptions: { gracePeriodSeconds: 1 } });
+    const r = await api(`/api/v1/namespaces/default/pods/${name}/eviction`, { method: 'POST', rawBody: body, contentType: PROTOBUF_MEDIA_TYPE, accept: `${PROTOBUF_MEDIA_TYPE},application/json` });
+    assert.equal(r.status, 201, r.text);
+    assert.equal(r.headers['content-type'], PROTOBUF_MEDIA_TYPE);
+    const after = await pod(name);
+    assert.ok(after === undefined || after.metadata.deletionGracePeriodSeconds === 1, 'deleted with the grace period the Eviction asked for');
   });
 });
