@@ -117,7 +117,7 @@ describe('kubectl drain by eviction, PodDisruptionBudgets, top (real hub, real a
     assert.match(out, /evicting pod default\/kp-web-1/);
     assert.match(out, /Cannot evict pod as it would violate the pod's disruption budget\./);
     assert.match(out, /will retry after 5s/);
-    assert.match(out, /Warning: ignoring DaemonSet-managed Pods: default\/kp-agentd-/);
+    assert.match(out, /ignoring DaemonSet-managed Pods: default\/kp-agentd-/);
     assert.equal(ready(await pod('kp-web-1')) && ready(await pod('kp-web-2')), true, 'the pods keep running');
     assert.equal((await pod('kp-web-1'))?.metadata.deletionTimestamp, undefined);
   });
