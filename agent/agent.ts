@@ -12,6 +12,7 @@ import type { HubKeyRecord, NodeIdentity } from './identity/index.js';
 import { AgentLink, enroll, RECONNECT_BACKOFF, type LinkOptions, type MqttConnector } from './link/index.js';
 import type { ContainerEngine } from './engine/types.js';
 import { LogStreamer } from './logs/log-streamer.js';
+import type { MetricsSampler } from './metrics/sampler.js';
 import { DesiredCache } from './state/index.js';
 import { StatusReporter, type RuntimeProbe } from './status/index.js';
 import { createVerifier, generateIdentity, keyFingerprint } from '../shared/crypto/index.js';
@@ -77,6 +78,8 @@ export interface AgentDeps {
   startWorkloads?: (ctx: WorkloadContext) => Workloads | Promise<Workloads>;
   /** The container runtime; without it the hub's `logs` commands are only logged. */
   engine?: ContainerEngine;
+  /** Samples resource usage for the hub's Metrics API; without it `metrics` commands are only logged. */
+  metrics?: MetricsSampler;
 }
 
 export interface StartOptions {
@@ -257,6 +260,9 @@ export async function startAgent(cfg: AgentConfig, deps: AgentDeps, opts: StartO
         if (cmd.cmd === 'sendStatus') {
           nodeLog.info('hub asked for the full status');
           reporter.requestFullStatus();
+        } else if (cmd.cmd === 'metrics') {
+          if (deps.metrics) deps.metrics.request();
+          else nodeLog.warn('command not supported yet', { cmd: cmd.cmd });
         } else if (logs) {
           logs.handle(cmd);
         } else {
@@ -272,6 +278,7 @@ export async function startAgent(cfg: AgentConfig, deps: AgentDeps, opts: StartO
 
   reporter.start();
   link.start();
+  deps.metrics?.start((m) => link.send('metrics', m));
 
   return {
     nodeName: node,
@@ -281,6 +288,7 @@ export async function startAgent(cfg: AgentConfig, deps: AgentDeps, opts: StartO
     ...(workloads ? { workloads } : {}),
     async stop() {
       await workloads?.stop();
+      await deps.metrics?.stop();
       await reporter.stop();
       await logs?.stop();
       await link.stop();

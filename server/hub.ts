@@ -14,6 +14,7 @@ import type { PodSecurityLevel } from '../shared/api/pod-security/index.js';
 import { createApiServer } from './apiserver/server.js';
 import { DEFAULT_BROKER_LIMITS, startBroker, type BrokerLimits, type RunningBroker } from './broker/broker.js';
 import { daemonSetController } from './controllers/daemonset/index.js';
+import { disruptionController } from './controllers/disruption/index.js';
 import { garbageCollectors } from './controllers/gc/index.js';
 import { nodeDesiredStateController } from './controllers/node-desired-state/index.js';
 import { nodeLifecycleController } from './controllers/node-lifecycle/index.js';
@@ -36,6 +37,8 @@ import { publishHubInfo } from './fleet/hub-info.js';
 import { caCertPin } from '../shared/crypto/index.js';
 import { AgentIntake } from './link/agent-intake.js';
 import { LogRelay } from './link/log-relay.js';
+import { NodeMetrics } from './link/node-metrics.js';
+import { MetricsApi } from './apiserver/metrics-api.js';
 import type { Publish } from './link/publish.js';
 import { DEFAULT_DECODE_LIMITS, parseTopic } from '../shared/protocol/index.js';
 import { writeFileAtomic } from '../shared/util/atomic-file.js';
@@ -124,6 +127,7 @@ export async function startHub(cfg: HubConfig, deps: { clock: Clock; logger: Log
     podLogs: fleet.logs,
     audit: audit.record,
     ui: dashboard.handle,
+    metrics: new MetricsApi({ usage: fleet.metrics, service, clock }),
     leases: new LeaseView({
       heartbeats: fleet.leases,
       nodeUid: async (name) => (await store.get('nodes', undefined, name))?.metadata.uid,
@@ -166,6 +170,8 @@ interface Fleet {
   logs: LogRelay;
   /** Heartbeats in memory: the API's Lease view reads them. */
   leases: LeaseTracker;
+  /** Usage samples in memory: the API's Metrics view reads them. */
+  metrics: NodeMetrics;
   hubKeyFingerprint: string;
   close(): Promise<void>;
 }
@@ -190,6 +196,7 @@ async function startFleet(
   // Called only once the broker below is up (agents' messages and the publisher start after it).
   const publish: Publish = (topic, payload, opts) => broker.publish(topic, payload, opts);
   const logs = new LogRelay({ publish, clock, logger });
+  const metrics = new NodeMetrics({ publish, clock, logger: logger.child({ component: 'metrics' }) });
   const intake = new AgentIntake({
     client,
     leases,
@@ -202,6 +209,7 @@ async function startFleet(
     graceMs: cfg.nodeMonitorGracePeriodMs,
     statusRequestIntervalMs: 30_000,
     logs,
+    metrics,
   });
   // Sessions live in memory only (the store is the truth; desired documents are republished at
   // start); queued desired documents coalesce to the latest, and each client's queue is bounded.
@@ -242,6 +250,7 @@ async function startFleet(
       daemonSetController({ client, clock, logger }),
       ...garbageCollectors({ client }),
       podGcController({ client, clock, logger, events }),
+      disruptionController({ client, clock }),
     ],
     { store, clock, logger },
   );
@@ -251,6 +260,7 @@ async function startFleet(
     broker,
     logs,
     leases,
+    metrics,
     hubKeyFingerprint: hubKey.fingerprint,
     async close() {
       logs.closeAll();

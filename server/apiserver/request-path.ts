@@ -6,12 +6,12 @@ export interface ResourcePath {
   info: KindInfo;
   namespace?: string;
   name?: string;
-  /** `log`: a Pod's container log (pod-log.ts). */
-  subresource?: 'status' | 'log';
+  /** `log`: a Pod's container log (pod-log.ts); `eviction`: policy/v1 Eviction (eviction.ts). */
+  subresource?: 'status' | 'log' | 'eviction';
 }
 
 /** Subresources beyond `status`, per kind. */
-const EXTRA_SUBRESOURCES: Record<string, readonly string[]> = { Pod: ['log'] };
+const EXTRA_SUBRESOURCES: Record<string, readonly string[]> = { Pod: ['log', 'eviction'] };
 
 /** Plurals of kinds users commonly ask for that are not served, for a message that says so. */
 const UNSERVED_PLURALS: Record<string, { apiVersion: string; kind: string }> = {
@@ -79,6 +79,6 @@ export function parseResourcePath(pathname: string): ResourcePath | undefined {
   const out: ResourcePath = { info };
   if (namespace !== undefined) out.namespace = namespace;
   if (name !== undefined) out.name = name;
-  if (sub === 'status' || sub === 'log') out.subresource = sub;
+  if (sub === 'status' || sub === 'log' || sub === 'eviction') out.subresource = sub;
   return out;
 }

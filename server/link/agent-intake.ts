@@ -29,6 +29,7 @@ import type { Enrollment } from '../fleet/enrollment.js';
 import type { LeaseTracker } from '../fleet/leases.js';
 import type { Publish } from './publish.js';
 import type { LogRelay } from './log-relay.js';
+import type { NodeMetrics } from './node-metrics.js';
 import { mergedMetadata, nodeStatusFromReport } from './node-status.js';
 import { PodStatusIntake } from './pod-status-intake.js';
 
@@ -47,6 +48,8 @@ export interface AgentIntakeDeps {
   statusRequestIntervalMs: number;
   /** Where log chunks go; undefined: they are dropped. */
   logs?: LogRelay;
+  /** Where usage reports go; undefined: they are dropped. */
+  metrics?: NodeMetrics;
 }
 
 export class AgentIntake {
@@ -75,6 +78,15 @@ export class AgentIntake {
     }
     if (parsed.kind !== 'node') return;
     const node = p.node;
+    if (parsed.channel === 'metrics') {
+      // Kept in memory only: nothing to serialize behind store writes.
+      try {
+        this.deps.metrics?.onReport(node, decodeAgentMessage('metrics', payload, this.deps.limits));
+      } catch (e: unknown) {
+        this.rejectPayload(node, parsed.channel, payload.length, e);
+      }
+      return;
+    }
     if (parsed.channel === 'logs') {
       // Not serialized behind store writes: chunks are relayed at once, in arrival order.
       try {

@@ -20,6 +20,7 @@ import type {
 import type { ParsedTopic } from './topics.js';
 import { readEnrollRequest, readEvents, readHeartbeat, readLogChunk, readPods, readPresence } from './agent-schemas.js';
 import { readCommand, readEnrollResponse } from './hub-schemas.js';
+import { readMetrics, type MetricsMessage } from './metrics.js';
 import { readStatusMessage } from './node-status-schema.js';
 
 export interface DecodeLimits {
@@ -47,6 +48,7 @@ export interface AgentChannelMessages {
   pods: PodsMessage;
   logs: LogChunkMessage;
   'enroll-req': EnrollRequestMessage;
+  metrics: MetricsMessage;
 }
 export type AgentChannel = keyof AgentChannelMessages;
 
@@ -71,6 +73,7 @@ const AGENT_SPECS: { [C in AgentChannel]: Spec<AgentChannelMessages[C]> } = {
   pods: { t: 'pods', read: readPods },
   logs: { t: 'logChunk', read: readLogChunk },
   'enroll-req': { t: 'enrollReq', read: readEnrollRequest },
+  metrics: { t: 'metrics', read: readMetrics },
 };
 
 const HUB_SPECS: { [C in HubChannel]: Spec<HubChannelMessages[C]> } = {

@@ -9,6 +9,7 @@
  *   flotilla/v1/nodes/NAME/events          agent → hub  QoS 1
  *   flotilla/v1/nodes/NAME/pods            agent → hub  QoS 1, pod status
  *   flotilla/v1/nodes/NAME/logs/STREAMID   agent → hub  QoS 0, log chunks of a requested stream
+ *   flotilla/v1/nodes/NAME/metrics         agent → hub  QoS 0, resource usage (metrics.ts)
  *   flotilla/v1/enroll/CLIENTID/req        bootstrap client → hub  QoS 1
  *   flotilla/v1/enroll/CLIENTID/res        hub → that client       QoS 1
  *
@@ -20,10 +21,10 @@ import { ProtocolError } from './errors.js';
 
 export const TOPIC_PREFIX = 'flotilla/v1';
 
-export const NODE_CHANNELS = ['desired', 'cmd', 'status', 'hb', 'presence', 'events', 'pods', 'logs'] as const;
+export const NODE_CHANNELS = ['desired', 'cmd', 'status', 'hb', 'presence', 'events', 'pods', 'logs', 'metrics'] as const;
 export type NodeChannel = (typeof NODE_CHANNELS)[number];
 /** Channels the agent publishes on. */
-export const AGENT_PUBLISH_CHANNELS = ['status', 'hb', 'presence', 'events', 'pods', 'logs'] as const;
+export const AGENT_PUBLISH_CHANNELS = ['status', 'hb', 'presence', 'events', 'pods', 'logs', 'metrics'] as const;
 export type AgentPublishChannel = (typeof AGENT_PUBLISH_CHANNELS)[number];
 /** Channels the agent subscribes to. */
 export const AGENT_SUBSCRIBE_CHANNELS = ['desired', 'cmd'] as const;
@@ -46,6 +47,7 @@ export const CHANNEL_DELIVERY: Readonly<Record<NodeChannel | 'enroll', { qos: 0 
   events: { qos: 1, retain: false },
   pods: { qos: 1, retain: false },
   logs: { qos: 0, retain: false },
+  metrics: { qos: 0, retain: false },
   enroll: { qos: 1, retain: false },
 };
 

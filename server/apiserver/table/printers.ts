@@ -17,6 +17,7 @@ import {
   EVENT_COLUMNS,
   NAMESPACE_COLUMNS,
   NODE_COLUMNS,
+  PDB_COLUMNS,
   POD_COLUMNS,
   SECRET_COLUMNS,
 } from './columns.js';
@@ -169,6 +170,16 @@ function controllerRevisionCells(o: KubeObject, now: Date): TableCell[] {
   return [o.metadata.name ?? '', controller, int(o.revision), formatAge(o.metadata.creationTimestamp, now)];
 }
 
+/** An IntOrString as kubectl prints it; N/A when unset. */
+function intOrString(v: unknown): string {
+  return typeof v === 'number' || typeof v === 'string' ? String(v) : 'N/A';
+}
+
+function pdbCells(o: KubeObject, now: Date): TableCell[] {
+  const spec = rec(o.spec);
+  return [o.metadata.name ?? '', intOrString(spec.minAvailable), intOrString(spec.maxUnavailable), int(rec(o.status).disruptionsAllowed), formatAge(o.metadata.creationTimestamp, now)];
+}
+
 interface Printer {
   columns: TableColumnDefinition[];
   cells(o: KubeObject, now: Date): TableCell[];
@@ -202,6 +213,7 @@ const PRINTERS: Record<string, Printer> = {
   },
   Event: { columns: EVENT_COLUMNS, cells: eventCells },
   ControllerRevision: { columns: CONTROLLERREVISION_COLUMNS, cells: controllerRevisionCells },
+  PodDisruptionBudget: { columns: PDB_COLUMNS, cells: pdbCells },
 };
 
 const DEFAULT_PRINTER: Printer = {
