@@ -5,6 +5,7 @@ import { main } from '../../server/flotctl/cli.js';
 import type { CliIO } from '../../server/flotctl/io.js';
 import type { KubeObject } from '../../shared/api/meta.js';
 import { taintsOf } from '../../shared/api/taints.js';
+import { fromStore, type Node } from '../../shared/api/types/index.js';
 import { isRecord } from '../../shared/util/guards.js';
 import { endpoint, startHub, type HubHandle } from '../support/hub.js';
 import { apiClient, type Api } from '../support/http.js';
@@ -49,10 +50,10 @@ describe('flotctl node verbs against a real hub', function () {
     return r;
   }
 
-  async function getNode(name: string): Promise<KubeObject> {
+  async function getNode(name: string): Promise<Node> {
     const res = await api<KubeObject>(`/api/v1/nodes/${name}`);
     assert.equal(res.status, 200);
-    return res.body;
+    return fromStore('Node', res.body);
   }
 
   async function getPod(name: string): Promise<KubeObject | undefined> {
