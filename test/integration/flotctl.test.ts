@@ -1,32 +1,19 @@
-// flotctl against a real hub: apply/get/label/annotate/describe/delete and
-// the error cases, in-process through main(argv, io) and once as a process.
+// flotctl against a real hub: apply/get/label/annotate/describe/delete,
+// in-process through main(argv, io) and once as a process (its refusals: flotctl-errors).
 import assert from 'node:assert/strict';
 import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parse as parseYaml } from 'yaml';
-import { main } from '../../server/flotctl/cli.js';
-import type { CliIO } from '../../server/flotctl/io.js';
 import { isRecord } from '../../shared/util/guards.js';
 import { endpoint, REPO_ROOT, startHub, tsEntry, type HubHandle } from '../support/hub.js';
+import { flotctl as runFlotctl, flotctlFails, flotctlOk, type FlotctlOptions, type FlotctlResult } from '../support/flotctl.js';
 import { apiClient } from '../support/http.js';
 import { run } from '../support/run.js';
 import { stable, until } from '../support/wait.js';
 
 const EXAMPLE = 'manifests/examples/daemonset-busybox.yaml';
 const DS = 'node-exporter-lite';
-
-interface Result {
-  code: number;
-  stdout: string;
-  stderr: string;
-}
-
-interface RunOptions {
-  stdin?: string;
-  signal?: AbortSignal;
-  onStdout?: (text: string) => void;
-}
 
 describe('flotctl against a real hub', function () {
   this.timeout(60_000);
@@ -38,46 +25,11 @@ describe('flotctl against a real hub', function () {
     return hub;
   }
 
-  /** Runs flotctl in-process with the hub's kubeconfig and captured output. */
-  async function flotctl(args: string[], opts: RunOptions = {}): Promise<Result> {
-    let stdout = '';
-    let stderr = '';
-    const io: CliIO = {
-      stdout: {
-        write: (s: string) => {
-          stdout += s;
-          opts.onStdout?.(stdout);
-          return true;
-        },
-      },
-      stderr: { write: (s: string) => (stderr += s) },
-      stdin: (async function* () {
-        await Promise.resolve();
-        if (opts.stdin !== undefined) yield opts.stdin;
-      })(),
-      env: { HOME: tmp },
-      cwd: REPO_ROOT,
-      ...(opts.signal ? { signal: opts.signal } : {}),
-    };
-    const code = await main(['--kubeconfig', theHub().kubeconfig, ...args], io);
-    return { code, stdout, stderr };
-  }
-
-  /** Runs flotctl and insists on success. */
-  async function ok(args: string[], opts: RunOptions = {}): Promise<Result> {
-    const r = await flotctl(args, opts);
-    assert.equal(r.code, 0, `flotctl ${args.join(' ')} failed: ${r.stderr}`);
-    assert.doesNotMatch(r.stderr, /\n\s+at /, 'no stack trace');
-    return r;
-  }
-
-  /** Runs flotctl and insists on exit code 1 without a stack trace. */
-  async function fails(args: string[], opts: RunOptions = {}): Promise<Result> {
-    const r = await flotctl(args, opts);
-    assert.equal(r.code, 1, `flotctl ${args.join(' ')} should fail; stdout: ${r.stdout}`);
-    assert.doesNotMatch(r.stderr, /\n\s+at /, 'no stack trace');
-    return r;
-  }
+  /** flotctl in this process, with a HOME of its own and manifests found from the repository root. */
+  const here = (opts: FlotctlOptions): FlotctlOptions => ({ env: { HOME: tmp }, cwd: REPO_ROOT, ...opts });
+  const flotctl = (args: string[], opts: FlotctlOptions = {}): Promise<FlotctlResult> => runFlotctl(theHub(), args, here(opts));
+  const ok = (args: string[], opts: FlotctlOptions = {}): Promise<FlotctlResult> => flotctlOk(theHub(), args, here(opts));
+  const fails = (args: string[], opts: FlotctlOptions = {}): Promise<FlotctlResult> => flotctlFails(theHub(), args, here(opts));
 
   /** Reads an object straight from the API, not through flotctl. */
   async function apiGet(path: string): Promise<{ status: number; body: Record<string, unknown> }> {
@@ -355,54 +307,6 @@ describe('flotctl against a real hub', function () {
     });
   });
 
-  describe('errors', () => {
-    it('an unknown kind exits 1 with a message', async () => {
-      assert.equal((await fails(['get', 'foos'])).stderr, 'error: the server doesn\'t have a resource type "foos"\n');
-      assert.match((await fails(['get', 'deployments'])).stderr, /^error: Flotilla does not serve kind Deployment: run one copy per device with apps\/v1 DaemonSet/);
-      assert.match((await fails(['get', 'svc'])).stderr, /^error: Flotilla does not serve kind Service: /);
-    });
-
-    it('a missing object exits 1 with NotFound', async () => {
-      const r = await fails(['get', 'ds', 'nope']);
-      assert.equal(r.stdout, '');
-      assert.equal(r.stderr, 'Error from server (NotFound): daemonsets.apps "nope" not found\n');
-    });
-
-    it('several names: the found ones print, the missing ones fail', async () => {
-      const r = await fails(['get', 'ds', DS, 'nope', '-o', 'name']);
-      assert.equal(r.stdout, `daemonset.apps/${DS}\n`);
-      assert.equal(r.stderr, 'Error from server (NotFound): daemonsets.apps "nope" not found\n');
-    });
-
-    it('a wrong token is Unauthorized', async () => {
-      const text = (await readFile(theHub().kubeconfig, 'utf8')).replace(theHub().token, 'wrong-token');
-      const file = join(tmp, 'wrong-kubeconfig');
-      await writeFile(file, text);
-      const r = await fails(['--kubeconfig', file, 'get', 'ns']);
-      assert.match(r.stderr, /^Error from server \(Unauthorized\): /);
-    });
-
-    it('a bad kubeconfig names the file and the field', async () => {
-      const file = join(tmp, 'bad-kubeconfig');
-      await writeFile(file, 'apiVersion: v1\nkind: Config\nclusters:\n  - name: x\n    cluster: {}\n');
-      const r = await fails(['--kubeconfig', file, 'get', 'ns']);
-      assert.equal(r.stderr, `error: invalid kubeconfig ${file}: clusters[0].cluster.server: is required\n`);
-    });
-
-    it('a hub that is not there is a clear error', async () => {
-      const text = (await readFile(theHub().kubeconfig, 'utf8')).replace(theHub().apiUrl, 'http://127.0.0.1:1');
-      const file = join(tmp, 'nowhere-kubeconfig');
-      await writeFile(file, text);
-      const r = await fails(['--kubeconfig', file, 'get', 'ns']);
-      assert.match(r.stderr, /^error: the connection to the server 127\.0\.0\.1:1 was refused/);
-    });
-
-    it('an unknown flag or verb is a usage error (exit 1)', async () => {
-      assert.match((await fails(['get', 'ds', '--bogus'])).stderr, /unknown option '--bogus'/);
-      assert.match((await fails(['frobnicate'])).stderr, /unknown command 'frobnicate'/);
-    });
-  });
-
   describe('delete', () => {
     it('deletes by name; deleting again is NotFound unless --ignore-not-found', async () => {
       const r = await ok(['delete', 'ds', DS]);
@@ -420,9 +324,6 @@ describe('flotctl against a real hub', function () {
       assert.equal(r.stdout, `daemonset.apps "${DS}" deleted\n`);
       assert.equal((await apiGet(`/apis/apps/v1/namespaces/default/daemonsets/${DS}`)).status, 404);
     });
-  });
-
-  describe('a server without server-side printing', () => {
   });
 
   describe('as a process', () => {

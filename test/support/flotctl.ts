@@ -11,11 +11,21 @@ export interface FlotctlResult {
   stderr: string;
 }
 
-/**
- * Runs `flotctl --kubeconfig HUB_KUBECONFIG ARGS…` in this process, with no stdin and an empty
- * environment. `onStdout` sees the output so far as it grows (for streams); `signal` is Ctrl-C.
- */
-export async function flotctl(hub: HubHandle, args: string[], opts: { onStdout?: (all: string) => void; signal?: AbortSignal } = {}): Promise<FlotctlResult> {
+export interface FlotctlOptions {
+  /** Sees the output so far as it grows (for streams). */
+  onStdout?: (all: string) => void;
+  /** Ctrl-C. */
+  signal?: AbortSignal;
+  /** What `-f -` reads; none when absent. */
+  stdin?: string;
+  /** The environment flotctl sees (HOME, KUBECONFIG…); empty when absent. */
+  env?: Record<string, string>;
+  /** Where relative file names resolve. */
+  cwd?: string;
+}
+
+/** Runs `flotctl --kubeconfig HUB_KUBECONFIG ARGS…` in this process, with the output captured. */
+export async function flotctl(hub: HubHandle, args: string[], opts: FlotctlOptions = {}): Promise<FlotctlResult> {
   let stdout = '';
   let stderr = '';
   const code = await flotctlMain(['--kubeconfig', hub.kubeconfig, ...args], {
@@ -26,11 +36,31 @@ export async function flotctl(hub: HubHandle, args: string[], opts: { onStdout?:
       },
     },
     stderr: { write: (s: string) => void (stderr += s) },
-    stdin: (async function* () {})(),
-    env: {},
+    stdin: (async function* () {
+      await Promise.resolve();
+      if (opts.stdin !== undefined) yield opts.stdin;
+    })(),
+    env: opts.env ?? {},
+    ...(opts.cwd !== undefined ? { cwd: opts.cwd } : {}),
     ...(opts.signal ? { signal: opts.signal } : {}),
   });
   return { code, stdout, stderr };
+}
+
+/** Runs flotctl and insists on success (exit 0) without a stack trace. */
+export async function flotctlOk(hub: HubHandle, args: string[], opts: FlotctlOptions = {}): Promise<FlotctlResult> {
+  const r = await flotctl(hub, args, opts);
+  assert.equal(r.code, 0, `flotctl ${args.join(' ')} failed:\n${r.stderr}`);
+  assert.doesNotMatch(r.stderr, /\n\s+at /, 'no stack trace');
+  return r;
+}
+
+/** Runs flotctl and insists on exit code 1 without a stack trace. */
+export async function flotctlFails(hub: HubHandle, args: string[], opts: FlotctlOptions = {}): Promise<FlotctlResult> {
+  const r = await flotctl(hub, args, opts);
+  assert.equal(r.code, 1, `flotctl ${args.join(' ')} should fail; stdout:\n${r.stdout}`);
+  assert.doesNotMatch(r.stderr, /\n\s+at /, 'no stack trace');
+  return r;
 }
 
 /** The join string of a new bootstrap token (`flotctl token create --ttl 1h`, which must succeed). */
