@@ -1,16 +1,6 @@
 import assert from 'node:assert/strict';
 import { formatAge, formatLabelSelector, humanDuration } from '../../shared/api/print-format.js';
-
-const NOW = new Date('2024-05-01T12:00:00Z');
-
-function ago(ms: number): string {
-  return new Date(NOW.getTime() - ms).toISOString();
-}
-
-const S = 1000;
-const M = 60 * S;
-const H = 60 * M;
-const D = 24 * H;
+import { ago, D, H, M, NOW, S } from '../support/ages.js';
 
 describe('table: ages as kubectl prints them', () => {
   const cases: [number, string][] = [

@@ -5,23 +5,13 @@ import { podSummary } from '../../server/apiserver/table/pod-summary.js';
 import { toTable } from '../../server/apiserver/table/printers.js';
 import { defaultTable, renderTable } from '../../server/flotctl/table-render.js';
 import { isTable, type Table } from '../../shared/api/table.js';
-
-const NOW = new Date('2024-05-01T12:00:00Z');
+import { ago, D, H, M, NOW, S } from '../support/ages.js';
 
 function kind(name: string): KindInfo {
   const info = kindByName(name);
   assert.ok(info, `kind ${name} is served`);
   return info;
 }
-
-function ago(ms: number): string {
-  return new Date(NOW.getTime() - ms).toISOString();
-}
-
-const S = 1000;
-const M = 60 * S;
-const H = 60 * M;
-const D = 24 * H;
 
 function obj(kindName: string, name: string, fields: Record<string, unknown> = {}, meta: Partial<KubeObject['metadata']> = {}): KubeObject {
   const info = kind(kindName);
