@@ -1,36 +1,19 @@
 // flotctl's refusals against a real hub: unknown kinds, missing objects, bad credentials and
 // kubeconfigs, an absent hub, usage errors: exit code 1 and a kubectl-like message, no stack trace.
 import assert from 'node:assert/strict';
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { flotctlFails, flotctlOk, type FlotctlResult } from '../support/flotctl.js';
-import { REPO_ROOT, startHub, type HubHandle } from '../support/hub.js';
+import { flotctlRig } from '../support/flotctl.js';
 
 const EXAMPLE = 'manifests/examples/daemonset-busybox.yaml';
 const DS = 'node-exporter-lite';
 
 describe('flotctl errors against a real hub', function () {
   this.timeout(60_000);
-  let hub: HubHandle | undefined;
-  let tmp = '';
-
-  function theHub(): HubHandle {
-    assert.ok(hub, 'the hub is running');
-    return hub;
-  }
-
-  const fails = (args: string[]): Promise<FlotctlResult> => flotctlFails(theHub(), args, { env: { HOME: tmp }, cwd: REPO_ROOT });
+  const { hub: theHub, home, ok, fails } = flotctlRig('flotctl-errors');
 
   before(async () => {
-    tmp = await mkdtemp(join(tmpdir(), 'flotctl-errors-'));
-    hub = await startHub();
-    await flotctlOk(hub, ['apply', '-f', EXAMPLE], { env: { HOME: tmp }, cwd: REPO_ROOT });
-  });
-
-  after(async () => {
-    await hub?.dispose();
-    if (tmp) await rm(tmp, { recursive: true, force: true });
+    await ok(['apply', '-f', EXAMPLE]);
   });
 
   it('an unknown kind exits 1 with a message', async () => {
@@ -53,14 +36,14 @@ describe('flotctl errors against a real hub', function () {
 
   it('a wrong token is Unauthorized', async () => {
     const text = (await readFile(theHub().kubeconfig, 'utf8')).replace(theHub().token, 'wrong-token');
-    const file = join(tmp, 'wrong-kubeconfig');
+    const file = join(home(), 'wrong-kubeconfig');
     await writeFile(file, text);
     const r = await fails(['--kubeconfig', file, 'get', 'ns']);
     assert.match(r.stderr, /^Error from server \(Unauthorized\): /);
   });
 
   it('a bad kubeconfig names the file and the field', async () => {
-    const file = join(tmp, 'bad-kubeconfig');
+    const file = join(home(), 'bad-kubeconfig');
     await writeFile(file, 'apiVersion: v1\nkind: Config\nclusters:\n  - name: x\n    cluster: {}\n');
     const r = await fails(['--kubeconfig', file, 'get', 'ns']);
     assert.equal(r.stderr, `error: invalid kubeconfig ${file}: clusters[0].cluster.server: is required\n`);
@@ -68,7 +51,7 @@ describe('flotctl errors against a real hub', function () {
 
   it('a hub that is not there is a clear error', async () => {
     const text = (await readFile(theHub().kubeconfig, 'utf8')).replace(theHub().apiUrl, 'http://127.0.0.1:1');
-    const file = join(tmp, 'nowhere-kubeconfig');
+    const file = join(home(), 'nowhere-kubeconfig');
     await writeFile(file, text);
     const r = await fails(['--kubeconfig', file, 'get', 'ns']);
     assert.match(r.stderr, /^error: the connection to the server 127\.0\.0\.1:1 was refused/);

@@ -1,13 +1,12 @@
 // flotctl against a real hub: apply/get/label/annotate/describe/delete,
 // in-process through main(argv, io) and once as a process (its refusals: flotctl-errors).
 import assert from 'node:assert/strict';
-import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import { isRecord } from '../../shared/util/guards.js';
-import { endpoint, REPO_ROOT, startHub, tsEntry, type HubHandle } from '../support/hub.js';
-import { flotctl as runFlotctl, flotctlFails, flotctlOk, type FlotctlOptions, type FlotctlResult } from '../support/flotctl.js';
+import { endpoint, REPO_ROOT, tsEntry } from '../support/hub.js';
+import { flotctlRig } from '../support/flotctl.js';
 import { apiClient } from '../support/http.js';
 import { run } from '../support/run.js';
 import { stable, until } from '../support/wait.js';
@@ -17,19 +16,7 @@ const DS = 'node-exporter-lite';
 
 describe('flotctl against a real hub', function () {
   this.timeout(60_000);
-  let hub: HubHandle | undefined;
-  let tmp = '';
-
-  function theHub(): HubHandle {
-    assert.ok(hub, 'the hub is running');
-    return hub;
-  }
-
-  /** flotctl in this process, with a HOME of its own and manifests found from the repository root. */
-  const here = (opts: FlotctlOptions): FlotctlOptions => ({ env: { HOME: tmp }, cwd: REPO_ROOT, ...opts });
-  const flotctl = (args: string[], opts: FlotctlOptions = {}): Promise<FlotctlResult> => runFlotctl(theHub(), args, here(opts));
-  const ok = (args: string[], opts: FlotctlOptions = {}): Promise<FlotctlResult> => flotctlOk(theHub(), args, here(opts));
-  const fails = (args: string[], opts: FlotctlOptions = {}): Promise<FlotctlResult> => flotctlFails(theHub(), args, here(opts));
+  const { hub: theHub, home, flotctl, ok, fails } = flotctlRig('flotctl-it');
 
   /** Reads an object straight from the API, not through flotctl. */
   async function apiGet(path: string): Promise<{ status: number; body: Record<string, unknown> }> {
@@ -58,16 +45,6 @@ describe('flotctl against a real hub', function () {
     return c.image;
   }
 
-  before(async () => {
-    tmp = await mkdtemp(join(tmpdir(), 'flotctl-it-'));
-    hub = await startHub();
-  });
-
-  after(async () => {
-    await hub?.dispose();
-    if (tmp) await rm(tmp, { recursive: true, force: true });
-  });
-
   describe('apply', () => {
     it('creates the example DaemonSet', async () => {
       const r = await ok(['apply', '-f', EXAMPLE]);
@@ -86,7 +63,7 @@ describe('flotctl against a real hub', function () {
 
     it('a changed image tag is configured and the hub holds the new value', async () => {
       const text = await readFile(join(REPO_ROOT, EXAMPLE), 'utf8');
-      const dir = join(tmp, 'changed');
+      const dir = join(home(), 'changed');
       await rm(dir, { recursive: true, force: true });
       await mkdir(dir);
       await writeFile(join(dir, 'ds.yaml'), text.replace('busybox:1.0', 'busybox:latest'));
@@ -113,7 +90,7 @@ describe('flotctl against a real hub', function () {
     });
 
     it('a bad YAML document fails with file, document and line, and nothing from the file is created', async () => {
-      const file = join(tmp, 'bad.yaml');
+      const file = join(home(), 'bad.yaml');
       await writeFile(
         file,
         'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: should-not-exist\n  namespace: default\ndata:\n  a: b\n---\napiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: second\n data: [oops\n',
@@ -329,7 +306,7 @@ describe('flotctl against a real hub', function () {
   describe('as a process', () => {
     it('node --import tsx server/flotctl/main.ts: KUBECONFIG from the environment, exit codes', async () => {
       const { cmd, args } = tsEntry('server/flotctl/main.ts');
-      const env = { ...process.env, KUBECONFIG: theHub().kubeconfig, HOME: tmp };
+      const env = { ...process.env, KUBECONFIG: theHub().kubeconfig, HOME: home() };
       const applied = await run(cmd, [...args, 'apply', '-f', EXAMPLE], { env, cwd: REPO_ROOT });
       assert.equal(applied.code, 0, applied.stderr);
       assert.equal(applied.stdout, `daemonset.apps/${DS} created\n`);

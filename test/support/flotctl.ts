@@ -2,7 +2,10 @@
 import assert from 'node:assert/strict';
 import { main as flotctlMain } from '../../server/flotctl/cli.js';
 import { parseJoinString } from '../../shared/protocol/index.js';
-import type { HubHandle } from './hub.js';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { REPO_ROOT, startHub, type HubHandle } from './hub.js';
 import { run } from './run.js';
 
 export interface FlotctlResult {
@@ -61,6 +64,45 @@ export async function flotctlFails(hub: HubHandle, args: string[], opts: Flotctl
   assert.equal(r.code, 1, `flotctl ${args.join(' ')} should fail; stdout:\n${r.stdout}`);
   assert.doesNotMatch(r.stderr, /\n\s+at /, 'no stack trace');
   return r;
+}
+
+export interface FlotctlRig {
+  /** The running hub. */
+  hub: () => HubHandle;
+  /** flotctl's HOME, a temporary folder. */
+  home: () => string;
+  flotctl: (args: string[], opts?: FlotctlOptions) => Promise<FlotctlResult>;
+  ok: (args: string[], opts?: FlotctlOptions) => Promise<FlotctlResult>;
+  fails: (args: string[], opts?: FlotctlOptions) => Promise<FlotctlResult>;
+}
+
+/**
+ * A hub for the enclosing describe block (registers its before and after hooks), and flotctl
+ * against it in this process with a HOME of its own and file names resolved from the repository root.
+ */
+export function flotctlRig(tag: string): FlotctlRig {
+  let hub: HubHandle | undefined;
+  let home = '';
+  before(async () => {
+    home = await mkdtemp(join(tmpdir(), `${tag}-`));
+    hub = await startHub();
+  });
+  after(async () => {
+    await hub?.dispose();
+    if (home) await rm(home, { recursive: true, force: true });
+  });
+  const theHub = (): HubHandle => {
+    assert.ok(hub, 'the hub is running');
+    return hub;
+  };
+  const here = (opts: FlotctlOptions = {}): FlotctlOptions => ({ env: { HOME: home }, cwd: REPO_ROOT, ...opts });
+  return {
+    hub: theHub,
+    home: () => home,
+    flotctl: (args, opts) => flotctl(theHub(), args, here(opts)),
+    ok: (args, opts) => flotctlOk(theHub(), args, here(opts)),
+    fails: (args, opts) => flotctlFails(theHub(), args, here(opts)),
+  };
 }
 
 /** The join string of a new bootstrap token (`flotctl token create --ttl 1h`, which must succeed). */

@@ -57,15 +57,19 @@ export class DescribeWriter {
 
   /** `Title:\tk=v` with further labels on continuation lines, sorted; `<none>` when empty. */
   labels(title: string, labels: Record<string, string> | undefined, indent = ''): void {
-    const keys = Object.keys(labels ?? {}).sort();
+    this.entries(title, Object.keys(labels ?? {}).sort(), indent, (k) => this.write(0, `${k}=${labels?.[k] ?? ''}\n`));
+  }
+
+  /** `Title:\t` then one entry per item, continuation lines aligned under the first; `<none>` when there are none. */
+  private entries<T>(title: string, items: readonly T[], indent: string, entry: (item: T) => void): void {
     this.write(0, `${indent}${title}:\t`);
-    if (keys.length === 0) {
+    if (items.length === 0) {
       this.write(0, '<none>\n');
       return;
     }
-    keys.forEach((k, i) => {
+    items.forEach((item, i) => {
       if (i > 0) this.write(0, `${indent}\t`);
-      this.write(0, `${k}=${labels?.[k] ?? ''}\n`);
+      entry(item);
     });
   }
 
@@ -74,13 +78,7 @@ export class DescribeWriter {
     const keys = Object.keys(annotations ?? {})
       .filter((k) => k !== 'kubectl.kubernetes.io/last-applied-configuration')
       .sort();
-    this.write(0, `${indent}${title}:\t`);
-    if (keys.length === 0) {
-      this.write(0, '<none>\n');
-      return;
-    }
-    keys.forEach((k, i) => {
-      if (i > 0) this.write(0, `${indent}\t`);
+    this.entries(title, keys, indent, (k) => {
       const value = (annotations?.[k] ?? '').replace(/\n$/, '');
       if (value.includes('\n') || value.length + k.length + 2 > 140) {
         this.write(0, `${k}:\n`);
@@ -93,15 +91,9 @@ export class DescribeWriter {
 
   /** Tolerations as kubectl prints them: `key=value:Effect op=Exists for 300s`. */
   tolerations(title: string, tolerations: readonly Toleration[] | undefined, indent = ''): void {
-    this.write(0, `${indent}${title}:\t`);
-    if (!tolerations?.length) {
-      this.write(0, '<none>\n');
-      return;
-    }
     const keyOf = (t: Toleration): string => t.key ?? '';
-    const sorted = [...tolerations].sort((a, b) => (keyOf(a) < keyOf(b) ? -1 : keyOf(a) > keyOf(b) ? 1 : 0));
-    sorted.forEach((t, i) => {
-      if (i > 0) this.write(0, `${indent}\t`);
+    const sorted = [...(tolerations ?? [])].sort((a, b) => (keyOf(a) < keyOf(b) ? -1 : keyOf(a) > keyOf(b) ? 1 : 0));
+    this.entries(title, sorted, indent, (t) => {
       let text = keyOf(t);
       if (t.value) text += `=${t.value}`;
       if (t.effect) text += `:${t.effect}`;
