@@ -7,19 +7,7 @@ import type { ApiClient } from '../client.js';
 import { listObjects } from '../objects.js';
 import { describeContainers, describePodTemplate, describeVolumes, nodeSelectorText } from './containers.js';
 import { describeEvents, fetchEvents } from './events.js';
-import {
-  fromStore,
-  type ConfigMap,
-  type ControllerRevision,
-  type DaemonSet,
-  type Event,
-  type KindName,
-  type KindTypes,
-  type Namespace,
-  type Node,
-  type Pod,
-  type Secret,
-} from '../../../shared/api/types/index.js';
+import { fromStore, type KindName, type KindTypes } from '../../../shared/api/types/index.js';
 import { DescribeWriter, quantities, rfc1123z } from './writer.js';
 
 export interface DescribeContext {
@@ -27,7 +15,8 @@ export interface DescribeContext {
   now: Date;
 }
 
-type Describer<T> = (w: DescribeWriter, obj: T, ctx: DescribeContext) => Promise<void>;
+/** Describes an object of kind K, typed. */
+type Describer<K extends KindName> = (w: DescribeWriter, obj: KindTypes[K], ctx: DescribeContext) => Promise<void>;
 
 function header(w: DescribeWriter, obj: KubeObject, info: KindInfo): void {
   w.line(0, `Name:\t${obj.metadata.name ?? ''}`);
@@ -51,7 +40,7 @@ function resourceList(w: DescribeWriter, title: string, list: Record<string, str
   for (const k of keys) w.line(1, `${k}:\t${list[k] ?? ''}`);
 }
 
-const describeNode: Describer<Node> = async (w, node, ctx) => {
+const describeNode: Describer<'Node'> = async (w, node, ctx) => {
   const info = kindByName('Node');
   const spec = node.spec ?? {};
   const status = node.status ?? {};
@@ -119,7 +108,7 @@ const describeNode: Describer<Node> = async (w, node, ctx) => {
   if (info) describeEvents(w, await fetchEvents(ctx.client, info, node), ctx.now);
 };
 
-const describePod: Describer<Pod> = async (w, pod, ctx) => {
+const describePod: Describer<'Pod'> = async (w, pod, ctx) => {
   const info = kindByName('Pod');
   const { spec } = pod;
   const status = pod.status ?? {};
@@ -162,7 +151,7 @@ const describePod: Describer<Pod> = async (w, pod, ctx) => {
   if (info) describeEvents(w, await fetchEvents(ctx.client, info, pod), ctx.now);
 };
 
-const describeDaemonSet: Describer<DaemonSet> = async (w, ds, ctx) => {
+const describeDaemonSet: Describer<'DaemonSet'> = async (w, ds, ctx) => {
   const info = kindByName('DaemonSet');
   const { spec } = ds;
   const status = ds.status ?? {};
@@ -197,7 +186,7 @@ const describeDaemonSet: Describer<DaemonSet> = async (w, ds, ctx) => {
   if (info) describeEvents(w, await fetchEvents(ctx.client, info, ds), ctx.now);
 };
 
-const describeNamespace: Describer<Namespace> = async (w, ns, ctx) => {
+const describeNamespace: Describer<'Namespace'> = async (w, ns, ctx) => {
   const info = kindByName('Namespace');
   w.line(0, `Name:\t${ns.metadata.name ?? ''}`);
   labelsAndAnnotations(w, ns);
@@ -208,7 +197,7 @@ const describeNamespace: Describer<Namespace> = async (w, ns, ctx) => {
   }
 };
 
-const describeConfigMap: Describer<ConfigMap> = async (w, cm, ctx) => {
+const describeConfigMap: Describer<'ConfigMap'> = async (w, cm, ctx) => {
   const info = kindByName('ConfigMap');
   w.line(0, `Name:\t${cm.metadata.name ?? ''}`);
   w.line(0, `Namespace:\t${cm.metadata.namespace ?? ''}`);
@@ -223,7 +212,7 @@ const describeConfigMap: Describer<ConfigMap> = async (w, cm, ctx) => {
   if (info) describeEvents(w, await fetchEvents(ctx.client, info, cm), ctx.now);
 };
 
-const describeSecret: Describer<Secret> = async (w, secret, ctx) => {
+const describeSecret: Describer<'Secret'> = async (w, secret, ctx) => {
   const info = kindByName('Secret');
   w.line(0, `Name:\t${secret.metadata.name ?? ''}`);
   w.line(0, `Namespace:\t${secret.metadata.namespace ?? ''}`);
@@ -241,7 +230,7 @@ const describeSecret: Describer<Secret> = async (w, secret, ctx) => {
   }
 };
 
-const describeEvent: Describer<Event> = (w, ev) => {
+const describeEvent: Describer<'Event'> = (w, ev) => {
   const involved = ev.involvedObject;
   const source = ev.source ?? {};
   w.line(0, `Name:\t${ev.metadata.name ?? ''}`);
@@ -258,7 +247,7 @@ const describeEvent: Describer<Event> = (w, ev) => {
   return Promise.resolve();
 };
 
-const describeControllerRevision: Describer<ControllerRevision> = async (w, cr, ctx) => {
+const describeControllerRevision: Describer<'ControllerRevision'> = async (w, cr, ctx) => {
   const info = kindByName('ControllerRevision');
   w.line(0, `Name:\t${cr.metadata.name ?? ''}`);
   w.line(0, `Namespace:\t${cr.metadata.namespace ?? ''}`);
@@ -269,7 +258,7 @@ const describeControllerRevision: Describer<ControllerRevision> = async (w, cr, 
   if (info) describeEvents(w, await fetchEvents(ctx.client, info, cr), ctx.now);
 };
 
-const DESCRIBERS: { [K in KindName]: Describer<KindTypes[K]> } = {
+const DESCRIBERS: { [K in KindName]: Describer<K> } = {
   Node: describeNode,
   Pod: describePod,
   DaemonSet: describeDaemonSet,
@@ -286,7 +275,7 @@ function isDescribed(kind: string): kind is KindName {
 
 /** The hub serves only objects it decoded, so the object is its kind's type. */
 function describeAs<K extends KindName>(kind: K, w: DescribeWriter, obj: KubeObject, ctx: DescribeContext): Promise<void> {
-  const describer: Describer<KindTypes[K]> = DESCRIBERS[kind];
+  const describer: Describer<K> = DESCRIBERS[kind];
   return describer(w, fromStore(kind, obj), ctx);
 }
 
