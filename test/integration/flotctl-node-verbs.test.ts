@@ -1,20 +1,14 @@
 // flotctl taint / cordon / uncordon / drain against a real hub process: kubectl's syntax,
 // messages and refusals, and drain's waiting on graceful pod deletion.
 import assert from 'node:assert/strict';
-import { main } from '../../server/flotctl/cli.js';
-import type { CliIO } from '../../server/flotctl/io.js';
 import type { KubeObject } from '../../shared/api/meta.js';
 import { taintsOf } from '../../shared/api/taints.js';
+import { fromStore, type Node } from '../../shared/api/types/index.js';
 import { isRecord } from '../../shared/util/guards.js';
 import { endpoint, startHub, type HubHandle } from '../support/hub.js';
+import { flotctlFails, flotctlOk, type FlotctlResult } from '../support/flotctl.js';
 import { apiClient, type Api } from '../support/http.js';
 import { until } from '../support/wait.js';
-
-interface Result {
-  code: number;
-  stdout: string;
-  stderr: string;
-}
 
 const IMAGE = '127.0.0.1:5000/flotilla/busybox:1.0';
 
@@ -23,36 +17,13 @@ describe('flotctl node verbs against a real hub', function () {
   let hub: HubHandle;
   let api: Api;
 
-  async function flotctl(...args: string[]): Promise<Result> {
-    let stdout = '';
-    let stderr = '';
-    const io: CliIO = {
-      stdout: { write: (s: string) => (stdout += s) },
-      stderr: { write: (s: string) => (stderr += s) },
-      stdin: (async function* () {})(),
-      env: {},
-    };
-    const code = await main(['--kubeconfig', hub.kubeconfig, ...args], io);
-    assert.doesNotMatch(stderr, /\n\s+at /, 'no stack trace');
-    return { code, stdout, stderr };
-  }
+  const ok = (...args: string[]): Promise<FlotctlResult> => flotctlOk(hub, args);
+  const fails = (...args: string[]): Promise<FlotctlResult> => flotctlFails(hub, args);
 
-  async function ok(...args: string[]): Promise<Result> {
-    const r = await flotctl(...args);
-    assert.equal(r.code, 0, `flotctl ${args.join(' ')} failed:\n${r.stderr}`);
-    return r;
-  }
-
-  async function fails(...args: string[]): Promise<Result> {
-    const r = await flotctl(...args);
-    assert.equal(r.code, 1, `flotctl ${args.join(' ')} should fail; stdout:\n${r.stdout}`);
-    return r;
-  }
-
-  async function getNode(name: string): Promise<KubeObject> {
+  async function getNode(name: string): Promise<Node> {
     const res = await api<KubeObject>(`/api/v1/nodes/${name}`);
     assert.equal(res.status, 200);
-    return res.body;
+    return fromStore('Node', res.body);
   }
 
   async function getPod(name: string): Promise<KubeObject | undefined> {
@@ -155,7 +126,7 @@ describe('flotctl node verbs against a real hub', function () {
     it('cordon sets spec.unschedulable; again says already cordoned', async () => {
       assert.equal((await ok('cordon', 'pi-a')).stdout, 'node/pi-a cordoned\n');
       const node = await getNode('pi-a');
-      assert.ok(isRecord(node['spec']) && node['spec']['unschedulable'] === true);
+      assert.equal(node.spec?.unschedulable, true);
       assert.equal((await ok('cordon', 'node/pi-a')).stdout, 'node/pi-a already cordoned\n');
       const table = await ok('get', 'nodes', 'pi-a');
       assert.match(table.stdout, /SchedulingDisabled/);
@@ -164,7 +135,7 @@ describe('flotctl node verbs against a real hub', function () {
     it('uncordon clears it; again says already uncordoned', async () => {
       assert.equal((await ok('uncordon', 'pi-a')).stdout, 'node/pi-a uncordoned\n');
       const node = await getNode('pi-a');
-      assert.ok(isRecord(node['spec']) && node['spec']['unschedulable'] === undefined);
+      assert.equal(node.spec?.unschedulable, undefined);
       assert.equal((await ok('uncordon', 'pi-a')).stdout, 'node/pi-a already uncordoned\n');
     });
 

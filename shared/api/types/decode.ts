@@ -110,9 +110,9 @@ export const decodeEvent = (obj: KubeObject): Event => decodeAs('Event', obj);
 export const decodePodDisruptionBudget = (obj: KubeObject): PodDisruptionBudget => decodeAs('PodDisruptionBudget', obj);
 
 /**
- * An object read back from the hub's store as its kind's type. The store holds only objects
- * the API server decoded (decodeServed), so only the kind is checked here: a mismatch is a
- * programming error (a TypeError), not bad input.
+ * An object read back from the hub's store (or served by the hub to a client such as flotctl)
+ * as its kind's type. The store holds only objects the API server decoded (decodeServed), so
+ * only the kind is checked here: a mismatch is a programming error (a TypeError), not bad input.
  */
 export function fromStore<K extends KindName>(kind: K, obj: KubeObject): KindTypes[K] {
   if (!isStored<KindTypes[K]>(obj, kind)) throw new TypeError(`fromStore: expected a ${kind}, got a ${obj.kind}`);
