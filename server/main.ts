@@ -52,6 +52,12 @@ function positiveInt(flag: string, v: string): number {
   return Number(v);
 }
 
+function positiveNumber(flag: string, v: string): number {
+  const n = Number(v);
+  if (!/^\d*\.?\d+$/.test(v) || !(n > 0)) throw new Error(`${flag}: expected a positive number, got "${v}"`);
+  return n;
+}
+
 const program = new Command()
   .name('flotilla-hub')
   .description('Flotilla hub: Kubernetes-shaped API server, controllers and MQTT broker for a fleet of edge devices')
@@ -75,6 +81,9 @@ const program = new Command()
       .argParser((v: string, prev: string[]) => [...prev, v])
       .default([] as string[], 'none'),
   )
+  .addOption(flag('--event-ttl <duration>', 'how long an Event is kept after it was last seen', parseDuration, formatDuration(DEFAULT_FLEET_CONFIG.events.ttlMs)))
+  .addOption(flag('--node-event-burst <n>', 'events one node may send at once before its rate limit applies', positiveInt, String(DEFAULT_FLEET_CONFIG.events.nodeRate.burst)))
+  .addOption(flag('--node-event-qps <n>', 'events per second one node may send past its burst (excess is dropped and counted)', positiveNumber, String(DEFAULT_FLEET_CONFIG.events.nodeRate.perSecond)))
   .addOption(flag('--pod-security-default <level>', 'Pod Security level of namespaces without a pod-security.kubernetes.io/enforce label', podSecurityLevel, 'baseline'))
   .addOption(flag('--log-level <level>', 'debug, info, warn or error', logLevel, 'info'))
   .option('--new-desired-epoch', "after restoring the data dir from an older copy: devices take this hub's desired state over the newer one they hold")
@@ -99,6 +108,9 @@ async function main(): Promise<void> {
     nodeMonitorGracePeriod: number;
     nodeMonitorPeriod: number;
     podSecurityDefault: PodSecurityLevel;
+    eventTtl: number;
+    nodeEventBurst: number;
+    nodeEventQps: number;
     newDesiredEpoch?: boolean;
     shutdownTimeout: number;
   }>();
@@ -126,6 +138,7 @@ async function main(): Promise<void> {
     podSecurityDefault: o.podSecurityDefault,
     ...(o.newDesiredEpoch === true ? { newDesiredEpoch: true } : {}),
     uiDir: defaultUiDir(import.meta.dirname),
+    events: { ttlMs: o.eventTtl, nodeRate: { ...DEFAULT_FLEET_CONFIG.events.nodeRate, burst: o.nodeEventBurst, perSecond: o.nodeEventQps } },
   };
   await mkdir(cfg.dataDir, { recursive: true, mode: 0o700 });
   const lock = await lockDataDir(cfg.dataDir);
