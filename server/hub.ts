@@ -60,6 +60,8 @@ export interface HubConfig {
   link: LinkSecurityConfig;
   compactionIntervalMs: number;
   watchHistory: number;
+  /** Bytes all API watch streams together may hold in send buffers (server/apiserver/watch-budget.ts). */
+  watchMemoryCapBytes: number;
   maxBodyBytes: number;
   version: string;
   /** Extra names and addresses the serving certificate must cover (as k3s' --tls-san). */
@@ -124,7 +126,7 @@ export async function startHub(cfg: HubConfig, deps: { clock: Clock; logger: Log
     logger,
     version: cfg.version,
     maxBodyBytes: cfg.maxBodyBytes,
-    watch: { defaultTimeoutSeconds: 1800, maxBufferedBytes: 16 * 1024 * 1024, bookmarkIntervalMs: 60_000 },
+    watch: { defaultTimeoutSeconds: 1800, maxBufferedBytes: 16 * 1024 * 1024, maxTotalBufferedBytes: cfg.watchMemoryCapBytes, bookmarkIntervalMs: 60_000 },
     tls: pki.serving,
     podLogs: fleet.logs,
     audit: audit.record,

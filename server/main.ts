@@ -16,6 +16,7 @@ import { DEFAULT_FLEET_CONFIG, startHub, type HubConfig, type RunningHub } from 
 import { DEFAULT_AUDIT_MAX_BYTES, DEFAULT_AUDIT_MAX_FILES } from './audit/audit-log.js';
 import { DEFAULT_CONNECT_RATE } from './broker/connect-guard.js';
 import { parseListenAddress } from './listen-address.js';
+import { DEFAULT_WATCH_MEMORY_CAP_BYTES } from './apiserver/watch-budget.js';
 import { lockDataDir } from './process/data-dir-lock.js';
 import { explainListenError, type ListenFlag } from './process/listen-errors.js';
 import { isPodSecurityLevel, type PodSecurityLevel } from '../shared/api/pod-security/index.js';
@@ -73,6 +74,7 @@ const program = new Command()
   .addOption(flag('--audit-log-max-files <n>', 'rotated audit logs kept', positiveInt, String(DEFAULT_AUDIT_MAX_FILES)))
   .addOption(flag('--compaction-interval <duration>', 'how often the store compacts its datafiles', parseDuration, '10m'))
   .addOption(flag('--watch-history <n>', 'events a watch can resume across', positiveInt, '10000'))
+  .addOption(flag('--watch-memory-cap <bytes>', 'bytes all API watch streams together may hold unsent; a watch that does not read is cut off past its share', positiveInt, String(DEFAULT_WATCH_MEMORY_CAP_BYTES)))
   .addOption(flag('--node-monitor-grace-period <duration>', 'silence after which a node is Unknown and tainted unreachable', parseDuration, formatDuration(DEFAULT_FLEET_CONFIG.nodeMonitorGracePeriodMs)))
   .addOption(flag('--node-monitor-period <duration>', 'how often node health is re-evaluated', parseDuration, formatDuration(DEFAULT_FLEET_CONFIG.nodeMonitorPeriodMs)))
   .addOption(flag('--shutdown-timeout <duration>', 'on SIGTERM/SIGINT, how long the hub may take to stop before it exits anyway', parseDuration, '5s'))
@@ -103,6 +105,7 @@ async function main(): Promise<void> {
     auditLogMaxFiles: number;
     compactionInterval: number;
     watchHistory: number;
+    watchMemoryCap: number;
     logLevel: LogLevel;
     tlsSan: string[];
     nodeMonitorGracePeriod: number;
@@ -129,6 +132,7 @@ async function main(): Promise<void> {
     },
     compactionIntervalMs: Math.max(5000, o.compactionInterval),
     watchHistory: o.watchHistory,
+    watchMemoryCapBytes: o.watchMemoryCap,
     maxBodyBytes: 3 * 1024 * 1024,
     version: FLOTILLA_VERSION,
     tlsSans: o.tlsSan,

@@ -27,6 +27,7 @@ import type { LeaseView } from './leases.js';
 import { ACCESS_REVIEW_PATH, answerReview, SUBJECT_REVIEW_PATH } from './reviews.js';
 import { sendObject } from './respond.js';
 import { serveWatch, type WatchLimits } from './watch-stream.js';
+import { WatchBudget } from './watch-budget.js';
 import { gracePeriodOption } from './admission/index.js';
 import { propagationOption } from './admission/propagation.js';
 import type { AuditSink } from '../audit/audit-log.js';
@@ -93,6 +94,7 @@ function deleteOptions(body: unknown): DeleteOptions {
 export function createApiServer(deps: ApiServerDeps): Server {
   const authenticate = makeAuthenticator(deps.adminToken, (name) => deps.store.get('secrets', FLEET_NAMESPACE, name));
   const log = deps.logger.child({ component: 'apiserver' });
+  const watchBudget = new WatchBudget(deps.watch, deps.logger);
 
   const render = (req: IncomingMessage, params: URLSearchParams, info: KindInfo, objs: KubeObject[], metadata: Table['metadata']): Table => {
     const table = toTable(info, objs, { now: deps.clock.now(), includeObject: includeObject(params) });
@@ -124,7 +126,7 @@ export function createApiServer(deps: ApiServerDeps): Server {
         const toWire = table
           ? (o: KubeObject): unknown => render(req, params, info, [o], { resourceVersion: o.metadata.resourceVersion ?? '' })
           : (o: KubeObject): unknown => o;
-        await serveWatch(res, deps, path, opts, deps.watch, toWire);
+        await serveWatch(res, { ...deps, budget: watchBudget }, path, opts, deps.watch, toWire);
         return;
       }
       const list = await service.list(path, opts);
