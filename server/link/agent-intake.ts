@@ -197,7 +197,11 @@ export class AgentIntake {
       current = await client.create('Node', fresh);
     }
     const { labels, annotations, refused } = mergedMetadata(current, report);
-    if (refused.length > 0) this.deps.logger.warn('node labels refused', { node, refused: refused.slice(0, 10) });
+    if (refused.length > 0) {
+      this.log.warn('node labels refused', { node, refused: refused.slice(0, 10) });
+      const what = refused.slice(0, 10).map((r) => `${r.key} (${r.reason})`).join('; ');
+      this.deps.nodeEvents.record(node, { kind: 'Node', name: node }, 'Warning', 'NodeRestriction', `refused what the node reported about itself: ${what}`);
+    }
     const sync = desiredSync(annotations);
     if (sync.state === 'Ahead' && desiredSync(current.metadata.annotations).state !== 'Ahead') {
       // Only a hub whose store went back (restored from an older copy) is behind its devices.
