@@ -85,6 +85,7 @@ export async function serveWatch(
     if (ev) send(ev);
   };
   const hold = (e: StoreEvent): void => {
+    if (e.resource !== resource) return;
     pending.push(e);
     if (pending.length > MAX_PENDING_EVENTS) deps.budget.dropWatch(account, 'initial state not read');
   };
