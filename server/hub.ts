@@ -23,6 +23,8 @@ import { ControllerRuntime } from './controllers/runtime/index.js';
 import { taintEvictionController } from './controllers/taint-eviction/index.js';
 import { startDashboard } from './dashboard/index.js';
 import { EventRecorder } from './events/recorder.js';
+import { DEFAULT_NODE_EVENT_RATE_LIMIT, NodeEventLimiter, type NodeEventRateLimit } from './events/node-rate-limit.js';
+import { DEFAULT_EVENT_TTL_MS, eventTtlController } from './controllers/event-ttl/index.js';
 import { FleetAuthenticator } from './fleet/authenticator.js';
 import { BootstrapTokens } from './fleet/bootstrap-tokens.js';
 import { ConnectCounters } from './fleet/connect-counters.js';
@@ -61,6 +63,8 @@ export interface HubConfig {
   link: LinkSecurityConfig;
   compactionIntervalMs: number;
   watchHistory: number;
+  /** Bytes all API watch streams together may hold in send buffers (server/apiserver/watch-budget.ts). */
+  watchMemoryCapBytes: number;
   maxBodyBytes: number;
   version: string;
   /** Extra names and addresses the serving certificate must cover (as k3s' --tls-san). */
@@ -76,12 +80,15 @@ export interface HubConfig {
   newDesiredEpoch?: boolean;
   /** The built dashboard (dist/ui); /ui/ answers 503 when it holds none. */
   uiDir: string;
+  /** Events expire this long after they were last seen; nodes' events are rate-limited per node. */
+  events: { ttlMs: number; nodeRate: NodeEventRateLimit };
 }
 
 export const DEFAULT_FLEET_CONFIG = {
   brokerLimits: DEFAULT_BROKER_LIMITS,
   nodeMonitorGracePeriodMs: 40_000,
   nodeMonitorPeriodMs: 5_000,
+  events: { ttlMs: DEFAULT_EVENT_TTL_MS, nodeRate: DEFAULT_NODE_EVENT_RATE_LIMIT },
 };
 
 export interface RunningHub {
@@ -122,7 +129,7 @@ export async function startHub(cfg: HubConfig, deps: { clock: Clock; logger: Log
     logger,
     version: cfg.version,
     maxBodyBytes: cfg.maxBodyBytes,
-    watch: { defaultTimeoutSeconds: 1800, maxBufferedBytes: 16 * 1024 * 1024, bookmarkIntervalMs: 60_000 },
+    watch: { defaultTimeoutSeconds: 1800, maxBufferedBytes: 16 * 1024 * 1024, maxTotalBufferedBytes: cfg.watchMemoryCapBytes, bookmarkIntervalMs: 60_000 },
     tls: pki.serving,
     podLogs: fleet.logs,
     audit: audit.record,
@@ -184,6 +191,7 @@ async function startFleet(
   const { clock, logger, store } = deps;
   const client = new InternalClient(deps.service, store);
   const events = new EventRecorder(client, clock, logger.child({ component: 'events' }));
+  const nodeEvents = new NodeEventLimiter(events, cfg.events.nodeRate, clock, logger);
   const leases = new LeaseTracker(clock);
   const tokens = new BootstrapTokens(client, clock);
   const counters = await ConnectCounters.open(join(cfg.dataDir, 'fleet', 'connect-counters'));
@@ -201,6 +209,7 @@ async function startFleet(
     client,
     leases,
     events,
+    nodeEvents,
     enrollment,
     publish,
     clock,
@@ -251,6 +260,7 @@ async function startFleet(
       ...garbageCollectors({ client }),
       podGcController({ client, clock, logger, events }),
       disruptionController({ client, clock }),
+      eventTtlController({ client, clock, ttlMs: cfg.events.ttlMs }),
     ],
     { store, clock, logger },
   );
@@ -270,6 +280,7 @@ async function startFleet(
       await sessions.destroy();
       await intake.drain();
       await counters.close();
+      nodeEvents.close();
       await events.flush();
     },
   };

@@ -30,6 +30,7 @@ import { sendObject } from './respond.js';
 import { serveWatch, type WatchLimits } from './watch-stream.js';
 import { parseDeleteOptions } from './delete-options.js';
 import { Evictions } from './eviction.js';
+import { WatchBudget } from './watch-budget.js';
 import type { AuditSink } from '../audit/audit-log.js';
 
 const AUDITED_VERBS: Record<string, string> = { POST: 'create', PUT: 'update', PATCH: 'patch', DELETE: 'delete' };
@@ -86,6 +87,7 @@ export function createApiServer(deps: ApiServerDeps): Server {
   const authenticate = makeAuthenticator(deps.adminToken, (name) => deps.store.get('secrets', FLEET_NAMESPACE, name));
   const log = deps.logger.child({ component: 'apiserver' });
   const evictions = new Evictions({ service: deps.service, store: deps.store, clock: deps.clock });
+  const watchBudget = new WatchBudget(deps.watch, deps.logger);
 
   const render = (req: IncomingMessage, params: URLSearchParams, info: KindInfo, objs: KubeObject[], metadata: Table['metadata']): Table => {
     const table = toTable(info, objs, { now: deps.clock.now(), includeObject: includeObject(params) });
@@ -123,7 +125,7 @@ export function createApiServer(deps: ApiServerDeps): Server {
         const toWire = table
           ? (o: KubeObject): unknown => render(req, params, info, [o], { resourceVersion: o.metadata.resourceVersion ?? '' })
           : (o: KubeObject): unknown => o;
-        await serveWatch(res, deps, path, opts, deps.watch, toWire);
+        await serveWatch(res, { ...deps, budget: watchBudget }, path, opts, deps.watch, toWire);
         return;
       }
       const list = await service.list(path, opts);
