@@ -281,6 +281,7 @@ async function startFleet(
       await intake.drain();
       await counters.close();
       nodeEvents.close();
+      intake.close();
       await events.flush();
     },
   };

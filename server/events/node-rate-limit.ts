@@ -8,6 +8,7 @@
 import type { Clock } from '../../shared/util/clock.js';
 import type { Logger } from '../../shared/util/logger.js';
 import { TokenBuckets, type TokenBucketLimit } from '../../shared/util/token-bucket.js';
+import { DropSummary } from './drop-summary.js';
 import type { EventSink, EventType, InvolvedObject } from './recorder.js';
 
 export interface NodeEventRateLimit extends TokenBucketLimit {
@@ -30,10 +31,7 @@ export interface NodeEventSink {
 
 export class NodeEventLimiter implements NodeEventSink {
   private readonly buckets: TokenBuckets;
-  /** Dropped since the node's summary line was scheduled. */
-  private readonly dropped = new Map<string, number>();
-  private readonly timers = new Set<() => void>();
-  private readonly log: Logger;
+  private readonly drops: DropSummary;
 
   constructor(
     private readonly sink: EventSink,
@@ -42,12 +40,15 @@ export class NodeEventLimiter implements NodeEventSink {
     logger: Logger,
   ) {
     this.buckets = new TokenBuckets(limit, () => clock.now().getTime());
-    this.log = logger.child({ component: 'event-rate-limit' });
+    const log = logger.child({ component: 'event-rate-limit' });
+    this.drops = new DropSummary(clock, limit.summaryIntervalMs, (node, dropped) => {
+      log.warn('node events dropped: over its rate limit', { node, dropped, intervalMs: limit.summaryIntervalMs, burst: limit.burst, perSecond: limit.perSecond });
+    });
   }
 
   admit(node: string, n: number): number {
     const got = this.buckets.take(node, n);
-    if (got < n) this.countDropped(node, n - got);
+    if (got < n) this.drops.count(node, n - got);
     return got;
   }
 
@@ -59,20 +60,6 @@ export class NodeEventLimiter implements NodeEventSink {
 
   /** Stops pending summary timers (hub shutdown). */
   close(): void {
-    for (const cancel of this.timers) cancel();
-    this.timers.clear();
-  }
-
-  private countDropped(node: string, n: number): void {
-    const before = this.dropped.get(node);
-    this.dropped.set(node, (before ?? 0) + n);
-    if (before !== undefined) return; // a summary is already scheduled
-    const cancel = this.clock.setTimer(() => {
-      this.timers.delete(cancel);
-      const count = this.dropped.get(node) ?? 0;
-      this.dropped.delete(node);
-      this.log.warn('node events dropped: over its rate limit', { node, dropped: count, intervalMs: this.limit.summaryIntervalMs, burst: this.limit.burst, perSecond: this.limit.perSecond });
-    }, this.limit.summaryIntervalMs);
-    this.timers.add(cancel);
+    this.drops.close();
   }
 }

@@ -25,6 +25,7 @@ import type { Logger } from '../../shared/util/logger.js';
 import type { InternalClient } from '../apiserver/internal-client.js';
 import type { Principal } from '../broker/principal.js';
 import { AGENT_EVENT_COMPONENT, type NodeEventSink } from '../events/node-rate-limit.js';
+import { DropSummary } from '../events/drop-summary.js';
 import type { EventSink } from '../events/recorder.js';
 import type { Enrollment } from '../fleet/enrollment.js';
 import type { LeaseTracker } from '../fleet/leases.js';
@@ -53,7 +54,17 @@ export interface AgentIntakeDeps {
   logs?: LogRelay;
   /** Where usage reports go; undefined: they are dropped. */
   metrics?: NodeMetrics;
+  /** Messages one node may have waiting behind its store writes; more are dropped (a flood). */
+  maxPendingPerNode?: number;
 }
+
+/**
+ * A well-behaved agent has a handful of messages in flight; a device that floods status or pod
+ * reports must not grow the hub's memory. What is dropped is level-based state: the next
+ * heartbeat's hash mismatch asks the node for its full status again.
+ */
+export const DEFAULT_MAX_PENDING_PER_NODE = 64;
+const DROP_SUMMARY_INTERVAL_MS = 10_000;
 
 export class AgentIntake {
   /** The status hash the hub last stored per node: heartbeats carry the agent's. */
@@ -61,11 +72,17 @@ export class AgentIntake {
   private readonly lastAsked = new Map<string, number>();
   /** Writes per node are serialized so reports apply in order. */
   private readonly chains = new Map<string, Promise<void>>();
+  /** Messages waiting in each chain. */
+  private readonly pending = new Map<string, number>();
+  private readonly drops: DropSummary;
   private readonly log: Logger;
   private readonly pods: PodStatusIntake;
 
   constructor(private readonly deps: AgentIntakeDeps) {
     this.log = deps.logger.child({ component: 'agent-intake' });
+    this.drops = new DropSummary(deps.clock, DROP_SUMMARY_INTERVAL_MS, (node, dropped) => {
+      this.log.warn('node messages dropped: too many waiting', { node, dropped, maxPending: this.maxPending, intervalMs: DROP_SUMMARY_INTERVAL_MS });
+    });
     this.pods = new PodStatusIntake({ client: deps.client, events: deps.nodeEvents, clock: deps.clock, logger: deps.logger });
     // After silence the hub may have overwritten the node's conditions (Unknown): whatever the
     // agent's hash says, ask for its full status again.
@@ -149,12 +166,31 @@ export class AgentIntake {
     await Promise.all([...this.chains.values()]);
   }
 
+  private get maxPending(): number {
+    return this.deps.maxPendingPerNode ?? DEFAULT_MAX_PENDING_PER_NODE;
+  }
+
+  /** Stops pending drop-summary timers (hub shutdown). */
+  close(): void {
+    this.drops.close();
+  }
+
   private serial(key: string, fn: () => Promise<void>): void {
+    const waiting = this.pending.get(key) ?? 0;
+    if (waiting >= this.maxPending) {
+      this.drops.count(key, 1);
+      this.knownHash.delete(key); // what was dropped may have been status: the next heartbeat asks again
+      return;
+    }
+    this.pending.set(key, waiting + 1);
     const next = (this.chains.get(key) ?? Promise.resolve()).then(fn).catch((e: unknown) => {
       this.log.error('agent message handling failed', { key, error: errorMessage(e) });
     });
     this.chains.set(key, next);
     void next.finally(() => {
+      const left = (this.pending.get(key) ?? 1) - 1;
+      if (left > 0) this.pending.set(key, left);
+      else this.pending.delete(key);
       if (this.chains.get(key) === next) this.chains.delete(key);
     });
   }
