@@ -51,7 +51,11 @@ const secs = (ms: number | undefined): string => (ms === undefined ? 'did not co
 async function runSize(n: number): Promise<void> {
   say(`\n== ${n.toLocaleString('en')} hollow devices ==`);
   const [apiPort, mqttPort] = [await freePort(), await freePort()];
-  const hub: HubHandle = await startHub({ extraArgs: ['--api-listen', `127.0.0.1:${apiPort}`, '--mqtt-listen', `127.0.0.1:${mqttPort}`], startTimeoutMs: 120_000 });
+  // SCALE_PROFILE_DIR: the hub runs with --cpu-prof and is stopped with SIGTERM instead of
+  // SIGKILL, so it writes one profile for enrollment + steady state and one for the storm.
+  const profileDir = process.env['SCALE_PROFILE_DIR'];
+  const nodeArgs = profileDir ? ['--cpu-prof', '--cpu-prof-dir', profileDir] : [];
+  const hub: HubHandle = await startHub({ extraArgs: ['--api-listen', `127.0.0.1:${apiPort}`, '--mqtt-listen', `127.0.0.1:${mqttPort}`], startTimeoutMs: 120_000, nodeArgs });
   const dataRoot = await mkdtemp(join(existsSync('/dev/shm') ? '/dev/shm' : tmpdir(), 'flotilla-bench-'));
   let sims: SimProc[] = [];
   try {
@@ -79,7 +83,7 @@ async function runSize(n: number): Promise<void> {
     say(`API at steady state:                        ${summarize(await sampleApi(api, 'bench', { rounds: 20 }))}`);
 
     // The storm: every device loses the hub at once and comes back when it is up again.
-    await hub.kill9();
+    await (profileDir ? hub.stop() : hub.kill9());
     for (const s of sims) s.progress.online = 0;
     await sleep(2000);
     const tKill = Date.now();
@@ -98,6 +102,7 @@ async function runSize(n: number): Promise<void> {
     if (n === 1000) say('DaemonSet rollout across 1,000 devices:     not measured: this bench does not drive a rollout yet');
   } finally {
     await stopSims(sims);
+    if (profileDir) await hub.stop();
     await hub.dispose();
     await rm(dataRoot, { recursive: true, force: true });
   }
