@@ -18,7 +18,7 @@ import type { Clock } from '../../shared/util/clock.js';
 import type { Logger } from '../../shared/util/logger.js';
 import { errorMessage } from '../../shared/util/guards.js';
 import { indexedColumns, objectKey, type IndexedColumns } from './keys.js';
-import { MemoryTable } from './memory-table.js';
+import { MemoryTable, type Scan } from './memory-table.js';
 import { Mutex } from './mutex.js';
 import { WatchHub, type Listener, type StoreEvent } from './watch-hub.js';
 
@@ -67,8 +67,8 @@ export interface ListPage {
   after?: string;
 }
 
-export interface ListResult {
-  items: KubeObject[];
+export interface ListResult<T = KubeObject> {
+  items: T[];
   rv: number;
   /** Set when more objects match: the key of the page's last object, and how many remain. */
   more?: { lastKey: string; remaining: number };
@@ -142,24 +142,40 @@ export class ObjectStore {
    * in one synchronous pass (no write can interleave); only the page's objects are parsed.
    */
   list(resource: string, q: ListQuery = {}, page: ListPage = {}): Promise<ListResult> {
+    return Promise.resolve(this.page(resource, q, page, (json) => JSON.parse(json) as KubeObject));
+  }
+
+  /** As list(), with each object as its stored JSON text (for answers that only re-encode it). */
+  listJson(resource: string, q: ListQuery = {}, page: ListPage = {}): Promise<ListResult<string>> {
+    return Promise.resolve(this.page(resource, q, page, (json) => json));
+  }
+
+  private page<T>(resource: string, q: ListQuery, page: ListPage, item: (json: string) => T): ListResult<T> {
     const rv = this.visibleRv;
-    const items: KubeObject[] = [];
+    const items: T[] = [];
     let lastKey = '';
     let remaining = 0;
-    const scan: Parameters<MemoryTable['scan']>[0] = {};
+    const scan: Scan = {};
     if (q.namespace) scan.namespace = q.namespace;
     if (q.index) scan.index = q.index;
     if (page.after !== undefined) scan.after = page.after;
-    for (const e of this.mem(resource).scan(scan)) {
+    const table = this.mem(resource);
+    for (const e of table.scan(scan)) {
       if (page.matches && !page.matches(e.obj)) continue;
       if (page.limit !== undefined && items.length >= page.limit) {
+        // Without a filter the rest of a key range is counted, not visited.
+        const rest = page.matches ? undefined : table.countAfter({ ...scan, after: lastKey });
+        if (rest !== undefined) {
+          remaining = rest;
+          break;
+        }
         remaining += 1;
         continue;
       }
-      items.push(JSON.parse(e.json) as KubeObject);
+      items.push(item(e.json));
       lastKey = e.key;
     }
-    return Promise.resolve(remaining > 0 ? { items, rv, more: { lastKey, remaining } } : { items, rv });
+    return remaining > 0 ? { items, rv, more: { lastKey, remaining } } : { items, rv };
   }
 
   /** Inserts a new object; 409 AlreadyExists when the key is taken. */
