@@ -2,7 +2,7 @@
  * `npm run bench:scale`: N hollow devices (test/sim/) against one hub on this machine, for each N
  * in SCALE_SIZES (default 1000,5000,10000,20000). Prints, per N: enrollment time, hub CPU % and
  * RSS at steady state, API p50/p99 (`get nodes` in kubectl's pages of 500, a pod list), pod
- * created → Running visible on the hub, and the reconnect storm after a hub kill -9 (time until
+ * created → Running visible on the hub, heartbeat sent → visible through a Lease watch, and the reconnect storm after a hub kill -9 (time until
  * every device is back online, API p99 meanwhile, nodes Unknown after the grace period).
  * Never asserts; a size that does not converge in its time bound is reported as such.
  */
@@ -15,8 +15,9 @@ import { cpuMs, rssBytes } from '../proc-stats.js';
 import { flotctl } from '../../support/flotctl.js';
 import { startHub, type HubHandle } from '../../support/hub.js';
 import { sleep } from '../../support/wait.js';
-import { getAllNodes, hubApi, percentile, sampleApi, summarize } from './api-latency.js';
-import { startSims, stopSims, totalFailed, totalOnline, type SimProc } from './sim-procs.js';
+import { getAllNodes, hubApi, p50p99, percentile, sampleApi, summarize } from './api-latency.js';
+import { heartbeatLatencies } from './heartbeat-latency.js';
+import { startSims, stopSims, totalFailed, totalOnline, TRACED_PER_SIM, type SimProc } from './sim-procs.js';
 import { podStartLatencies } from './pods.js';
 
 const DEVICES_PER_SIM = 5000;
@@ -81,6 +82,8 @@ async function runSize(n: number): Promise<void> {
     const cpu = ((await cpuMs(pid)) - c0) / (Date.now() - w0);
     say(`hub at steady state (20 s):                 CPU ${(cpu * 100).toFixed(0)}% of one core, RSS ${((await rssBytes(pid)) / 1024 / 1024).toFixed(0)} MiB`);
     say(`API at steady state:                        ${summarize(await sampleApi(api, 'bench', { rounds: 20 }))}`);
+    const hb = await heartbeatLatencies(hub, sims, TRACED_PER_SIM, 30_000);
+    say(`heartbeat sent → Lease change seen (watch): ${p50p99(hb.ms)} heartbeats; ${hb.missing} not seen within 5 s`);
 
     // The storm: every device loses the hub at once and comes back when it is up again.
     await (profileDir ? hub.stop() : hub.kill9());
