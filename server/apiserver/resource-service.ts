@@ -69,6 +69,12 @@ export class ResourceService {
     return { apiVersion: apiVersionOf(path.info), kind: path.info.listKind, metadata: listMeta(rv, more), items };
   }
 
+  /** As list(), with the store's own objects: only for answers that read them (Tables), never change them. */
+  async listStored(path: ResourcePath, opts: ListOptions): Promise<KubeList> {
+    const { items, rv, more } = await this.store.listStored(resourceName(path.info), opts.query, listPage(opts));
+    return { apiVersion: apiVersionOf(path.info), kind: path.info.listKind, metadata: listMeta(rv, more), items };
+  }
+
   /** As list(), each object as its stored JSON text: a JSON answer splices them in unparsed. */
   async listJson(path: ResourcePath, opts: ListOptions): Promise<{ apiVersion: string; kind: string; metadata: ListMeta; items: string[] }> {
     const { items, rv, more } = await this.store.listJson(resourceName(path.info), opts.query, listPage(opts));

@@ -129,7 +129,8 @@ export function createApiServer(deps: ApiServerDeps): Server {
         return;
       }
       if (table) {
-        const list = await service.list(path, opts);
+        // Rows are read from the stored objects (nothing is changed, nothing kept).
+        const list = await service.listStored(path, opts);
         sendObject(req, res, 200, render(req, params, info, list.items, list.metadata));
       } else if (prefersProtobuf(req)) sendObject(req, res, 200, await service.list(path, opts));
       else sendJsonList(res, await service.listJson(path, opts));

@@ -155,15 +155,23 @@ export class ObjectStore {
    * in one synchronous pass (no write can interleave); only the page's objects are parsed.
    */
   list(resource: string, q: ListQuery = {}, page: ListPage = {}): Promise<ListResult> {
-    return Promise.resolve(this.page(resource, q, page, (json) => JSON.parse(json) as KubeObject));
+    return Promise.resolve(this.page(resource, q, page, (e) => JSON.parse(e.json) as KubeObject));
+  }
+
+  /**
+   * As list(), handing out the stored objects themselves, unparsed: for readers that only look
+   * (a Table's rows). The caller must not change them or keep them past the answer.
+   */
+  listStored(resource: string, q: ListQuery = {}, page: ListPage = {}): Promise<ListResult> {
+    return Promise.resolve(this.page(resource, q, page, (e) => e.obj));
   }
 
   /** As list(), with each object as its stored JSON text (for answers that only re-encode it). */
   listJson(resource: string, q: ListQuery = {}, page: ListPage = {}): Promise<ListResult<string>> {
-    return Promise.resolve(this.page(resource, q, page, (json) => json));
+    return Promise.resolve(this.page(resource, q, page, (e) => e.json));
   }
 
-  private page<T>(resource: string, q: ListQuery, page: ListPage, item: (json: string) => T): ListResult<T> {
+  private page<T>(resource: string, q: ListQuery, page: ListPage, item: (e: Entry) => T): ListResult<T> {
     const rv = this.visibleRv;
     const items: T[] = [];
     let lastKey = '';
@@ -185,7 +193,7 @@ export class ObjectStore {
         remaining += 1;
         continue;
       }
-      items.push(item(e.json));
+      items.push(item(e));
       lastKey = e.key;
     }
     return remaining > 0 ? { items, rv, more: { lastKey, remaining } } : { items, rv };
