@@ -17,8 +17,11 @@ export const DEFAULT_POD_PIDS_LIMIT = 1024;
 export const DEFAULT_RECONCILE_INTERVAL_MS = 2000;
 /** On tmpfs on every systemd device. */
 export const DEFAULT_RUN_DIR = '/run/flotilla-agent';
-/** The link's reconnect backoff tops out here (RECONNECT_BACKOFF's maxMs). */
-export const DEFAULT_RECONNECT_MAX_DELAY_MS = 120_000;
+/**
+ * The link's reconnect backoff tops out here (RECONNECT_BACKOFF's maxMs): low enough that a
+ * fleet is back within about this long after a hub restart, with full jitter spreading it.
+ */
+export const DEFAULT_RECONNECT_MAX_DELAY_MS = 30_000;
 
 /** The settings only config.json holds (workloads, link tuning), as when it leaves them out. */
 export const DEFAULT_WORKLOAD_SETTINGS: Pick<AgentConfig, 'podInfraImage' | 'podPidsLimit' | 'allowPrivileged' | 'reconcileIntervalMs' | 'reconnectMaxDelayMs'> = {

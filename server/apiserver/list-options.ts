@@ -9,6 +9,8 @@ import type { IndexedColumns } from '../store/keys.js';
 
 export interface ListOptions {
   matches: (obj: KubeObject) => boolean;
+  /** A label or field selector was given (Kubernetes then gives no remainingItemCount). */
+  selective: boolean;
   query: ListQuery;
   limit?: number;
   continueKey?: string;
@@ -60,6 +62,7 @@ export function parseListOptions(params: URLSearchParams, info: KindInfo, namesp
 
   const opts: ListOptions = {
     matches: (obj) => matchesLabels(labels, obj.metadata.labels) && matchesFields(fields, obj),
+    selective: labels.requirements.length > 0 || labels.nothing === true || fields.length > 0,
     query,
     allowBookmarks: params.get('allowWatchBookmarks') === 'true',
   };

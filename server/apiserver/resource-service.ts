@@ -5,13 +5,13 @@
 import { ApiError } from '../../shared/api/errors.js';
 import { IGNORE_FIELDS, type FieldValidator } from '../../shared/api/schema/index.js';
 import { apiVersionOf, resourceName, SERVED_KINDS, type KindInfo } from '../../shared/api/kinds.js';
-import type { KubeList, KubeObject } from '../../shared/api/meta.js';
+import type { KubeList, KubeObject, ListMeta } from '../../shared/api/meta.js';
 import { decodeServed } from '../../shared/api/types/index.js';
 import { validateUpdate } from '../../shared/api/validation/index.js';
 import { applyJsonPatch, jsonMergePatch, serverSideApply, strategicMergePatch } from '../../shared/patch/index.js';
 import { rfc3339, type Clock } from '../../shared/util/clock.js';
 import { isRecord } from '../../shared/util/guards.js';
-import type { ListPage, ObjectStore } from '../store/object-store.js';
+import type { ListPage, ListResult, ObjectStore } from '../store/object-store.js';
 import type { PatchType } from './body.js';
 import { encodeContinue, type ListOptions } from './list-options.js';
 import { asObjectOf, carryMetadata, checkPrecondition, initMetadata, sameObject } from './object-meta.js';
@@ -65,21 +65,20 @@ export class ResourceService {
 
   /** One page (or all) of the matching objects, read from the store's key order and indexes. */
   async list(path: ResourcePath, opts: ListOptions): Promise<KubeList> {
-    const page: ListPage = { matches: opts.matches };
-    if (opts.limit !== undefined) page.limit = opts.limit;
-    if (opts.continueKey !== undefined) page.after = opts.continueKey;
-    const { items, rv, more } = await this.store.list(resourceName(path.info), opts.query, page);
-    const list: KubeList = {
-      apiVersion: apiVersionOf(path.info),
-      kind: path.info.listKind,
-      metadata: { resourceVersion: String(rv) },
-      items,
-    };
-    if (more) {
-      list.metadata.continue = encodeContinue(more.lastKey);
-      list.metadata.remainingItemCount = more.remaining;
-    }
-    return list;
+    const { items, rv, more } = await this.store.list(resourceName(path.info), opts.query, listPage(opts));
+    return { apiVersion: apiVersionOf(path.info), kind: path.info.listKind, metadata: listMeta(rv, more), items };
+  }
+
+  /** As list(), with the store's own objects: only for answers that read them (Tables), never change them. */
+  async listStored(path: ResourcePath, opts: ListOptions): Promise<KubeList> {
+    const { items, rv, more } = await this.store.listStored(resourceName(path.info), opts.query, listPage(opts));
+    return { apiVersion: apiVersionOf(path.info), kind: path.info.listKind, metadata: listMeta(rv, more), items };
+  }
+
+  /** As list(), each object as its stored JSON text: a JSON answer splices them in unparsed. */
+  async listJson(path: ResourcePath, opts: ListOptions): Promise<{ apiVersion: string; kind: string; metadata: ListMeta; items: string[] }> {
+    const { items, rv, more } = await this.store.listJson(resourceName(path.info), opts.query, listPage(opts));
+    return { apiVersion: apiVersionOf(path.info), kind: path.info.listKind, metadata: listMeta(rv, more), items };
   }
 
   /**
@@ -285,4 +284,21 @@ export function kindInfo(kind: string): KindInfo {
 function ignoreNotFound(e: unknown): void {
   if (e instanceof ApiError && e.code === 404) return;
   throw e;
+}
+
+/** The store page a list asks for; the filter only when a selector was given (else every object matches). */
+function listPage(opts: ListOptions): ListPage {
+  const page: ListPage = opts.selective ? { matches: opts.matches } : {};
+  if (opts.limit !== undefined) page.limit = opts.limit;
+  if (opts.continueKey !== undefined) page.after = opts.continueKey;
+  return page;
+}
+
+function listMeta(rv: number, more: ListResult['more']): ListMeta {
+  const meta: ListMeta = { resourceVersion: String(rv) };
+  if (more) {
+    meta.continue = encodeContinue(more.lastKey);
+    meta.remainingItemCount = more.remaining;
+  }
+  return meta;
 }

@@ -26,7 +26,7 @@ import { requestManager } from './field-managers.js';
 import type { LeaseView } from './leases.js';
 import type { MetricsApi } from './metrics-api.js';
 import { ACCESS_REVIEW_PATH, answerReview, SUBJECT_REVIEW_PATH } from './reviews.js';
-import { sendObject } from './respond.js';
+import { prefersProtobuf, sendJsonList, sendObject } from './respond.js';
 import { serveWatch, type WatchLimits } from './watch-stream.js';
 import { parseDeleteOptions } from './delete-options.js';
 import { Evictions } from './eviction.js';
@@ -128,10 +128,12 @@ export function createApiServer(deps: ApiServerDeps): Server {
         await serveWatch(res, { ...deps, budget: watchBudget }, path, opts, deps.watch, toWire);
         return;
       }
-      const list = await service.list(path, opts);
       if (table) {
+        // Rows are read from the stored objects (nothing is changed, nothing kept).
+        const list = await service.listStored(path, opts);
         sendObject(req, res, 200, render(req, params, info, list.items, list.metadata));
-      } else sendObject(req, res, 200, list);
+      } else if (prefersProtobuf(req)) sendObject(req, res, 200, await service.list(path, opts));
+      else sendJsonList(res, await service.listJson(path, opts));
       return;
     }
     switch (method) {

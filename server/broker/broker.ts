@@ -70,8 +70,8 @@ export interface RunningBroker {
   port?: number;
   tlsPort?: number;
   publish(topic: string, payload: Buffer, opts: { qos: 0 | 1; retain: boolean }): Promise<void>;
-  /** Cuts off every connection of a principal at once (revocation). */
-  disconnect(match: (p: Principal) => boolean): number;
+  /** Cuts off the connections of device `node` that `match` picks, at once (revocation). */
+  disconnect(node: string, match: (p: Principal) => boolean): number;
   close(): Promise<void>;
 }
 
@@ -102,6 +102,8 @@ export async function startBroker(deps: BrokerDeps): Promise<RunningBroker> {
     if (socket) setImmediate(() => closeRefused(socket));
   };
   const clients = new Set<Client>();
+  /** The connected clients of each device: revocation looks there, not through every client. */
+  const byNode = new Map<string, Set<Client>>();
   let authInFlight = 0;
   /** Refused as busy since the last summary (one log line per interval, not one per refusal). */
   let refusedBusy = 0;
@@ -195,11 +197,17 @@ export async function startBroker(deps: BrokerDeps): Promise<RunningBroker> {
   aedes.on('client', (client) => {
     clients.add(client);
     const p = principals.get(client);
+    if (p?.kind === 'node') byNode.set(p.node, (byNode.get(p.node) ?? new Set()).add(client));
     if (p) deps.onConnected?.(p);
   });
   aedes.on('clientDisconnect', (client) => {
     clients.delete(client);
     const p = principals.get(client);
+    if (p?.kind === 'node') {
+      const set = byNode.get(p.node);
+      set?.delete(client);
+      if (set?.size === 0) byNode.delete(p.node);
+    }
     if (p) deps.onDisconnected?.(p);
   });
   aedes.on('clientError', (client, err) => {
@@ -263,9 +271,9 @@ export async function startBroker(deps: BrokerDeps): Promise<RunningBroker> {
       publishing = done.catch(() => undefined);
       return done;
     },
-    disconnect(match) {
+    disconnect(node, match) {
       let n = 0;
-      for (const c of clients) {
+      for (const c of [...(byNode.get(node) ?? [])]) {
         const p = principals.get(c);
         if (p && match(p)) {
           c.close();

@@ -3,13 +3,19 @@
  * nodes proving their key with a signed, strictly increasing counter (no clock, no replay),
  * bound to the TLS session when there is one (shared/protocol/connect-auth.ts says why).
  */
-import { createVerifier, decodeBase64Key } from '../../shared/crypto/index.js';
+import { createVerifier, decodeBase64Key, type Verify } from '../../shared/crypto/index.js';
 import { BOOTSTRAP_USERNAME, parseClientId, verifyConnectPassword } from '../../shared/protocol/index.js';
 import type { AuthDecision, ConnectAttempt, ConnectAuthenticator } from '../broker/principal.js';
 import type { BootstrapTokens } from './bootstrap-tokens.js';
 import type { NodeIdentities } from './node-identities.js';
 
+/** Verifiers kept (one per device key); past this many the cache starts over. */
+const MAX_VERIFIERS = 100_000;
+
 export class FleetAuthenticator implements ConnectAuthenticator {
+  /** Per signing key (base64): building a key object costs as much as the verification itself. */
+  private readonly verifiers = new Map<string, Verify>();
+
   constructor(
     private readonly tokens: BootstrapTokens,
     private readonly identities: NodeIdentities,
@@ -29,7 +35,7 @@ export class FleetAuthenticator implements ConnectAuthenticator {
     const identity = await this.identities.get(client.node);
     if (!identity) return { ok: false, reason: `node ${client.node} is not enrolled` };
     if (identity.revoked) return { ok: false, reason: `node ${client.node} is revoked` };
-    const verify = createVerifier(decodeBase64Key(identity.signingKey, 32, 'signing-key'));
+    const verify = this.verifier(identity.signingKey);
     const check = verifyConnectPassword(verify, {
       clientId: a.clientId,
       username: client.node,
@@ -43,5 +49,15 @@ export class FleetAuthenticator implements ConnectAuthenticator {
       return { ok: false, reason: `replayed: counter ${check.counter} was already used` };
     }
     return { ok: true, principal: { kind: 'node', node: client.node, key: identity.signingKey } };
+  }
+
+  private verifier(signingKey: string): Verify {
+    let v = this.verifiers.get(signingKey);
+    if (!v) {
+      if (this.verifiers.size >= MAX_VERIFIERS) this.verifiers.clear();
+      v = createVerifier(decodeBase64Key(signingKey, 32, 'signing-key'));
+      this.verifiers.set(signingKey, v);
+    }
+    return v;
   }
 }

@@ -4,14 +4,15 @@ import { encodeData, FLEET_NAMESPACE, readData, tokenInfo, tokenSecretName, type
 import { constantTimeEqual } from '../../shared/crypto/index.js';
 import { parseBootstrapToken } from '../../shared/protocol/index.js';
 import type { Clock } from '../../shared/util/clock.js';
+import { errorMessage } from '../../shared/util/guards.js';
 import type { InternalClient } from '../apiserver/internal-client.js';
 
 /** `transient`: the token may well be good; the caller should try again, not give up. */
 export type TokenCheck = { ok: true; info: TokenInfo } | { ok: false; reason: string; transient?: true };
 
 export class BootstrapTokens {
-  /** Per token id, the tail of its serialized consume calls: a batch sharing one token never races. */
-  private readonly consuming = new Map<string, Promise<unknown>>();
+  /** Per token id, the uses waiting to be counted (present while a count is in progress). */
+  private readonly waiting = new Map<string, { token: string; resolve: (c: TokenCheck) => void }[]>();
 
   constructor(
     private readonly client: InternalClient,
@@ -37,10 +38,11 @@ export class BootstrapTokens {
   }
 
   /**
-   * Checks and counts one use atomically. Uses of one token are serialized in this process (the
-   * only writer of the counter besides an admin), so concurrent enrollments never conflict with
-   * each other; a conflict with an outside write is retried, and running out of retries is
-   * transient, never a refusal of the token.
+   * Checks and counts one use atomically. Uses of one token are counted in this process (the
+   * only writer of the counter besides an admin) in batches: the uses asked for while the
+   * counter is being written are counted together by the next write, so a batch of devices
+   * sharing one token costs a few store writes, not one each in turn. A conflict with an outside
+   * write is retried, and running out of retries is transient, never a refusal of the token.
    */
   consume(token: string): Promise<TokenCheck> {
     let id: string;
@@ -49,29 +51,61 @@ export class BootstrapTokens {
     } catch {
       return Promise.resolve({ ok: false, reason: 'malformed bootstrap token' });
     }
-    const run = (this.consuming.get(id) ?? Promise.resolve()).then(() => this.consumeNow(token));
-    const tail = run.catch(() => undefined);
-    this.consuming.set(id, tail);
-    void tail.then(() => {
-      if (this.consuming.get(id) === tail) this.consuming.delete(id);
+    return new Promise((resolve) => {
+      const queue = this.waiting.get(id);
+      if (queue) {
+        queue.push({ token, resolve });
+        return;
+      }
+      this.waiting.set(id, [{ token, resolve }]);
+      void this.countUses(id);
     });
-    return run;
   }
 
-  private async consumeNow(token: string): Promise<TokenCheck> {
-    for (let attempt = 0; attempt < 5; attempt++) {
-      const check = await this.check(token);
-      if (!check.ok) return check;
-      const secret = await this.client.get('Secret', FLEET_NAMESPACE, tokenSecretName(check.info.id));
-      if (!secret) return { ok: false, reason: `bootstrap token ${check.info.id} does not exist` };
-      const values = { ...readData(secret), uses: String(check.info.uses + 1) };
+  /** Counts the waiting uses of token `id`, batch after batch, until none wait. */
+  private async countUses(id: string): Promise<void> {
+    for (;;) {
+      const batch = this.waiting.get(id) ?? [];
+      if (batch.length === 0) {
+        this.waiting.delete(id);
+        return;
+      }
+      this.waiting.set(id, []);
+      let answers: TokenCheck[];
       try {
-        await this.client.update('Secret', { ...secret, data: encodeData(values) });
-        return { ok: true, info: { ...check.info, uses: check.info.uses + 1 } };
+        answers = await this.consumeBatch(batch.map((u) => u.token));
+      } catch (e: unknown) {
+        const reason = `counting the token's use failed: ${errorMessage(e)}`;
+        answers = batch.map(() => ({ ok: false, reason, transient: true }));
+      }
+      batch.forEach((u, i) => u.resolve(answers[i] ?? { ok: false, reason: 'not counted', transient: true }));
+    }
+  }
+
+  /** One answer per token (all of one id): checked each, then their uses counted in one write. */
+  private async consumeBatch(tokens: readonly string[]): Promise<TokenCheck[]> {
+    for (let attempt = 0; attempt < 5; attempt++) {
+      const checks = await Promise.all(tokens.map((t) => this.check(t)));
+      const first = checks.find((c) => c.ok);
+      if (!first) return checks;
+      const secret = await this.client.get('Secret', FLEET_NAMESPACE, tokenSecretName(first.info.id));
+      if (!secret) return tokens.map(() => ({ ok: false, reason: `bootstrap token ${first.info.id} does not exist` }));
+      const { info } = first;
+      const left = info.maxUses === undefined ? Infinity : info.maxUses - info.uses;
+      let granted = 0;
+      const answers: TokenCheck[] = checks.map((c) => {
+        if (!c.ok) return c;
+        if (granted >= left) return { ok: false, reason: `bootstrap token ${info.id} is used up (${info.maxUses}/${info.maxUses})` };
+        granted += 1;
+        return { ok: true, info: { ...info, uses: info.uses + granted } };
+      });
+      try {
+        await this.client.update('Secret', { ...secret, data: encodeData({ ...readData(secret), uses: String(info.uses + granted) }) });
+        return answers;
       } catch (e: unknown) {
         if (!(e instanceof ApiError && e.code === 409)) throw e;
       }
     }
-    return { ok: false, reason: 'bootstrap token is being changed concurrently; try again', transient: true };
+    return tokens.map(() => ({ ok: false, reason: 'bootstrap token is being changed concurrently; try again', transient: true }));
   }
 }

@@ -18,12 +18,12 @@ export function watchRevocations(
     const id = identityFromSecret(e.object);
     if (!id) return;
     if (e.type === 'DELETED' || id.revoked) {
-      const cut = broker.disconnect((p) => p.kind === 'node' && p.node === id.node);
+      const cut = broker.disconnect(id.node, (p) => p.kind === 'node' && p.node === id.node);
       logger.info('node access revoked', { node: id.node, disconnected: cut, identityDeleted: e.type === 'DELETED' });
       onCut?.(id.node, e.type === 'DELETED' ? 'identity deleted' : 'revoked');
       return;
     }
-    const cut = broker.disconnect((p) => p.kind === 'node' && p.node === id.node && p.key !== undefined && p.key !== id.signingKey);
+    const cut = broker.disconnect(id.node, (p) => p.kind === 'node' && p.node === id.node && p.key !== undefined && p.key !== id.signingKey);
     if (cut > 0) {
       logger.info('old key of a re-enrolled node cut off', { node: id.node, disconnected: cut });
       onCut?.(id.node, 're-enrolled with a new key');

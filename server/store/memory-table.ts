@@ -91,6 +91,20 @@ export class MemoryTable {
     }
   }
 
+  /**
+   * How many entries a scan yields, counted without visiting them; undefined for scans through
+   * an index (count those by scanning).
+   */
+  countAfter(q: Scan): number | undefined {
+    if (q.index) return undefined;
+    const prefix = q.namespace !== undefined ? `${q.namespace}/` : '';
+    let from = lowerBound(this.keys, prefix);
+    if (q.after !== undefined && q.after >= prefix) from = upperBound(this.keys, q.after);
+    // Keys of the namespace are contiguous: they end before the first key past the prefix.
+    const to = prefix === '' ? this.keys.length : lowerBound(this.keys, `${q.namespace ?? ''}0`);
+    return Math.max(0, to - from);
+  }
+
   private unindex(entry: Entry): void {
     for (const c of INDEX_COLUMNS) {
       const value = entry.columns[c];

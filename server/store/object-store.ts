@@ -3,10 +3,16 @@
  * a global monotonic resourceVersion, and in-process watch fan-out.
  *
  * Objects are stored serialized (nedb refuses field names with dots, which label keys have).
- * Reads are served from memory (memory-table.ts: key order and exact-match indexes), outside
- * the write lock: a write becomes visible, with its resourceVersion, only once its datafile
- * write succeeded. nedb keeps only its primary key index: its indexes on low-cardinality
- * columns (every Node has the same namespace '') copied a whole bucket on each update.
+ * Reads are served from memory (memory-table.ts: key order and exact-match indexes): a write
+ * becomes visible, with its resourceVersion, to readers and watchers only once its datafile
+ * write succeeded. nedb loads the datafiles at start; after that the store appends to them in
+ * nedb's format itself (datafile.ts: one open descriptor per file) and compacts them from
+ * memory, so nedb's own copy of every object is not kept.
+ *
+ * Writes are group-committed: a write is decided at once against the latest state (committed
+ * or still on its way to disk: `pending`), in call order, so read-modify-write cycles never
+ * interleave; the writes that queue up while one batch is written go to disk together in the
+ * next, one append per datafile, and become visible in resourceVersion order.
  */
 import { STORE_FILE_MODES } from './file-modes.js';
 import { mkdir } from 'node:fs/promises';
@@ -17,8 +23,9 @@ import type { KubeObject } from '../../shared/api/meta.js';
 import type { Clock } from '../../shared/util/clock.js';
 import type { Logger } from '../../shared/util/logger.js';
 import { errorMessage } from '../../shared/util/guards.js';
+import { DataFile, deletionLine } from './datafile.js';
 import { indexedColumns, objectKey, type IndexedColumns } from './keys.js';
-import { MemoryTable } from './memory-table.js';
+import { MemoryTable, type Entry, type Scan } from './memory-table.js';
 import { Mutex } from './mutex.js';
 import { WatchHub, type Listener, type StoreEvent } from './watch-hub.js';
 
@@ -31,15 +38,6 @@ interface StoredDoc extends IndexedColumns {
 interface CounterDoc {
   _id: 'rv';
   value: number;
-}
-
-/** nedb's promise-returning compaction; nedb-promises forwards it but does not declare it. */
-interface Compactable {
-  compactDatafileAsync(): Promise<void>;
-}
-
-function isCompactable(v: unknown): v is Compactable {
-  return typeof v === 'object' && v !== null && typeof (v as Partial<Compactable>).compactDatafileAsync === 'function';
 }
 
 export interface StoreOptions {
@@ -67,27 +65,47 @@ export interface ListPage {
   after?: string;
 }
 
-export interface ListResult {
-  items: KubeObject[];
+export interface ListResult<T = KubeObject> {
+  items: T[];
   rv: number;
   /** Set when more objects match: the key of the page's last object, and how many remain. */
   more?: { lastKey: string; remaining: number };
 }
 
-/** Decides the next state of one object under the write lock: return undefined to write nothing. */
+/** Decides the next state of one object (against the latest state): return undefined to write nothing. */
 export type Mutation = (current: KubeObject) => { next: KubeObject } | { remove: true } | undefined;
 
+/** A write decided and on its way to disk; visible once its batch is written. */
+interface Write {
+  resource: string;
+  key: string;
+  rv: number;
+  /** The datafile line: the serialized document or nedb's deletion marker. */
+  line: string;
+  /** The stored JSON text; undefined for a removal. */
+  json: string | undefined;
+  event: StoreEvent;
+  done: Promise<void>;
+  settle: { resolve: () => void; reject: (e: unknown) => void };
+}
+
 export class ObjectStore {
+  /** Keeps batch appends and compaction (which replaces the files) apart. */
   private readonly lock = new Mutex();
   private stopCompaction: () => void = () => undefined;
   private closed = false;
   /** The resourceVersion of the last write readers can see (`rv` runs ahead during a write). */
   private visibleRv: number;
+  /** Writes not written yet, in rv order. */
+  private queue: Write[] = [];
+  /** The latest write per resource and key that is not visible yet. */
+  private readonly pending = new Map<string, Map<string, Write>>();
+  private draining: Promise<void> | undefined;
 
   private constructor(
-    private readonly tables: Map<string, Datastore<StoredDoc>>,
+    private readonly files: Map<string, DataFile>,
     private readonly memory: Map<string, MemoryTable>,
-    private readonly meta: Datastore<CounterDoc>,
+    private readonly meta: DataFile,
     private rv: number,
     private readonly hub: WatchHub,
     private readonly opts: StoreOptions,
@@ -97,14 +115,12 @@ export class ObjectStore {
 
   static async open(opts: StoreOptions): Promise<ObjectStore> {
     await mkdir(opts.dir, { recursive: true, mode: 0o700 });
-    const tables = new Map<string, Datastore<StoredDoc>>();
+    const files = new Map<string, DataFile>();
     const memory = new Map<string, MemoryTable>();
     let maxRv = 0;
     for (const resource of opts.resources) {
-      // nedb's `modes` (owner-only files) is missing from nedb-promises' typings.
-      const dbOptions = { filename: join(opts.dir, `${resource}.db`), autoload: false, modes: STORE_FILE_MODES };
-      const ds = Datastore.create(dbOptions) as Datastore<StoredDoc>;
-      await ds.load();
+      const filename = join(opts.dir, `${resource}.db`);
+      const ds = await loadNedb<StoredDoc>(filename);
       // Datafiles written with the old column indexes carry them in their index lines: drop them.
       for (const fieldName of ['ns', 'nodeName', 'ownerUid', 'involvedUid']) await ds.removeIndex(fieldName);
       const table = new MemoryTable();
@@ -112,17 +128,14 @@ export class ObjectStore {
         table.put(doc._id, parse(doc), doc.json);
         maxRv = Math.max(maxRv, doc.rv);
       }
-      tables.set(resource, ds);
+      files.set(resource, await DataFile.open(filename));
       memory.set(resource, table);
     }
-    // nedb's `modes` (owner-only files) is missing from nedb-promises' typings.
-    const dbOptions = { filename: join(opts.dir, 'meta.db'), autoload: false, modes: STORE_FILE_MODES };
-    const meta = Datastore.create(dbOptions) as Datastore<CounterDoc>;
-    await meta.load();
-    const counter = await meta.findOne({ _id: 'rv' });
+    const metaFile = join(opts.dir, 'meta.db');
+    const counter = await (await loadNedb<CounterDoc>(metaFile)).findOne({ _id: 'rv' });
     // A crash between the object write and the counter write leaves the object ahead: take the max.
     const rv = Math.max(counter?.value ?? 0, maxRv);
-    const store = new ObjectStore(tables, memory, meta, rv, new WatchHub(rv, opts.watchHistory), opts);
+    const store = new ObjectStore(files, memory, await DataFile.open(metaFile), rv, new WatchHub(rv, opts.watchHistory), opts);
     store.scheduleCompaction();
     opts.logger.info('store opened', { dir: opts.dir, resourceVersion: rv });
     return store;
@@ -142,70 +155,86 @@ export class ObjectStore {
    * in one synchronous pass (no write can interleave); only the page's objects are parsed.
    */
   list(resource: string, q: ListQuery = {}, page: ListPage = {}): Promise<ListResult> {
-    const rv = this.visibleRv;
-    const items: KubeObject[] = [];
-    let lastKey = '';
-    let remaining = 0;
-    const scan: Parameters<MemoryTable['scan']>[0] = {};
-    if (q.namespace) scan.namespace = q.namespace;
-    if (q.index) scan.index = q.index;
-    if (page.after !== undefined) scan.after = page.after;
-    for (const e of this.mem(resource).scan(scan)) {
-      if (page.matches && !page.matches(e.obj)) continue;
-      if (page.limit !== undefined && items.length >= page.limit) {
-        remaining += 1;
-        continue;
-      }
-      items.push(JSON.parse(e.json) as KubeObject);
-      lastKey = e.key;
-    }
-    return Promise.resolve(remaining > 0 ? { items, rv, more: { lastKey, remaining } } : { items, rv });
-  }
-
-  /** Inserts a new object; 409 AlreadyExists when the key is taken. */
-  create(resource: string, obj: KubeObject): Promise<KubeObject> {
-    return this.lock.run(async () => {
-      const key = objectKey(obj.metadata.namespace, obj.metadata.name ?? '');
-      const table = this.table(resource);
-      if (this.mem(resource).get(key)) throw ApiError.alreadyExists(resource, obj.metadata.name ?? '');
-      const stored = this.stamp(obj);
-      const doc = toDoc(key, stored);
-      await Promise.all([table.insert(doc), this.saveCounter()]);
-      this.commit(resource, key, stored, doc.json);
-      this.emit({ rv: this.rv, resource, type: 'ADDED', object: stored });
-      return stored;
-    });
+    return Promise.resolve(this.page(resource, q, page, (e) => JSON.parse(e.json) as KubeObject));
   }
 
   /**
-   * Reads the current object, lets `mutate` decide, and writes the result, all under the write
-   * lock, so read-modify-write cycles (updates, patches, deletes) never interleave.
+   * As list(), handing out the stored objects themselves, unparsed: for readers that only look
+   * (a Table's rows). The caller must not change them or keep them past the answer.
    */
-  mutate(resource: string, namespace: string | undefined, name: string, mutate: Mutation): Promise<KubeObject> {
-    return this.lock.run(async () => {
-      const key = objectKey(namespace, name);
-      const table = this.table(resource);
-      const entry = this.mem(resource).get(key);
-      if (!entry) throw ApiError.notFound(resource, name);
-      const current = JSON.parse(entry.json) as KubeObject;
-      const decision = mutate(JSON.parse(entry.json) as KubeObject);
-      if (!decision) return current;
-      if ('remove' in decision) {
-        this.rv += 1;
-        await Promise.all([table.remove({ _id: key }, {}), this.saveCounter()]);
-        this.commit(resource, key, undefined, '');
-        const gone = structuredClone(current);
-        gone.metadata.resourceVersion = String(this.rv);
-        this.emit({ rv: this.rv, resource, type: 'DELETED', object: gone });
-        return gone;
+  listStored(resource: string, q: ListQuery = {}, page: ListPage = {}): Promise<ListResult> {
+    return Promise.resolve(this.page(resource, q, page, (e) => e.obj));
+  }
+
+  /** As list(), with each object as its stored JSON text (for answers that only re-encode it). */
+  listJson(resource: string, q: ListQuery = {}, page: ListPage = {}): Promise<ListResult<string>> {
+    return Promise.resolve(this.page(resource, q, page, (e) => e.json));
+  }
+
+  private page<T>(resource: string, q: ListQuery, page: ListPage, item: (e: Entry) => T): ListResult<T> {
+    const rv = this.visibleRv;
+    const items: T[] = [];
+    let lastKey = '';
+    let remaining = 0;
+    const scan: Scan = {};
+    if (q.namespace) scan.namespace = q.namespace;
+    if (q.index) scan.index = q.index;
+    if (page.after !== undefined) scan.after = page.after;
+    const table = this.mem(resource);
+    for (const e of table.scan(scan)) {
+      if (page.matches && !page.matches(e.obj)) continue;
+      if (page.limit !== undefined && items.length >= page.limit) {
+        // Without a filter the rest of a key range is counted, not visited.
+        const rest = page.matches ? undefined : table.countAfter({ ...scan, after: lastKey });
+        if (rest !== undefined) {
+          remaining = rest;
+          break;
+        }
+        remaining += 1;
+        continue;
       }
-      const stored = this.stamp(decision.next);
-      const doc = toDoc(key, stored);
-      await Promise.all([table.update({ _id: key }, doc, {}), this.saveCounter()]);
-      this.commit(resource, key, stored, doc.json);
-      this.emit({ rv: this.rv, resource, type: 'MODIFIED', object: stored, prev: current });
-      return stored;
-    });
+      items.push(item(e));
+      lastKey = e.key;
+    }
+    return remaining > 0 ? { items, rv, more: { lastKey, remaining } } : { items, rv };
+  }
+
+  /** Inserts a new object; 409 AlreadyExists when the key is taken. */
+  async create(resource: string, obj: KubeObject): Promise<KubeObject> {
+    const key = objectKey(obj.metadata.namespace, obj.metadata.name ?? '');
+    if (this.latest(resource, key) !== undefined) throw ApiError.alreadyExists(resource, obj.metadata.name ?? '');
+    const stored = this.stamp(obj);
+    const doc = toDoc(key, stored);
+    await this.submit(resource, key, JSON.stringify(doc), doc.json, { rv: this.rv, resource, type: 'ADDED', object: stored });
+    return stored;
+  }
+
+  /**
+   * Reads the latest state of the object, lets `mutate` decide, and queues the result at once,
+   * so read-modify-write cycles (updates, patches, deletes) never interleave.
+   */
+  async mutate(resource: string, namespace: string | undefined, name: string, mutate: Mutation): Promise<KubeObject> {
+    const key = objectKey(namespace, name);
+    const json = this.latest(resource, key);
+    if (json === undefined) throw ApiError.notFound(resource, name);
+    const current = JSON.parse(json) as KubeObject;
+    const decision = mutate(JSON.parse(json) as KubeObject);
+    if (!decision) {
+      // Nothing to write, but what the caller is told must be durable.
+      await this.pending.get(resource)?.get(key)?.done;
+      return current;
+    }
+    if ('remove' in decision) {
+      this.rv += 1;
+      const gone = structuredClone(current);
+      gone.metadata.resourceVersion = String(this.rv);
+      await this.submit(resource, key, deletionLine(key), undefined, { rv: this.rv, resource, type: 'DELETED', object: gone });
+      return gone;
+    }
+    const stored = this.stamp(decision.next);
+    const doc = toDoc(key, stored);
+    await this.submit(resource, key, JSON.stringify(doc), doc.json, { rv: this.rv, resource, type: 'MODIFIED', object: stored, prev: current });
+    return stored;
   }
 
   /** Events after `fromRv` (410 when too old), then live events until cancelled. */
@@ -213,17 +242,30 @@ export class ObjectStore {
     return this.hub.subscribe(fromRv, listener);
   }
 
-  /** Rewrites every datafile to one line per live document. */
+  /** Rewrites every datafile to one line per live document, from memory. */
   async compact(): Promise<void> {
-    for (const ds of [...this.tables.values(), this.meta]) {
-      if (isCompactable(ds)) await ds.compactDatafileAsync();
-    }
+    await this.lock.run(async () => {
+      for (const [resource, file] of this.files) {
+        const lines: string[] = [];
+        for (const e of this.mem(resource).scan({})) lines.push(JSON.stringify(entryDoc(e)));
+        await file.rewrite(lines);
+      }
+      await this.meta.rewrite([counterLine(this.visibleRv)]);
+    });
   }
 
   async close(): Promise<void> {
     this.closed = true;
     this.stopCompaction();
-    await this.lock.run(() => this.compact());
+    await this.draining;
+    await this.compact();
+    for (const f of [...this.files.values(), this.meta]) await f.close();
+  }
+
+  /** The latest JSON text under `key`: a write on its way to disk, else the visible object. */
+  private latest(resource: string, key: string): string | undefined {
+    const w = this.pending.get(resource)?.get(key);
+    return w ? w.json : this.mem(resource).get(key)?.json;
   }
 
   private stamp(obj: KubeObject): KubeObject {
@@ -233,12 +275,68 @@ export class ObjectStore {
     return stored;
   }
 
-  /** Makes a write that reached the datafile visible to readers (`obj` undefined: a removal). */
-  private commit(resource: string, key: string, obj: KubeObject | undefined, json: string): void {
-    // A copy of its own: the stored object is also handed to the caller and to watchers.
-    if (obj) this.mem(resource).put(key, JSON.parse(json) as KubeObject, json);
-    else this.mem(resource).remove(key);
-    this.visibleRv = this.rv;
+  /** Queues a decided write; resolves once it is on disk and visible. */
+  private submit(resource: string, key: string, line: string, json: string | undefined, event: StoreEvent): Promise<void> {
+    if (this.closed) return Promise.reject(new Error('store is closed'));
+    let settle: Write['settle'] = { resolve: () => undefined, reject: () => undefined };
+    const done = new Promise<void>((resolve, reject) => {
+      settle = { resolve, reject };
+    });
+    const w: Write = { resource, key, rv: event.rv, line, json, event, done, settle };
+    this.queue.push(w);
+    const byKey = this.pending.get(resource) ?? new Map<string, Write>();
+    byKey.set(key, w);
+    this.pending.set(resource, byKey);
+    // Writes queued in the same turn go out together.
+    this.draining ??= Promise.resolve().then(() => this.drain());
+    return done;
+  }
+
+  private async drain(): Promise<void> {
+    while (this.queue.length > 0) {
+      const batch = this.queue;
+      this.queue = [];
+      try {
+        await this.lock.run(() => this.writeBatch(batch));
+      } catch (e: unknown) {
+        // Later writes may have been decided on top of these: they fail too, and the next
+        // writes start again from what is on disk.
+        const failed = [...batch, ...this.queue];
+        this.queue = [];
+        this.pending.clear();
+        this.opts.logger.error('store write failed', { writes: failed.length, error: errorMessage(e) });
+        for (const w of failed) w.settle.reject(e);
+      }
+    }
+    this.draining = undefined;
+  }
+
+  /** One append per datafile for the whole batch, then every write made visible in rv order. */
+  private async writeBatch(batch: readonly Write[]): Promise<void> {
+    const lines = new Map<string, string[]>();
+    let removed = false;
+    for (const w of batch) {
+      const list = lines.get(w.resource) ?? [];
+      list.push(w.line);
+      lines.set(w.resource, list);
+      removed ||= w.json === undefined;
+    }
+    const appends = [...lines].map(([resource, l]) => this.file(resource).append(l));
+    // The counter matters only when the newest object may be gone: after a removal.
+    const last = batch[batch.length - 1];
+    if (removed && last) appends.push(this.meta.append([counterLine(last.rv)]));
+    await Promise.all(appends);
+    for (const w of batch) {
+      const table = this.mem(w.resource);
+      // A copy of its own: the stored object is also handed to the caller and to watchers.
+      if (w.json === undefined) table.remove(w.key);
+      else table.put(w.key, JSON.parse(w.json) as KubeObject, w.json);
+      const byKey = this.pending.get(w.resource);
+      if (byKey?.get(w.key) === w) byKey.delete(w.key);
+      this.visibleRv = w.rv;
+      this.hub.publish(w.event);
+      w.settle.resolve();
+    }
   }
 
   private mem(resource: string): MemoryTable {
@@ -247,25 +345,16 @@ export class ObjectStore {
     return t;
   }
 
-  private saveCounter(): Promise<unknown> {
-    return this.meta.update({ _id: 'rv' }, { _id: 'rv', value: this.rv }, { upsert: true });
-  }
-
-  private emit(e: StoreEvent): void {
-    this.hub.publish(e);
-  }
-
-  private table(resource: string): Datastore<StoredDoc> {
-    const t = this.tables.get(resource);
-    if (!t) throw new Error(`store has no table for resource ${resource}`);
-    return t;
+  private file(resource: string): DataFile {
+    const f = this.files.get(resource);
+    if (!f) throw new Error(`store has no table for resource ${resource}`);
+    return f;
   }
 
   private scheduleCompaction(): void {
     const { clock, compactionIntervalMs, logger } = this.opts;
     const tick = (): void => {
-      this.lock
-        .run(() => this.compact())
+      this.compact()
         .then(() => logger.debug('store compacted', {}))
         .catch((e: unknown) => logger.error('store compaction failed', { error: errorMessage(e) }))
         .finally(() => {
@@ -274,6 +363,23 @@ export class ObjectStore {
     };
     this.stopCompaction = clock.setTimer(tick, compactionIntervalMs);
   }
+}
+
+/** nedb reads a datafile (and rewrites it without superseded lines); the store then appends itself. */
+async function loadNedb<T extends { _id: string }>(filename: string): Promise<Datastore<T>> {
+  // nedb's `modes` (owner-only files) is missing from nedb-promises' typings.
+  const dbOptions = { filename, autoload: false, modes: STORE_FILE_MODES };
+  const ds = Datastore.create(dbOptions) as Datastore<T>;
+  await ds.load();
+  return ds;
+}
+
+function counterLine(rv: number): string {
+  return JSON.stringify({ _id: 'rv', value: rv } satisfies CounterDoc);
+}
+
+function entryDoc(e: Entry): StoredDoc {
+  return { _id: e.key, ...e.columns, rv: Number(e.obj.metadata.resourceVersion), json: e.json };
 }
 
 function toDoc(key: string, obj: KubeObject): StoredDoc {

@@ -29,7 +29,9 @@ export class WatchHub {
 
   publish(e: StoreEvent): void {
     this.history.push(e);
-    if (this.history.length > this.capacity) {
+    // Trimmed in steps of a quarter of the capacity: dropping one event per write moved the
+    // whole array each time.
+    if (this.history.length > this.capacity + Math.ceil(this.capacity / 4)) {
       const dropped = this.history.splice(0, this.history.length - this.capacity);
       const last = dropped[dropped.length - 1];
       if (last) this.horizon = last.rv;

@@ -1,14 +1,14 @@
 /**
- * Fault scenario 1 as a benchmark: a device offline while its workload is rolled out twice, a
- * mounted ConfigMap changes and another workload is deleted; then the link comes back. Measures
- * link restored → agent connected (its reconnect backoff, capped at 2 s here by config.json
- * reconnectMaxDelay; the default cap is 2 min) → node converged (Docker runs exactly the hub's
- * latest, the hub shows its status) → the hub shows the node Current (applied revision reported).
+ * Fault scenario 1 as a benchmark: a device offline (the hub shows it unreachable) while a
+ * DaemonSet on it is updated twice, a mounted ConfigMap changes and another DaemonSet is deleted;
+ * then the link comes back. Measures link restored → agent connected (its reconnect backoff,
+ * capped at 2 s here by config.json reconnectMaxDelay) → node converged (the rollout reached the
+ * device: Docker runs exactly the latest revision, the hub shows its status) → the hub shows the
+ * node Current (applied revision reported).
  */
 import { startFaultFleet } from '../support/fault-fleet.js';
-import { changeWhileOffline, prepareOffline } from '../support/offline-changes.js';
+import { changeWhileOffline, cleanUpOffline, prepareOffline, reconverged } from '../support/offline-changes.js';
 import { until } from '../support/wait.js';
-import { worldDiff } from '../support/world.js';
 
 export interface ReconnectResult {
   connectMs: number[];
@@ -28,7 +28,6 @@ export async function benchReconnect(rounds = 3): Promise<ReconnectResult> {
       await prepareOffline(fleet, NODE, prefix);
       await fleet.converged(90_000);
       const agent = fleet.agent(NODE);
-      agent.relay.setLink(false);
       const want = await changeWhileOffline(fleet, NODE, prefix);
       await until('the hub to issue the last document', async () => {
         const a = await annotations();
@@ -41,16 +40,14 @@ export async function benchReconnect(rounds = 3): Promise<ReconnectResult> {
       agent.relay.setLink(true);
       await until('reconnect', () => agent.relay.accepted > accepted, 60_000, 20);
       out.connectMs.push(Date.now() - t0);
-      await until('converged', async () => (await worldDiff(fleet.api, [NODE])).length === 0, 120_000, 100);
+      await reconverged(fleet, NODE, want, 120_000);
       out.convergedMs.push(Date.now() - t0);
       await until('Current', async () => {
         const a = await annotations();
         return a['flotilla.io/desired-revision'] === a['flotilla.io/applied-revision'];
       }, 60_000, 100);
       out.currentMs.push(Date.now() - t0);
-      // Clean up for the next round.
-      await fleet.api(`/api/v1/namespaces/default/pods/${want.latest}`, { method: 'DELETE', body: { gracePeriodSeconds: 1 } });
-      await fleet.api(`/api/v1/namespaces/default/configmaps/${prefix}-cfg`, { method: 'DELETE' });
+      await cleanUpOffline(fleet, prefix);
       await fleet.converged(60_000);
     }
   } finally {

@@ -45,7 +45,7 @@ async function main(): Promise<void> {
 
   const rc = await benchReconnect();
   line('offline device: link restored → reconnected', `${median(rc.connectMs)} ms median (${rc.connectMs.join(', ')} ms; backoff capped at 2 s)`);
-  line('offline device: link restored → node converged', `${median(rc.convergedMs)} ms median (${rc.convergedMs.join(', ')} ms; fault scenario 1: 3 revisions, a ConfigMap change, a delete)`);
+  line('offline device: link restored → node converged', `${median(rc.convergedMs)} ms median (${rc.convergedMs.join(', ')} ms; fault scenario 1: a DaemonSet updated twice, a ConfigMap change, a DaemonSet deleted; includes the rollout reaching the device)`);
   line('offline device: link restored → hub shows it Current', `${median(rc.currentMs)} ms median (${rc.currentMs.join(', ')} ms; applied revision reported with a 1 s heartbeat)`);
   const d = await benchDashboard();
   const pct = (x: number): string => `${(x * 100).toFixed(1)} %`;

@@ -1,10 +1,10 @@
 /**
  * Fault scenarios on one device's link, against a real hub, real agents and Docker:
  *
- * 1. The device is offline while its workload is created and replaced twice, a ConfigMap the
- *    workload mounts changes and another workload is deleted: the hub shows it Behind; on
- *    reconnect it runs exactly the last revision with the latest file, never started an
- *    earlier one, and the deleted workload's containers are gone.
+ * 1. The device is offline while a DaemonSet on it is updated twice, a ConfigMap its pods mount
+ *    changes and another DaemonSet is deleted: the hub shows it Behind; on reconnect it runs
+ *    exactly the last revision with the latest file, never started the one in between, and the
+ *    deleted DaemonSet's containers are gone.
  * 3. The link flaps (down 2 s, up 3 s) for 30 s while a pod is added: no container restarts
  *    or duplicates; afterwards the device has converged to the hub.
  */
@@ -12,7 +12,7 @@ import assert from 'node:assert/strict';
 import { containerStarts, deviceContainers, readInContainer } from '../support/fault-agent.js';
 import { boundPod, create, startFaultFleet, type FaultFleet } from '../support/fault-fleet.js';
 import { flotctl } from '../support/flotctl.js';
-import { CONFIG_PATH, changeWhileOffline, prepareOffline } from '../support/offline-changes.js';
+import { CONFIG_PATH, changeWhileOffline, prepareOffline, reconverged } from '../support/offline-changes.js';
 import { sleep, until } from '../support/wait.js';
 import { runningFingerprint } from '../support/world.js';
 
@@ -40,23 +40,20 @@ describe('faults: a device link that goes away', function () {
     await fleet?.dispose();
   });
 
-  it('1: offline through a rollout, a ConfigMap change and a delete → runs exactly the latest on reconnect', async function () {
-    const agent = fleet.agent(OFFLINE);
-    await until('the hub shows the device Current', async () => (await syncColumn(fleet, OFFLINE)) === 'Current', 20_000, 500);
-    agent.relay.setLink(false);
-    const offlineAt = new Date();
+  it('1: offline through a DaemonSet rollout, a ConfigMap change and a DaemonSet delete → runs exactly the latest on reconnect', async function () {
+    await until('the hub shows the device Current', async () => (await syncColumn(fleet, OFFLINE)) === 'Current', 30_000, 500);
     const want = await changeWhileOffline(fleet, OFFLINE, 'ffo');
     await until('the hub shows the device Behind', async () => (await syncColumn(fleet, OFFLINE)) === 'Behind', 20_000, 500);
-    // Still running what it had: the workload deleted on the hub keeps running while offline.
-    assert.ok((await deviceContainers(OFFLINE)).some((c) => c.podName === want.deleted && c.state === 'running'));
+    // Still running what it had: the DaemonSet deleted on the hub keeps running while offline.
+    assert.ok((await deviceContainers(OFFLINE)).some((c) => c.podName === want.deletedPod && c.state === 'running'));
 
-    agent.relay.setLink(true);
-    await fleet.converged(60_000);
+    fleet.agent(OFFLINE).relay.setLink(true);
+    const latest = await reconverged(fleet, OFFLINE, want, 60_000);
     const running = (await deviceContainers(OFFLINE)).filter((c) => c.state === 'running');
-    assert.deepEqual([...new Set(running.map((c) => c.podName))], [want.latest], 'exactly the latest revision runs');
-    assert.deepEqual((await deviceContainers(OFFLINE)).filter((c) => c.podName === want.deleted), [], "the deleted workload's containers are gone");
-    const starts = await containerStarts(OFFLINE, offlineAt);
-    for (const p of want.intermediate) assert.deepEqual(starts.filter((s) => s.podName === p), [], `${p} was never started`);
+    assert.deepEqual([...new Set(running.map((c) => c.podName))], [latest.metadata.name], `exactly the ${want.latest} pod runs`);
+    assert.deepEqual((await deviceContainers(OFFLINE)).filter((c) => c.podName === want.deletedPod), [], "the deleted DaemonSet's containers are gone");
+    const started = new Set((await containerStarts(OFFLINE, want.offlineAt)).map((s) => s.podName));
+    assert.deepEqual([...started], [latest.metadata.name], `only the ${want.latest} pod started since the outage (${want.intermediate.join(', ')} never)`);
     const main = running.find((c) => c.container === 'main');
     assert.ok(main);
     assert.equal(await readInContainer(main.id, CONFIG_PATH), want.content, 'the mounted file has the latest content');

@@ -61,4 +61,27 @@ describe('object store (nedb on disk)', function () {
     const { items } = await store.list('pods', { index: { column: 'nodeName', value: 'n1' } });
     assert.deepEqual(items.map((p) => p.metadata.name), ['a', 'c']);
   });
+
+  it('pages a list by key, counting what remains, with or without a filter, as objects or as JSON text', async function () {
+    for (const [ns, name] of [['a', 'x'], ['b', 'p'], ['b', 'q'], ['b', 'r'], ['c', 'y']] as const) {
+      const cm = configMap(name, { team: name === 'q' ? 'blue' : 'red' });
+      cm.metadata.namespace = ns;
+      cm.metadata.labels = { team: name === 'q' ? 'blue' : 'red' };
+      await store.create('configmaps', cm);
+    }
+    const keys = (r: { items: { metadata: { namespace?: string; name?: string } }[] }): string[] => r.items.map((o) => `${o.metadata.namespace}/${o.metadata.name}`);
+    const first = await store.list('configmaps', {}, { limit: 2 });
+    assert.deepEqual(keys(first), ['a/x', 'b/p']);
+    assert.deepEqual(first.more, { lastKey: 'b/p', remaining: 3 });
+    const rest = await store.list('configmaps', {}, { limit: 2, after: 'b/p' });
+    assert.deepEqual(keys(rest), ['b/q', 'b/r']);
+    assert.deepEqual(rest.more, { lastKey: 'b/r', remaining: 1 });
+    const inNs = await store.list('configmaps', { namespace: 'b' }, { limit: 1 });
+    assert.deepEqual(inNs.more, { lastKey: 'b/p', remaining: 2 }, 'a namespace counts only its own keys');
+    const red = await store.list('configmaps', {}, { limit: 1, matches: (o) => o.metadata.labels?.['team'] === 'red' });
+    assert.deepEqual(red.more, { lastKey: 'a/x', remaining: 3 }, 'a filtered list counts only what matches');
+    const text = await store.listJson('configmaps', { namespace: 'b' }, { limit: 2 });
+    assert.deepEqual(text.items.map((j) => JSON.parse(j) as unknown), (await store.list('configmaps', { namespace: 'b' }, { limit: 2 })).items);
+    assert.deepEqual(text.more, { lastKey: 'b/q', remaining: 1 });
+  });
 });

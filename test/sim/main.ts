@@ -7,7 +7,8 @@ import { mkdtemp, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { tmpdir } from 'node:os';
 import { existsSync } from 'node:fs';
-import { createMqttJsConnector } from '../../agent/link/index.js';
+import { createMqttJsConnector, type MqttConnector } from '../../agent/link/index.js';
+import { nodeTopic } from '../../shared/protocol/index.js';
 import { systemClock } from '../../shared/util/clock.js';
 import { errorMessage } from '../../shared/util/guards.js';
 import { createJsonLogger } from '../../shared/util/logger.js';
@@ -39,6 +40,18 @@ async function main(): Promise<void> {
     ...(opts.hubCaPin !== undefined && /^(mqtts|wss):/.test(opts.hub) ? { caPin: opts.hubCaPin } : {}),
   });
   const t0 = Date.now();
+  // Heartbeats of the first devices are stamped as they go out, for the bench's latency figure.
+  const traced = new Map(Array.from({ length: Math.min(opts.traceHeartbeats, opts.nodes) }, (_, i) => [nodeTopic(`${opts.prefix}-${i}`, 'hb'), `${opts.prefix}-${i}`]));
+  const tracing: MqttConnector = (o) => {
+    const conn = connector(o);
+    const publish = conn.publish.bind(conn);
+    conn.publish = (topic, payload, po) => {
+      const node = traced.get(topic);
+      if (node !== undefined) process.stdout.write(`hb ${node} ${Date.now()}\n`);
+      return publish(topic, payload, po);
+    };
+    return conn;
+  };
   const say = (line: string): void => void process.stdout.write(`sim ${((Date.now() - t0) / 1000).toFixed(1)}s ${line}\n`);
 
   const running: { fleet?: HollowFleet } = {};
@@ -81,7 +94,7 @@ async function main(): Promise<void> {
       crashRate: opts.crashRate,
       reconcileIntervalMs: opts.reconcileIntervalMs,
     },
-    { connector, hostProbe, clock: systemClock, logger, random: Math.random },
+    { connector: traced.size > 0 ? tracing : connector, hostProbe, clock: systemClock, logger, random: Math.random },
   );
   running.fleet = fleet;
   const c = fleet.counts();

@@ -23,6 +23,8 @@ export interface SimOptions {
   crashRate: number;
   reconcileIntervalMs: number;
   reportIntervalMs: number;
+  /** The first this many devices print `hb NODE EPOCH_MS` as each heartbeat goes out (for latency). */
+  traceHeartbeats: number;
 }
 
 /**
@@ -66,6 +68,7 @@ export function parseSimArgs(argv: string[]): SimOptions {
     .option('--crash-rate <p>', 'probability a started container exits at once', '0')
     .option('--reconcile-interval <d>', "how often each device's reconciler relists its containers", '30s')
     .option('--report-interval <d>', 'how often a progress line is printed', '5s')
+    .option('--trace-heartbeats <n>', 'the first N devices print "hb NODE EPOCH_MS" as each heartbeat is sent', '0')
     .exitOverride()
     .configureOutput({ writeErr: (s) => process.stderr.write(s) });
   program.parse(argv, { from: 'user' });
@@ -91,6 +94,7 @@ export function parseSimArgs(argv: string[]): SimOptions {
     crashRate: rate('--crash-rate', str('crashRate')),
     reconcileIntervalMs: parseDuration('--reconcile-interval', str('reconcileInterval')),
     reportIntervalMs: parseDuration('--report-interval', str('reportInterval')),
+    traceHeartbeats: count('--trace-heartbeats', str('traceHeartbeats'), 0),
   };
   if (!/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/.test(out.prefix)) throw new Error(`--prefix: "${out.prefix}" is not a DNS label`);
   if (tok.hubKeyFingerprint !== undefined) out.hubKeyFingerprint = tok.hubKeyFingerprint;

@@ -39,6 +39,8 @@ export interface StartHubOptions {
   dataDir?: string;
   extraArgs?: string[];
   startTimeoutMs?: number;
+  /** Options for node itself (e.g. `--cpu-prof`), before the entry point. */
+  nodeArgs?: string[];
 }
 
 /** The command line for a TypeScript entry point of this repository, run through tsx. */
@@ -58,11 +60,11 @@ interface Launched {
   mqttsUrl?: string;
 }
 
-function launch(dataDir: string, extraArgs: string[], logs: string[], timeoutMs: number): Promise<Launched> {
+function launch(dataDir: string, extraArgs: string[], logs: string[], timeoutMs: number, nodeArgs: string[]): Promise<Launched> {
   const { cmd, args } = tsEntry('server/main.ts');
   const proc = spawn(
     cmd,
-    [...args, '--data-dir', dataDir, '--api-listen', '127.0.0.1:0', '--mqtt-listen', '127.0.0.1:0', '--mqtts-listen', '127.0.0.1:0', '--advertise-address', '127.0.0.1', ...extraArgs],
+    [...nodeArgs, ...args, '--data-dir', dataDir, '--api-listen', '127.0.0.1:0', '--mqtt-listen', '127.0.0.1:0', '--mqtts-listen', '127.0.0.1:0', '--advertise-address', '127.0.0.1', ...extraArgs],
     { cwd: REPO_ROOT, stdio: ['ignore', 'ignore', 'pipe'] },
   );
   return new Promise((resolvePromise, reject) => {
@@ -100,7 +102,7 @@ export async function startHub(opts: StartHubOptions = {}): Promise<HubHandle> {
   const extra = opts.extraArgs ?? [];
   const timeout = opts.startTimeoutMs ?? 20_000;
   const logs: string[] = [];
-  let current = await launch(dataDir, extra, logs, timeout);
+  let current = await launch(dataDir, extra, logs, timeout, opts.nodeArgs ?? []);
   const token = (await readFile(join(dataDir, 'admin-token'), 'utf8')).trim();
   const ca = await readFile(join(dataDir, 'pki', 'ca.crt'), 'utf8');
 
@@ -128,7 +130,7 @@ export async function startHub(opts: StartHubOptions = {}): Promise<HubHandle> {
       await handle.start(r.extraArgs ? { extraArgs: r.extraArgs } : {});
     },
     async start(r = {}) {
-      current = await launch(dataDir, [...extra, ...(r.extraArgs ?? [])], logs, timeout);
+      current = await launch(dataDir, [...extra, ...(r.extraArgs ?? [])], logs, timeout, opts.nodeArgs ?? []);
       handle.apiUrl = current.apiUrl;
       handle.mqttUrl = current.mqttUrl;
       if (current.mqttsUrl !== undefined) handle.mqttsUrl = current.mqttsUrl;

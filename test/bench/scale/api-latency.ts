@@ -6,15 +6,21 @@ export function hubApi(hub: HubHandle): Api {
   return apiClient({ url: () => hub.apiUrl, token: hub.token, ca: hub.ca });
 }
 
-/** One `kubectl get nodes`: every page of 500 until no continue token. Returns ms and items. */
-export async function getAllNodes(api: Api): Promise<{ ms: number; items: number }> {
+/** What `kubectl get` asks for: a server-side Table (rows), not the objects. */
+const TABLE = 'application/json;as=Table;v=v1;g=meta.k8s.io,application/json';
+
+/**
+ * Every node in pages of 500 until no continue token: full Node objects (as client-go lists) or,
+ * with `table`, the rows `kubectl get nodes` asks for. Returns ms and items.
+ */
+export async function getAllNodes(api: Api, table = false): Promise<{ ms: number; items: number }> {
   const t0 = performance.now();
   let items = 0;
   let cont = '';
   for (;;) {
-    const res = await api<{ items?: unknown[]; metadata?: { continue?: string } }>(`/api/v1/nodes?limit=500${cont ? `&continue=${encodeURIComponent(cont)}` : ''}`);
+    const res = await api<{ items?: unknown[]; rows?: unknown[]; metadata?: { continue?: string } }>(`/api/v1/nodes?limit=500${cont ? `&continue=${encodeURIComponent(cont)}` : ''}`, table ? { accept: TABLE } : {});
     if (res.status !== 200) throw new Error(`GET nodes: ${res.status} ${res.text.slice(0, 200)}`);
-    items += res.body.items?.length ?? 0;
+    items += (table ? res.body.rows : res.body.items)?.length ?? 0;
     cont = res.body.metadata?.continue ?? '';
     if (!cont) break;
   }
@@ -36,21 +42,24 @@ export function percentile(values: readonly number[], p: number): number {
 
 export interface Latencies {
   nodes: number[];
+  table: number[];
   pods: number[];
 }
 
+export const p50p99 = (v: number[]): string => `p50 ${percentile(v, 50).toFixed(0)} ms / p99 ${percentile(v, 99).toFixed(0)} ms (${v.length})`;
+
 export function summarize(l: Latencies): string {
-  const f = (v: number[]): string => `p50 ${percentile(v, 50).toFixed(0)} ms / p99 ${percentile(v, 99).toFixed(0)} ms (${v.length})`;
-  return `get nodes ${f(l.nodes)}; pod list ${f(l.pods)}`;
+  return `get nodes, objects ${p50p99(l.nodes)}; as a Table (kubectl get nodes) ${p50p99(l.table)}; pod list ${p50p99(l.pods)}`;
 }
 
-/** Runs `get nodes` and a pod list back to back, `rounds` times (or until `stop()` says so). */
+/** Runs `get nodes` (objects, then a Table) and a pod list back to back, `rounds` times (or until `stop()` says so). */
 export async function sampleApi(api: Api, namespace: string, until: { rounds?: number; stop?: () => boolean }): Promise<Latencies> {
-  const out: Latencies = { nodes: [], pods: [] };
+  const out: Latencies = { nodes: [], table: [], pods: [] };
   for (let i = 0; until.rounds === undefined || i < until.rounds; i++) {
     if (until.stop?.()) break;
     try {
       out.nodes.push((await getAllNodes(api)).ms);
+      out.table.push((await getAllNodes(api, true)).ms);
       out.pods.push(await listPods(api, namespace));
     } catch {
       // a refused or failed request during a storm counts as the time it took

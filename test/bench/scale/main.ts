@@ -2,7 +2,7 @@
  * `npm run bench:scale`: N hollow devices (test/sim/) against one hub on this machine, for each N
  * in SCALE_SIZES (default 1000,5000,10000,20000). Prints, per N: enrollment time, hub CPU % and
  * RSS at steady state, API p50/p99 (`get nodes` in kubectl's pages of 500, a pod list), pod
- * created → Running visible on the hub, and the reconnect storm after a hub kill -9 (time until
+ * created → Running visible on the hub, heartbeat sent → visible through a Lease watch, and the reconnect storm after a hub kill -9 (time until
  * every device is back online, API p99 meanwhile, nodes Unknown after the grace period).
  * Never asserts; a size that does not converge in its time bound is reported as such.
  */
@@ -15,8 +15,9 @@ import { cpuMs, rssBytes } from '../proc-stats.js';
 import { flotctl } from '../../support/flotctl.js';
 import { startHub, type HubHandle } from '../../support/hub.js';
 import { sleep } from '../../support/wait.js';
-import { getAllNodes, hubApi, percentile, sampleApi, summarize } from './api-latency.js';
-import { startSims, stopSims, totalFailed, totalOnline, type SimProc } from './sim-procs.js';
+import { getAllNodes, hubApi, p50p99, percentile, sampleApi, summarize } from './api-latency.js';
+import { heartbeatLatencies } from './heartbeat-latency.js';
+import { startSims, stopSims, totalFailed, totalOnline, TRACED_PER_SIM, type SimProc } from './sim-procs.js';
 import { podStartLatencies } from './pods.js';
 
 const DEVICES_PER_SIM = 5000;
@@ -51,7 +52,11 @@ const secs = (ms: number | undefined): string => (ms === undefined ? 'did not co
 async function runSize(n: number): Promise<void> {
   say(`\n== ${n.toLocaleString('en')} hollow devices ==`);
   const [apiPort, mqttPort] = [await freePort(), await freePort()];
-  const hub: HubHandle = await startHub({ extraArgs: ['--api-listen', `127.0.0.1:${apiPort}`, '--mqtt-listen', `127.0.0.1:${mqttPort}`], startTimeoutMs: 120_000 });
+  // SCALE_PROFILE_DIR: the hub runs with --cpu-prof and is stopped with SIGTERM instead of
+  // SIGKILL, so it writes one profile for enrollment + steady state and one for the storm.
+  const profileDir = process.env['SCALE_PROFILE_DIR'];
+  const nodeArgs = profileDir ? ['--cpu-prof', '--cpu-prof-dir', profileDir] : [];
+  const hub: HubHandle = await startHub({ extraArgs: ['--api-listen', `127.0.0.1:${apiPort}`, '--mqtt-listen', `127.0.0.1:${mqttPort}`], startTimeoutMs: 120_000, nodeArgs });
   const dataRoot = await mkdtemp(join(existsSync('/dev/shm') ? '/dev/shm' : tmpdir(), 'flotilla-bench-'));
   let sims: SimProc[] = [];
   try {
@@ -77,9 +82,11 @@ async function runSize(n: number): Promise<void> {
     const cpu = ((await cpuMs(pid)) - c0) / (Date.now() - w0);
     say(`hub at steady state (20 s):                 CPU ${(cpu * 100).toFixed(0)}% of one core, RSS ${((await rssBytes(pid)) / 1024 / 1024).toFixed(0)} MiB`);
     say(`API at steady state:                        ${summarize(await sampleApi(api, 'bench', { rounds: 20 }))}`);
+    const hb = await heartbeatLatencies(hub, sims, TRACED_PER_SIM, 30_000);
+    say(`heartbeat sent → Lease change seen (watch): ${p50p99(hb.ms)} heartbeats; ${hb.missing} not seen within 5 s`);
 
     // The storm: every device loses the hub at once and comes back when it is up again.
-    await hub.kill9();
+    await (profileDir ? hub.stop() : hub.kill9());
     for (const s of sims) s.progress.online = 0;
     await sleep(2000);
     const tKill = Date.now();
@@ -98,6 +105,7 @@ async function runSize(n: number): Promise<void> {
     if (n === 1000) say('DaemonSet rollout across 1,000 devices:     not measured: this bench does not drive a rollout yet');
   } finally {
     await stopSims(sims);
+    if (profileDir) await hub.stop();
     await hub.dispose();
     await rm(dataRoot, { recursive: true, force: true });
   }

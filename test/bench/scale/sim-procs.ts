@@ -17,9 +17,14 @@ export interface SimProc {
   progress: SimProgress;
   proc: ChildProcess;
   lines: string[];
+  /** Heartbeats the traced devices sent (`--trace-heartbeats`), in the order printed. */
+  heartbeats: { node: string; at: number }[];
 }
 
 const PROGRESS = /started=(\d+) failed=(\d+) online=(\d+)/;
+const HEARTBEAT = /^hb (\S+) (\d+)$/;
+/** Devices per simulator that stamp their heartbeats. */
+export const TRACED_PER_SIM = 50;
 
 /** Starts `procs` simulator processes sharing `nodes` devices; they report every second. */
 export function startSims(o: { hubUrl: string; token: string; nodes: number; procs: number; dataRoot: string; concurrency: number }): SimProc[] {
@@ -31,11 +36,16 @@ export function startSims(o: { hubUrl: string; token: string; nodes: number; pro
     const { cmd, args } = tsEntry('test/sim/main.ts');
     const proc = spawn(
       cmd,
-      [...args, '--hub', o.hubUrl, '--token', o.token, '--nodes', String(nodes), '--prefix', prefix, '--data-dir', `${o.dataRoot}/${prefix}`, '--concurrency', String(o.concurrency), '--report-interval', '1s'],
+      [...args, '--hub', o.hubUrl, '--token', o.token, '--nodes', String(nodes), '--prefix', prefix, '--data-dir', `${o.dataRoot}/${prefix}`, '--concurrency', String(o.concurrency), '--report-interval', '1s', '--trace-heartbeats', String(TRACED_PER_SIM)],
       { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, NODE_OPTIONS: '--max-old-space-size=4096' } },
     );
-    const sim: SimProc = { nodes, prefix, progress: { started: 0, failed: 0, online: 0 }, proc, lines: [] };
+    const sim: SimProc = { nodes, prefix, progress: { started: 0, failed: 0, online: 0 }, proc, lines: [], heartbeats: [] };
     createInterface({ input: proc.stdout }).on('line', (line) => {
+      const hb = HEARTBEAT.exec(line);
+      if (hb) {
+        if (sim.heartbeats.length < 100_000) sim.heartbeats.push({ node: hb[1] ?? '', at: Number(hb[2]) });
+        return;
+      }
       sim.lines.push(line);
       if (sim.lines.length > 200) sim.lines.shift();
       const m = PROGRESS.exec(line);
