@@ -36,6 +36,7 @@ import { publishHubInfo } from './fleet/hub-info.js';
 import { caCertPin } from '../shared/crypto/index.js';
 import { AgentIntake } from './link/agent-intake.js';
 import { LogRelay } from './link/log-relay.js';
+import { StreamRelay } from './link/stream-relay.js';
 import type { Publish } from './link/publish.js';
 import { DEFAULT_DECODE_LIMITS, parseTopic } from '../shared/protocol/index.js';
 import { writeFileAtomic } from '../shared/util/atomic-file.js';
@@ -122,6 +123,7 @@ export async function startHub(cfg: HubConfig, deps: { clock: Clock; logger: Log
     watch: { defaultTimeoutSeconds: 1800, maxBufferedBytes: 16 * 1024 * 1024, bookmarkIntervalMs: 60_000 },
     tls: pki.serving,
     podLogs: fleet.logs,
+    podStreams: fleet.streams,
     audit: audit.record,
     ui: dashboard.handle,
     leases: new LeaseView({
@@ -164,6 +166,8 @@ interface Fleet {
   broker: RunningBroker;
   /** Log streams between the API's `pods/NAME/log` and the devices. */
   logs: LogRelay;
+  /** exec / attach / port-forward streams between the API and the devices. */
+  streams: StreamRelay;
   /** Heartbeats in memory: the API's Lease view reads them. */
   leases: LeaseTracker;
   hubKeyFingerprint: string;
@@ -190,6 +194,7 @@ async function startFleet(
   // Called only once the broker below is up (agents' messages and the publisher start after it).
   const publish: Publish = (topic, payload, opts) => broker.publish(topic, payload, opts);
   const logs = new LogRelay({ publish, clock, logger });
+  const streams = new StreamRelay({ publish, clock, logger });
   const intake = new AgentIntake({
     client,
     leases,
@@ -202,6 +207,7 @@ async function startFleet(
     graceMs: cfg.nodeMonitorGracePeriodMs,
     statusRequestIntervalMs: 30_000,
     logs,
+    streams,
   });
   // Sessions live in memory only (the store is the truth; desired documents are republished at
   // start); queued desired documents coalesce to the latest, and each client's queue is bounded.
@@ -250,10 +256,12 @@ async function startFleet(
   return {
     broker,
     logs,
+    streams,
     leases,
     hubKeyFingerprint: hubKey.fingerprint,
     async close() {
       logs.closeAll();
+      streams.closeAll();
       controllers.stop();
       stopRevocations();
       await broker.close();

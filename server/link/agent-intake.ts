@@ -29,6 +29,7 @@ import type { Enrollment } from '../fleet/enrollment.js';
 import type { LeaseTracker } from '../fleet/leases.js';
 import type { Publish } from './publish.js';
 import type { LogRelay } from './log-relay.js';
+import type { StreamRelay } from './stream-relay.js';
 import { mergedMetadata, nodeStatusFromReport } from './node-status.js';
 import { PodStatusIntake } from './pod-status-intake.js';
 
@@ -47,6 +48,8 @@ export interface AgentIntakeDeps {
   statusRequestIntervalMs: number;
   /** Where log chunks go; undefined: they are dropped. */
   logs?: LogRelay;
+  /** Where exec/attach/port-forward output goes; undefined: it is dropped. */
+  streams?: StreamRelay;
 }
 
 export class AgentIntake {
@@ -84,6 +87,14 @@ export class AgentIntake {
       }
       return;
     }
+    if (parsed.channel === 'stream-out') {
+      try {
+        this.deps.streams?.onMessage(node, decodeAgentMessage('stream-out', payload, this.deps.limits));
+      } catch (e: unknown) {
+        this.rejectPayload(node, parsed.channel, payload.length, e);
+      }
+      return;
+    }
     this.serial(node, async () => {
       try {
         switch (parsed.channel) {
@@ -101,7 +112,10 @@ export class AgentIntake {
             const m = decodeAgentMessage('presence', payload, this.deps.limits);
             this.log.info('agent presence', { node, state: m.state, agentVersion: m.agentVersion });
             if (m.state === 'online') this.deps.leases.renew(node, this.deps.graceMs);
-            else this.deps.logs?.nodeOffline(node);
+            else {
+              this.deps.logs?.nodeOffline(node);
+              this.deps.streams?.nodeOffline(node);
+            }
             return;
           }
           case 'events':
