@@ -7,7 +7,7 @@
  * and here must match a stream, come in `seq` order and respect the window.
  */
 import { STREAM_MAX_FRAME_BYTES, type StreamInMessage, type StreamOpenSpec, type StreamOutMessage } from '../../shared/protocol/index.js';
-import { ReceiveWindow, SendWindow } from '../../shared/protocol/stream-flow.js';
+import { ReceiveWindow, SendWindow, type Frame } from '../../shared/protocol/stream-flow.js';
 import { errorMessage } from '../../shared/util/guards.js';
 import type { Logger } from '../../shared/util/logger.js';
 import type { ContainerEngine } from '../engine/types.js';
@@ -32,7 +32,7 @@ export interface StreamHostDeps {
 interface Session {
   id: string;
   spec: StreamOpenSpec;
-  out: SendWindow;
+  out: SendWindow<OutputChannel>;
   in: ReceiveWindow;
   outSeq: number;
   inSeq: number;
@@ -42,6 +42,8 @@ interface Session {
   inputEnded: boolean;
   /** `opened` was sent (output can come before the engine call returns). */
   announced: boolean;
+  /** The target is done; the end is told once the output waiting for the window is out. */
+  finished: { exitCode?: number } | undefined;
   over: boolean;
 }
 
@@ -84,10 +86,14 @@ export class StreamHost {
       case 'resize':
         s.target?.resize(msg.width, msg.height).catch((e: unknown) => this.log.debug('resize failed', { streamId: s.id, error: errorMessage(e) }));
         return;
-      case 'ack':
-        if (!s.out.ack(msg.bytes)) return this.fail(s, 'the hub acknowledged bytes it was never sent');
+      case 'ack': {
+        const frames = s.out.ack(msg.bytes);
+        if (!frames) return this.fail(s, 'the hub acknowledged bytes it was never sent');
+        this.sendFrames(s, frames);
         if (s.out.open) s.target?.resume();
+        this.finishIfDrained(s);
         return;
+      }
       case 'close':
         this.log.info('stream closed by the hub', { streamId: s.id });
         this.stop(s);
@@ -104,7 +110,7 @@ export class StreamHost {
 
   private async open(id: string, spec: StreamOpenSpec): Promise<void> {
     if (this.sessions.has(id)) return; // redelivered
-    const s: Session = { id, spec, out: new SendWindow(spec.window), in: new ReceiveWindow(spec.window), outSeq: 0, inSeq: 0, target: undefined, queued: [], inputEnded: false, announced: false, over: false };
+    const s: Session = { id, spec, out: new SendWindow<OutputChannel>(spec.window, STREAM_MAX_FRAME_BYTES), in: new ReceiveWindow(spec.window), outSeq: 0, inSeq: 0, target: undefined, queued: [], inputEnded: false, announced: false, finished: undefined, over: false };
     const refuse = (error: string): void => this.deps.send({ v: 1, t: 'streamOut', op: 'opened', id, error: error.slice(0, 1024) });
     const streams = this.deps.engine.streams;
     if (!streams) return refuse('this device does not support exec, attach or port-forward');
@@ -132,19 +138,25 @@ export class StreamHost {
     this.announce(s);
     for (const b of s.queued.splice(0)) this.write(s, b);
     if (s.inputEnded) s.target.endInput();
-    const target = s.target;
-    target.done.then(
-      ({ exitCode }) => {
-        if (s.over) return;
-        s.over = true;
-        this.sessions.delete(id);
-        if (spec.kind === 'portforward') this.deps.send({ v: 1, t: 'streamOut', op: 'eof', id });
-        this.deps.send({ v: 1, t: 'streamOut', op: 'end', id, ...(exitCode !== undefined ? { exitCode } : {}) });
-        log.info('stream ended', { exitCode });
-        void target.close();
+    s.target.done.then(
+      (result) => {
+        s.finished = result;
+        this.finishIfDrained(s);
       },
       (e: unknown) => this.fail(s, errorMessage(e)),
     );
+  }
+
+  /** Tells the end once the target is done and its last output has left. */
+  private finishIfDrained(s: Session): void {
+    const finished = s.finished;
+    if (s.over || !finished || s.out.pendingBytes > 0) return;
+    s.over = true;
+    this.sessions.delete(s.id);
+    if (s.spec.kind === 'portforward') this.deps.send({ v: 1, t: 'streamOut', op: 'eof', id: s.id });
+    this.deps.send({ v: 1, t: 'streamOut', op: 'end', id: s.id, ...(finished.exitCode !== undefined ? { exitCode: finished.exitCode } : {}) });
+    this.log.info('stream ended', { streamId: s.id, exitCode: finished.exitCode });
+    void s.target?.close();
   }
 
   private write(s: Session, bytes: Buffer): void {
@@ -164,18 +176,20 @@ export class StreamHost {
   private output(s: Session, ch: OutputChannel, data: Buffer): void {
     if (s.over) return;
     this.announce(s);
-    for (let at = 0; at < data.length; at += STREAM_MAX_FRAME_BYTES) {
-      const part = data.subarray(at, at + STREAM_MAX_FRAME_BYTES);
-      s.out.add(part.length);
-      this.deps.send({ v: 1, t: 'streamOut', op: 'data', id: s.id, seq: s.outSeq++, ch, data: part.toString('base64') });
-    }
+    this.sendFrames(s, s.out.offer(data, ch));
     if (!s.out.open) s.target?.pause();
+  }
+
+  /** Output frames in order; stdout and stderr share one window. */
+  private sendFrames(s: Session, frames: Frame<OutputChannel>[]): void {
+    for (const f of frames) this.deps.send({ v: 1, t: 'streamOut', op: 'data', id: s.id, seq: s.outSeq++, ch: f.tag, data: f.data.toString('base64') });
   }
 
   private fail(s: Session, error: string): void {
     if (s.over) return;
     this.log.warn('stream failed', { streamId: s.id, error });
-    this.deps.send({ v: 1, t: 'streamOut', op: 'end', id: s.id, error: error.slice(0, 1024) });
+    const op = s.announced ? 'end' : 'opened';
+    this.deps.send({ v: 1, t: 'streamOut', op, id: s.id, error: error.slice(0, 1024) });
     void this.stop(s);
   }
 

@@ -11,7 +11,7 @@
 import { randomBytes } from 'node:crypto';
 import { ApiError } from '../../shared/api/errors.js';
 import { encode, nodeTopic, STREAM_MAX_FRAME_BYTES, type StreamInMessage, type StreamOutMessage } from '../../shared/protocol/index.js';
-import { ReceiveWindow, SendWindow } from '../../shared/protocol/stream-flow.js';
+import { ReceiveWindow, SendWindow, type Frame } from '../../shared/protocol/stream-flow.js';
 import type { Clock } from '../../shared/util/clock.js';
 import { errorMessage } from '../../shared/util/guards.js';
 import type { Logger } from '../../shared/util/logger.js';
@@ -41,6 +41,9 @@ export interface StreamRelayDeps {
   config?: Partial<StreamRelayConfig>;
 }
 
+/** Input waiting for the device's room beyond this many windows means the client ignores backpressure. */
+const MAX_PENDING_WINDOWS = 8;
+
 interface Stream {
   id: string;
   node: string;
@@ -51,6 +54,8 @@ interface Stream {
   outSeq: number;
   inSeq: number;
   writable: (() => void) | undefined;
+  /** The client's input ended; `eof` goes once the input waiting for the window is out. */
+  inputEnded: boolean;
   cancelTimer: () => void;
   /** Publishes go out one after the other, so MQTT keeps them in order. */
   chain: Promise<void>;
@@ -82,11 +87,12 @@ export class StreamRelay implements PodStreamSource {
       node: req.node,
       sink,
       opened: false,
-      out: new SendWindow(this.config.window),
+      out: new SendWindow(this.config.window, STREAM_MAX_FRAME_BYTES),
       in: new ReceiveWindow(this.config.window),
       outSeq: 0,
       inSeq: 0,
       writable: undefined,
+      inputEnded: false,
       cancelTimer: () => undefined,
       chain: Promise.resolve(),
     };
@@ -117,10 +123,10 @@ export class StreamRelay implements PodStreamSource {
     return {
       write: (bytes) => {
         if (!this.live(s)) return false;
-        for (let at = 0; at < bytes.length; at += STREAM_MAX_FRAME_BYTES) {
-          const part = bytes.subarray(at, at + STREAM_MAX_FRAME_BYTES);
-          s.out.add(part.length);
-          this.send(s, { v: 1, t: 'streamIn', op: 'data', id, seq: s.outSeq++, data: part.toString('base64') });
+        this.sendFrames(s, s.out.offer(bytes, undefined));
+        if (s.out.pendingBytes > MAX_PENDING_WINDOWS * this.config.window) {
+          this.end(s, { kind: 'error', message: 'the client kept writing into a full stream' }, true);
+          return false;
         }
         return s.out.open;
       },
@@ -128,7 +134,8 @@ export class StreamRelay implements PodStreamSource {
         s.writable = fn;
       },
       closeInput: () => {
-        if (this.live(s)) this.send(s, { v: 1, t: 'streamIn', op: 'eof', id });
+        s.inputEnded = true;
+        this.sendEofIfDrained(s);
       },
       resize: (width, height) => {
         if (this.live(s)) this.send(s, { v: 1, t: 'streamIn', op: 'resize', id, width, height });
@@ -180,10 +187,13 @@ export class StreamRelay implements PodStreamSource {
       }
       case 'ack': {
         const wasOpen = s.out.open;
-        if (!s.out.ack(msg.bytes)) {
+        const frames = s.out.ack(msg.bytes);
+        if (!frames) {
           this.end(s, { kind: 'error', message: 'the device acknowledged bytes it was never sent' }, true);
           return;
         }
+        this.sendFrames(s, frames);
+        this.sendEofIfDrained(s);
         if (!wasOpen && s.out.open) s.writable?.();
         return;
       }
@@ -219,6 +229,16 @@ export class StreamRelay implements PodStreamSource {
     this.log.info('stream ended', { node: s.node, streamId: s.id, outcome: outcome?.kind ?? 'cancelled' });
     if (tell) this.send(s, { v: 1, t: 'streamIn', op: 'close', id: s.id });
     if (outcome) s.sink.end(outcome);
+  }
+
+  private sendEofIfDrained(s: Stream): void {
+    if (!s.inputEnded || s.out.pendingBytes > 0 || !this.live(s)) return;
+    s.inputEnded = false; // sent once
+    this.send(s, { v: 1, t: 'streamIn', op: 'eof', id: s.id });
+  }
+
+  private sendFrames(s: Stream, frames: Frame<undefined>[]): void {
+    for (const f of frames) this.send(s, { v: 1, t: 'streamIn', op: 'data', id: s.id, seq: s.outSeq++, data: f.data.toString('base64') });
   }
 
   private send(s: Stream, msg: StreamInMessage): void {

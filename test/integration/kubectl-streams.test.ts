@@ -152,6 +152,7 @@ describe('kubectl exec, attach, cp and port-forward: hub, real agent, real Docke
     const back = join(workDir, 'blob-back.bin');
     await writeFile(src, original);
     const up = await kubectl(['cp', src, 'default/shell:/tmp/blob.bin'], { timeoutMs: 60_000 });
+    if (up.code !== 0) console.log(agentLogs.filter((l) => l.includes('stream')).slice(-20).join(''), hub.logs.filter((l) => l.includes('stream')).slice(-20).join('\n'));
     assert.equal(up.code, 0, up.stderr);
     const size = await kubectl(['exec', 'shell', '--', 'sh', '-c', 'wc -c < /tmp/blob.bin']);
     assert.equal(size.stdout.trim(), String(original.length));
@@ -176,7 +177,7 @@ describe('kubectl exec, attach, cp and port-forward: hub, real agent, real Docke
     const remote = await freePort();
     const local = await freePort();
     await podWithContainer('web', `mkdir -p /tmp/www && echo hello-from-the-pod > /tmp/www/index.html && exec httpd -f -p 127.0.0.1:${remote} -h /tmp/www`, 'host');
-    const p = spawn('kubectl', ['--kubeconfig', hub.kubeconfig, 'port-forward', 'pod/web', `${local}:${remote}`], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const p = spawn('kubectl', ['--kubeconfig', hub.kubeconfig, 'port-forward', '-v=7', 'pod/web', `${local}:${remote}`], { stdio: ['ignore', 'pipe', 'pipe'] });
     let out = '';
     p.stdout.on('data', (d: Buffer) => (out += d.toString()));
     p.stderr.on('data', (d: Buffer) => (out += d.toString()));
@@ -189,6 +190,9 @@ describe('kubectl exec, attach, cp and port-forward: hub, real agent, real Docke
         });
         assert.equal(r.stdout, 'hello-from-the-pod\n', out);
       }
+    } catch (e) {
+      console.log(out);
+      throw e;
     } finally {
       p.kill('SIGKILL');
     }
