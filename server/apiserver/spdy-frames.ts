@@ -96,7 +96,9 @@ export function goAwayFrame(lastStreamId: number): Buffer {
 /**
  * SYN_REPLY frames. Their header blocks form one zlib stream per connection; the server sends
  * no headers, so each block is written as a stored (uncompressed) deflate block, after a zlib
- * header without a preset dictionary on the first. Any zlib reader takes that.
+ * header without a preset dictionary on the first, and ends with an empty stored block as a
+ * sync flush does: Go's inflater hands data out only at such a marker, so without it it would
+ * read past the frame and fail the next one.
  */
 export class SynReplyWriter {
   private first = true;
@@ -111,7 +113,8 @@ export class SynReplyWriter {
     this.first = false;
     const id = Buffer.alloc(4);
     id.writeUInt32BE(streamId & 0x7fffffff, 0);
-    return controlFrame(TYPE_SYN_REPLY, 0, Buffer.concat([id, zhead, stored, block]));
+    const syncMarker = Buffer.from([0, 0, 0, 0xff, 0xff]);
+    return controlFrame(TYPE_SYN_REPLY, 0, Buffer.concat([id, zhead, stored, block, syncMarker]));
   }
 }
 

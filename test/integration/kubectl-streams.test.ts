@@ -177,7 +177,7 @@ describe('kubectl exec, attach, cp and port-forward: hub, real agent, real Docke
     const remote = await freePort();
     const local = await freePort();
     await podWithContainer('web', `mkdir -p /tmp/www && echo hello-from-the-pod > /tmp/www/index.html && exec httpd -f -p 127.0.0.1:${remote} -h /tmp/www`, 'host');
-    const p = spawn('kubectl', ['--kubeconfig', hub.kubeconfig, 'port-forward', '-v=7', 'pod/web', `${local}:${remote}`], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const p = spawn('kubectl', ['--kubeconfig', hub.kubeconfig, 'port-forward', 'pod/web', `${local}:${remote}`], { stdio: ['ignore', 'pipe', 'pipe'] });
     let out = '';
     p.stdout.on('data', (d: Buffer) => (out += d.toString()));
     p.stderr.on('data', (d: Buffer) => (out += d.toString()));
@@ -191,7 +191,7 @@ describe('kubectl exec, attach, cp and port-forward: hub, real agent, real Docke
         assert.equal(r.stdout, 'hello-from-the-pod\n', out);
       }
     } catch (e) {
-      console.log(out);
+      console.log(out, hub.logs.filter((l) => l.includes('stream') || l.includes('port-forward')).join('\n'), agentLogs.filter((l) => l.includes('stream')).join(''));
       throw e;
     } finally {
       p.kill('SIGKILL');
