@@ -96,7 +96,7 @@ export class StreamHost {
       }
       case 'close':
         this.log.info('stream closed by the hub', { streamId: s.id });
-        this.stop(s);
+        void this.stop(s);
         return;
     }
   }

@@ -192,7 +192,7 @@ export class WebSocket {
       case OP_PONG:
         return;
       case OP_CLOSE:
-        this.close(payload.length >= 2 ? 1000 : 1000);
+        this.close();
         this.finish();
         return;
       case OP_TEXT:
