@@ -15,6 +15,7 @@ import { ApiError, isApiError } from '../../shared/api/errors.js';
 import { fromStore, type Pod } from '../../shared/api/types/index.js';
 import { errorMessage } from '../../shared/util/guards.js';
 import type { Logger } from '../../shared/util/logger.js';
+import type { AuditSink } from '../audit/audit-log.js';
 import type { Principal } from './auth.js';
 import { authorizeStream } from './auth.js';
 import { EXEC_SUBPROTOCOLS, ExecChannels } from './exec-channels.js';
@@ -34,6 +35,8 @@ export interface PodStreamDeps {
   /** Undefined: this hub has no fleet link; streams get 503. */
   streams?: PodStreamSource;
   logger: Logger;
+  /** Hears every stream started or refused (running code on a device is worth a record). */
+  audit?: AuditSink;
 }
 
 /** Writes an HTTP error answer (a Status) on a socket that was not upgraded, and closes it. */
@@ -61,10 +64,11 @@ export function streamOptions(params: URLSearchParams, exec: boolean): Pick<PodS
   return out;
 }
 
-async function upgrade(req: IncomingMessage, socket: Duplex, head: Buffer, deps: PodStreamDeps): Promise<void> {
+async function upgrade(req: IncomingMessage, socket: Duplex, head: Buffer, deps: PodStreamDeps, heard: (user: string) => void): Promise<void> {
   const url = new URL(req.url ?? '/', 'http://hub');
   const who = await deps.authenticate(req);
   if (!who) throw new ApiError(401, 'Unauthorized', 'Unauthorized: a valid bearer token is required');
+  heard(who.user);
   const path = parseResourcePath(url.pathname);
   const sub = path?.subresource;
   if (!path || path.info.kind !== 'Pod' || path.name === undefined || (sub !== 'exec' && sub !== 'attach' && sub !== 'portforward')) {
@@ -106,9 +110,16 @@ async function upgrade(req: IncomingMessage, socket: Duplex, head: Buffer, deps:
 /** The HTTP server's `upgrade` handler. */
 export function servePodStreamUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer, deps: PodStreamDeps): void {
   socket.on('error', () => undefined);
-  upgrade(req, socket, head, deps).catch((e: unknown) => {
-    const err = isApiError(e) ? e : new ApiError(500, 'InternalError', `Internal error occurred: ${errorMessage(e)}`);
-    if (err.code >= 500) deps.logger.error('stream upgrade failed', { url: req.url, error: errorMessage(e) });
-    if (!socket.destroyed) refuse(socket, err);
-  });
+  let user = 'anonymous';
+  const record = (result: number): void =>
+    deps.audit?.({ user, verb: 'create', resource: new URL(req.url ?? '/', 'http://hub').pathname, result, ...(req.socket.remoteAddress ? { remote: req.socket.remoteAddress } : {}) });
+  upgrade(req, socket, head, deps, (u) => (user = u)).then(
+    () => record(101),
+    (e: unknown) => {
+      const err = isApiError(e) ? e : new ApiError(500, 'InternalError', `Internal error occurred: ${errorMessage(e)}`);
+      if (err.code >= 500) deps.logger.error('stream upgrade failed', { url: req.url, error: errorMessage(e) });
+      record(err.code);
+      if (!socket.destroyed) refuse(socket, err);
+    },
+  );
 }

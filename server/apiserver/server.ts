@@ -245,7 +245,13 @@ export function createApiServer(deps: ApiServerDeps): Server {
       });
   });
   server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
-    servePodStreamUpgrade(req, socket, head, { service: deps.service, authenticate, logger: deps.logger, ...(deps.podStreams ? { streams: deps.podStreams } : {}) });
+    servePodStreamUpgrade(req, socket, head, {
+      service: deps.service,
+      authenticate,
+      logger: deps.logger,
+      ...(deps.podStreams ? { streams: deps.podStreams } : {}),
+      ...(deps.audit ? { audit: deps.audit } : {}),
+    });
   });
   return server;
 }
