@@ -1,0 +1,100 @@
+/**
+ * `kubectl exec` round trip and `kubectl port-forward` throughput through the hub and the real
+ * agent (dist/, the reconcile loop running a hostNetwork busybox pod on Docker). Figures only.
+ */
+import { spawn } from 'node:child_process';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createDockerEngine } from '../../agent/engine/docker-engine.js';
+import { silentLogger } from '../../shared/util/logger.js';
+import { TEST_IMAGE } from '../support/env.js';
+import { distEntry, endpoint, startHub, tsEntry } from '../support/hub.js';
+import { apiClient } from '../support/http.js';
+import { run } from '../support/run.js';
+import { until } from '../support/wait.js';
+import { median } from './workload.js';
+
+export interface StreamsResult {
+  execMs: number[];
+  /** `kubectl get pod` on the same hub: kubectl's own start-up and API round trip. */
+  getMs: number[];
+  forwardBytes: number;
+  forwardBytesPerSecond: number;
+}
+
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const srv = createServer();
+    srv.once('error', reject);
+    srv.listen(0, '127.0.0.1', () => {
+      const a = srv.address();
+      const port = typeof a === 'object' && a ? a.port : 0;
+      srv.close(() => resolve(port));
+    });
+  });
+}
+
+export async function benchStreams(rounds = 7, mib = 32): Promise<StreamsResult> {
+  const engine = createDockerEngine({ socketPath: '/var/run/docker.sock', logger: silentLogger });
+  await engine.pullImage(TEST_IMAGE, {});
+  const hub = await startHub();
+  const dir = await mkdtemp(join(tmpdir(), 'flotilla-bench-streams-'));
+  const api = apiClient(endpoint(hub));
+  const flot = tsEntry('server/flotctl/main.ts');
+  const token = (await run(flot.cmd, [...flot.args, '--kubeconfig', hub.kubeconfig, 'token', 'create'])).stdout.trim();
+  await writeFile(join(dir, 'config.json'), JSON.stringify({ podInfraImage: TEST_IMAGE, podInfraCommand: ['sleep', '2147483647'] }));
+  const agentCmd = distEntry('agent/main.js');
+  const agent = spawn(agentCmd.cmd, [...agentCmd.args, '--hub', hub.mqttUrl, '--data-dir', dir, '--node-name', 'bench-streams', '--token', token], { stdio: ['ignore', 'ignore', 'ignore'] });
+  const kubectl = (args: string[]): ReturnType<typeof run> => run('kubectl', ['--kubeconfig', hub.kubeconfig, ...args], { timeoutMs: 120_000 });
+  const remote = await freePort();
+  const local = await freePort();
+  try {
+    await until('node registered', async () => ((await api('/api/v1/nodes/bench-streams')).status === 200 ? true : undefined), 30_000);
+    const script = `mkdir -p /tmp/www && dd if=/dev/zero of=/tmp/www/blob bs=1048576 count=${mib} 2>/dev/null && exec httpd -f -p 127.0.0.1:${remote} -h /tmp/www`;
+    const pod = {
+      apiVersion: 'v1',
+      kind: 'Pod',
+      metadata: { name: 'bench-streams' },
+      spec: { nodeName: 'bench-streams', hostNetwork: true, containers: [{ name: 'main', image: TEST_IMAGE, imagePullPolicy: 'IfNotPresent', command: ['sh', '-c', script] }] },
+    };
+    await api('/api/v1/namespaces/default/pods', { method: 'POST', body: pod });
+    await until('pod running', async () => ((await kubectl(['exec', 'bench-streams', '--', 'test', '-s', '/tmp/www/blob'])).code === 0 ? true : undefined), 60_000);
+    const execMs: number[] = [];
+    const getMs: number[] = [];
+    for (let i = 0; i < rounds; i++) {
+      let t0 = performance.now();
+      await kubectl(['get', 'pod', 'bench-streams']);
+      getMs.push(Math.round(performance.now() - t0));
+      t0 = performance.now();
+      await kubectl(['exec', 'bench-streams', '--', 'true']);
+      execMs.push(Math.round(performance.now() - t0));
+    }
+    const pf = spawn('kubectl', ['--kubeconfig', hub.kubeconfig, 'port-forward', 'pod/bench-streams', `${local}:${remote}`], { stdio: ['ignore', 'pipe', 'ignore'] });
+    let said = '';
+    pf.stdout.on('data', (d: Buffer) => (said += d.toString()));
+    try {
+      await until('port-forward listening', () => (said.includes('Forwarding from') ? true : undefined), 20_000);
+      const r = await run('curl', ['-s', '-o', '/dev/null', '-w', '%{size_download} %{speed_download}', `http://127.0.0.1:${local}/blob`], { timeoutMs: 120_000 });
+      const [size, speed] = r.stdout.trim().split(' ').map(Number);
+      return { execMs, getMs, forwardBytes: size ?? 0, forwardBytesPerSecond: speed ?? 0 };
+    } finally {
+      pf.kill('SIGKILL');
+    }
+  } finally {
+    agent.kill('SIGTERM');
+    await new Promise((r) => setTimeout(r, 1000));
+    for (const c of await engine.listManaged()) if (c.podName === 'bench-streams') await engine.removeContainer(c.id).catch(() => undefined);
+    await hub.dispose();
+    await rm(dir, { recursive: true, force: true });
+  }
+}
+
+export function describeStreams(s: StreamsResult): [string, string][] {
+  const mibps = (s.forwardBytesPerSecond / 1024 / 1024).toFixed(1);
+  return [
+    ['kubectl exec POD -- true, whole command', `${median(s.execMs)} ms median (${s.execMs.join(', ')} ms; kubectl get pod on the same hub: ${median(s.getMs)} ms)`],
+    ['kubectl port-forward throughput', `${mibps} MiB/s (${(s.forwardBytes / 1024 / 1024).toFixed(0)} MiB fetched with curl; 256 KiB window, link over local MQTT)`],
+  ];
+}
