@@ -4,7 +4,6 @@
  */
 import { spawn } from 'node:child_process';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createDockerEngine } from '../../agent/engine/docker-engine.js';
@@ -12,6 +11,7 @@ import { silentLogger } from '../../shared/util/logger.js';
 import { TEST_IMAGE } from '../support/env.js';
 import { distEntry, endpoint, startHub, tsEntry } from '../support/hub.js';
 import { apiClient } from '../support/http.js';
+import { freePort } from '../support/free-port.js';
 import { run } from '../support/run.js';
 import { until } from '../support/wait.js';
 import { median } from './workload.js';
@@ -22,18 +22,6 @@ export interface StreamsResult {
   getMs: number[];
   forwardBytes: number;
   forwardBytesPerSecond: number;
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = createServer();
-    srv.once('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
-      const a = srv.address();
-      const port = typeof a === 'object' && a ? a.port : 0;
-      srv.close(() => resolve(port));
-    });
-  });
 }
 
 export async function benchStreams(rounds = 7, mib = 32): Promise<StreamsResult> {

@@ -9,7 +9,6 @@ import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -27,25 +26,13 @@ import { bootstrapToken, flotctl, kubectlAvailable } from '../support/flotctl.js
 import { endpoint, startHub, type HubHandle } from '../support/hub.js';
 import { apiClient, type Api } from '../support/http.js';
 import { loadHostFixture, recordedHostProbe } from '../support/recorded-host.js';
+import { freePort } from '../support/free-port.js';
 import { run, type RunResult } from '../support/run.js';
 import { until } from '../support/wait.js';
 
 const PODS = '/api/v1/namespaces/default/pods';
 const NODE = 'pi-streams';
 const RUN = `${process.pid}-${Date.now().toString(36)}`;
-
-/** A TCP port free on 127.0.0.1 right now. */
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = createServer();
-    srv.once('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
-      const addr = srv.address();
-      const port = typeof addr === 'object' && addr ? addr.port : 0;
-      srv.close(() => resolve(port));
-    });
-  });
-}
 
 describe('kubectl exec, attach, cp and port-forward: hub, real agent, real Docker', function () {
   this.timeout(120_000);
@@ -152,7 +139,6 @@ describe('kubectl exec, attach, cp and port-forward: hub, real agent, real Docke
     const back = join(workDir, 'blob-back.bin');
     await writeFile(src, original);
     const up = await kubectl(['cp', src, 'default/shell:/tmp/blob.bin'], { timeoutMs: 60_000 });
-    if (up.code !== 0) console.log(agentLogs.filter((l) => l.includes('stream')).slice(-20).join(''), hub.logs.filter((l) => l.includes('stream')).slice(-20).join('\n'));
     assert.equal(up.code, 0, up.stderr);
     const size = await kubectl(['exec', 'shell', '--', 'sh', '-c', 'wc -c < /tmp/blob.bin']);
     assert.equal(size.stdout.trim(), String(original.length));
@@ -191,7 +177,7 @@ describe('kubectl exec, attach, cp and port-forward: hub, real agent, real Docke
         assert.equal(r.stdout, 'hello-from-the-pod\n', out);
       }
     } catch (e) {
-      console.log(out, hub.logs.filter((l) => l.includes('stream') || l.includes('port-forward')).join('\n'), agentLogs.filter((l) => l.includes('stream')).join(''));
+      console.log(out, hub.logs.filter((l) => l.includes('stream')).join('\n'), agentLogs.filter((l) => l.includes('stream')).join(''));
       throw e;
     } finally {
       p.kill('SIGKILL');
