@@ -42,6 +42,8 @@ interface Session {
   inputEnded: boolean;
   /** `opened` was sent (output can come before the engine call returns). */
   announced: boolean;
+  /** A terminal size asked for before the target was open. */
+  size: { width: number; height: number } | undefined;
   /** The target is done; the end is told once the output waiting for the window is out. */
   finished: { exitCode?: number } | undefined;
   over: boolean;
@@ -84,7 +86,8 @@ export class StreamHost {
         s.target?.endInput();
         return;
       case 'resize':
-        s.target?.resize(msg.width, msg.height).catch((e: unknown) => this.log.debug('resize failed', { streamId: s.id, error: errorMessage(e) }));
+        if (s.target) this.resize(s, msg.width, msg.height);
+        else s.size = { width: msg.width, height: msg.height };
         return;
       case 'ack': {
         const frames = s.out.ack(msg.bytes);
@@ -110,7 +113,7 @@ export class StreamHost {
 
   private async open(id: string, spec: StreamOpenSpec): Promise<void> {
     if (this.sessions.has(id)) return; // redelivered
-    const s: Session = { id, spec, out: new SendWindow<OutputChannel>(spec.window, STREAM_MAX_FRAME_BYTES), in: new ReceiveWindow(spec.window), outSeq: 0, inSeq: 0, target: undefined, queued: [], inputEnded: false, announced: false, finished: undefined, over: false };
+    const s: Session = { id, spec, out: new SendWindow<OutputChannel>(spec.window, STREAM_MAX_FRAME_BYTES), in: new ReceiveWindow(spec.window), outSeq: 0, inSeq: 0, target: undefined, queued: [], inputEnded: false, announced: false, size: undefined, finished: undefined, over: false };
     const refuse = (error: string): void => this.deps.send({ v: 1, t: 'streamOut', op: 'opened', id, error: error.slice(0, 1024) });
     const streams = this.deps.engine.streams;
     if (!streams) return refuse('this device does not support exec, attach or port-forward');
@@ -136,6 +139,7 @@ export class StreamHost {
     }
     log.info('stream started');
     this.announce(s);
+    if (s.size) this.resize(s, s.size.width, s.size.height);
     for (const b of s.queued.splice(0)) this.write(s, b);
     if (s.inputEnded) s.target.endInput();
     s.target.done.then(
@@ -157,6 +161,10 @@ export class StreamHost {
     this.deps.send({ v: 1, t: 'streamOut', op: 'end', id: s.id, ...(finished.exitCode !== undefined ? { exitCode: finished.exitCode } : {}) });
     this.log.info('stream ended', { streamId: s.id, exitCode: finished.exitCode });
     void s.target?.close();
+  }
+
+  private resize(s: Session, width: number, height: number): void {
+    s.target?.resize(width, height).catch((e: unknown) => this.log.debug('resize failed', { streamId: s.id, error: errorMessage(e) }));
   }
 
   private write(s: Session, bytes: Buffer): void {

@@ -34,12 +34,12 @@ export async function benchStreams(rounds = 7, mib = 32): Promise<StreamsResult>
   const token = (await run(flot.cmd, [...flot.args, '--kubeconfig', hub.kubeconfig, 'token', 'create'])).stdout.trim();
   await writeFile(join(dir, 'config.json'), JSON.stringify({ podInfraImage: TEST_IMAGE, podInfraCommand: ['sleep', '2147483647'] }));
   const agentCmd = distEntry('agent/main.js');
-  const agent = spawn(agentCmd.cmd, [...agentCmd.args, '--hub', hub.mqttUrl, '--data-dir', dir, '--node-name', 'bench-streams', '--token', token], { stdio: ['ignore', 'ignore', 'ignore'] });
+  const agent = spawn(agentCmd.cmd, [...agentCmd.args, '--hub', hub.mqttUrl, '--data-dir', dir, '--node-name', 'bench-streams', '--token', token], { stdio: ['ignore', 'ignore', 'inherit'] });
   const kubectl = (args: string[]): ReturnType<typeof run> => run('kubectl', ['--kubeconfig', hub.kubeconfig, ...args], { timeoutMs: 120_000 });
   const remote = await freePort();
   const local = await freePort();
   try {
-    await until('node registered', async () => ((await api('/api/v1/nodes/bench-streams')).status === 200 ? true : undefined), 30_000);
+    await until('node registered', async () => ((await api('/api/v1/nodes/bench-streams')).status === 200 ? true : undefined), 90_000);
     const script = `mkdir -p /tmp/www && dd if=/dev/zero of=/tmp/www/blob bs=1048576 count=${mib} 2>/dev/null && exec httpd -f -p 127.0.0.1:${remote} -h /tmp/www`;
     const pod = {
       apiVersion: 'v1',
