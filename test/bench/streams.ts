@@ -47,8 +47,16 @@ export async function benchStreams(rounds = 7, mib = 32): Promise<StreamsResult>
       metadata: { name: 'bench-streams' },
       spec: { nodeName: 'bench-streams', hostNetwork: true, containers: [{ name: 'main', image: TEST_IMAGE, imagePullPolicy: 'IfNotPresent', command: ['sh', '-c', script] }] },
     };
-    await api('/api/v1/namespaces/default/pods', { method: 'POST', body: pod });
-    await until('pod running', async () => ((await kubectl(['exec', 'bench-streams', '--', 'test', '-s', '/tmp/www/blob'])).code === 0 ? true : undefined), 60_000);
+    const created = await api('/api/v1/namespaces/default/pods', { method: 'POST', body: pod });
+    if (created.status !== 201) throw new Error(`the pod was not created: ${created.text}`);
+    let last = '';
+    await until('pod running', async () => {
+      const r = await kubectl(['exec', 'bench-streams', '--', 'test', '-s', '/tmp/www/blob']);
+      last = r.stderr;
+      return r.code === 0 ? true : undefined;
+    }, 120_000).catch((e: unknown) => {
+      throw new Error(`${e instanceof Error ? e.message : String(e)} (last exec: ${last.trim()})`);
+    });
     const execMs: number[] = [];
     const getMs: number[] = [];
     for (let i = 0; i < rounds; i++) {
