@@ -13,6 +13,7 @@ import { AgentLink, enroll, RECONNECT_BACKOFF, type LinkOptions, type MqttConnec
 import type { ContainerEngine } from './engine/types.js';
 import { LogStreamer } from './logs/log-streamer.js';
 import { StreamHost } from './streams/stream-host.js';
+import type { MetricsSampler } from './metrics/sampler.js';
 import { DesiredCache } from './state/index.js';
 import { StatusReporter, type RuntimeProbe } from './status/index.js';
 import { createVerifier, generateIdentity, keyFingerprint } from '../shared/crypto/index.js';
@@ -78,6 +79,8 @@ export interface AgentDeps {
   startWorkloads?: (ctx: WorkloadContext) => Workloads | Promise<Workloads>;
   /** The container runtime; without it the hub's `logs` commands are only logged. */
   engine?: ContainerEngine;
+  /** Samples resource usage for the hub's Metrics API; without it `metrics` commands are only logged. */
+  metrics?: MetricsSampler;
 }
 
 export interface StartOptions {
@@ -269,6 +272,9 @@ export async function startAgent(cfg: AgentConfig, deps: AgentDeps, opts: StartO
         if (cmd.cmd === 'sendStatus') {
           nodeLog.info('hub asked for the full status');
           reporter.requestFullStatus();
+        } else if (cmd.cmd === 'metrics') {
+          if (deps.metrics) deps.metrics.request();
+          else nodeLog.warn('command not supported yet', { cmd: cmd.cmd });
         } else if (logs) {
           logs.handle(cmd);
         } else {
@@ -294,6 +300,7 @@ export async function startAgent(cfg: AgentConfig, deps: AgentDeps, opts: StartO
 
   reporter.start();
   link.start();
+  deps.metrics?.start((m) => link.send('metrics', m));
 
   return {
     nodeName: node,
@@ -303,6 +310,7 @@ export async function startAgent(cfg: AgentConfig, deps: AgentDeps, opts: StartO
     ...(workloads ? { workloads } : {}),
     async stop() {
       await workloads?.stop();
+      await deps.metrics?.stop();
       await reporter.stop();
       await logs?.stop();
       await streams?.closeAll('agent stopping');

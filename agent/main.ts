@@ -9,6 +9,8 @@ import { AgentAborted, AgentStartupError, startAgent, type RunningAgent } from '
 import { systemHostProbe } from './conditions/index.js';
 import { agentProgram, formatProblem, loadAgentConfig, parseFlags, TOKEN_ENV_VAR } from './config/index.js';
 import { createDockerEngine } from './engine/docker-engine.js';
+import { CgroupReader } from './metrics/cgroups.js';
+import { MetricsSampler } from './metrics/sampler.js';
 import { loadIdentity } from './identity/files.js';
 import { loadHubCa, saveHubCa } from './identity/hub-ca.js';
 import { handleJoin } from './join.js';
@@ -97,6 +99,7 @@ async function main(): Promise<void> {
         hostProbe,
         runtime: engineRuntimeProbe(engine),
         engine,
+        metrics: new MetricsSampler({ engine, cgroups: new CgroupReader(), clock, logger }),
         startWorkloads: async (ctx) => {
           const reconciler = startReconciler({
             engine,

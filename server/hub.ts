@@ -14,6 +14,7 @@ import type { PodSecurityLevel } from '../shared/api/pod-security/index.js';
 import { createApiServer } from './apiserver/server.js';
 import { DEFAULT_BROKER_LIMITS, startBroker, type BrokerLimits, type RunningBroker } from './broker/broker.js';
 import { daemonSetController } from './controllers/daemonset/index.js';
+import { disruptionController } from './controllers/disruption/index.js';
 import { garbageCollectors } from './controllers/gc/index.js';
 import { nodeDesiredStateController } from './controllers/node-desired-state/index.js';
 import { nodeLifecycleController } from './controllers/node-lifecycle/index.js';
@@ -22,6 +23,8 @@ import { ControllerRuntime } from './controllers/runtime/index.js';
 import { taintEvictionController } from './controllers/taint-eviction/index.js';
 import { startDashboard } from './dashboard/index.js';
 import { EventRecorder } from './events/recorder.js';
+import { DEFAULT_NODE_EVENT_RATE_LIMIT, NodeEventLimiter, type NodeEventRateLimit } from './events/node-rate-limit.js';
+import { DEFAULT_EVENT_TTL_MS, eventTtlController } from './controllers/event-ttl/index.js';
 import { FleetAuthenticator } from './fleet/authenticator.js';
 import { BootstrapTokens } from './fleet/bootstrap-tokens.js';
 import { ConnectCounters } from './fleet/connect-counters.js';
@@ -37,6 +40,8 @@ import { caCertPin } from '../shared/crypto/index.js';
 import { AgentIntake } from './link/agent-intake.js';
 import { LogRelay } from './link/log-relay.js';
 import { StreamRelay } from './link/stream-relay.js';
+import { NodeMetrics } from './link/node-metrics.js';
+import { MetricsApi } from './apiserver/metrics-api.js';
 import type { Publish } from './link/publish.js';
 import { DEFAULT_DECODE_LIMITS, parseTopic } from '../shared/protocol/index.js';
 import { writeFileAtomic } from '../shared/util/atomic-file.js';
@@ -59,6 +64,8 @@ export interface HubConfig {
   link: LinkSecurityConfig;
   compactionIntervalMs: number;
   watchHistory: number;
+  /** Bytes all API watch streams together may hold in send buffers (server/apiserver/watch-budget.ts). */
+  watchMemoryCapBytes: number;
   maxBodyBytes: number;
   version: string;
   /** Extra names and addresses the serving certificate must cover (as k3s' --tls-san). */
@@ -74,12 +81,15 @@ export interface HubConfig {
   newDesiredEpoch?: boolean;
   /** The built dashboard (dist/ui); /ui/ answers 503 when it holds none. */
   uiDir: string;
+  /** Events expire this long after they were last seen; nodes' events are rate-limited per node. */
+  events: { ttlMs: number; nodeRate: NodeEventRateLimit };
 }
 
 export const DEFAULT_FLEET_CONFIG = {
   brokerLimits: DEFAULT_BROKER_LIMITS,
   nodeMonitorGracePeriodMs: 40_000,
   nodeMonitorPeriodMs: 5_000,
+  events: { ttlMs: DEFAULT_EVENT_TTL_MS, nodeRate: DEFAULT_NODE_EVENT_RATE_LIMIT },
 };
 
 export interface RunningHub {
@@ -120,12 +130,13 @@ export async function startHub(cfg: HubConfig, deps: { clock: Clock; logger: Log
     logger,
     version: cfg.version,
     maxBodyBytes: cfg.maxBodyBytes,
-    watch: { defaultTimeoutSeconds: 1800, maxBufferedBytes: 16 * 1024 * 1024, bookmarkIntervalMs: 60_000 },
+    watch: { defaultTimeoutSeconds: 1800, maxBufferedBytes: 16 * 1024 * 1024, maxTotalBufferedBytes: cfg.watchMemoryCapBytes, bookmarkIntervalMs: 60_000 },
     tls: pki.serving,
     podLogs: fleet.logs,
     podStreams: fleet.streams,
     audit: audit.record,
     ui: dashboard.handle,
+    metrics: new MetricsApi({ usage: fleet.metrics, service, clock }),
     leases: new LeaseView({
       heartbeats: fleet.leases,
       nodeUid: async (name) => (await store.get('nodes', undefined, name))?.metadata.uid,
@@ -170,6 +181,8 @@ interface Fleet {
   streams: StreamRelay;
   /** Heartbeats in memory: the API's Lease view reads them. */
   leases: LeaseTracker;
+  /** Usage samples in memory: the API's Metrics view reads them. */
+  metrics: NodeMetrics;
   hubKeyFingerprint: string;
   close(): Promise<void>;
 }
@@ -182,6 +195,7 @@ async function startFleet(
   const { clock, logger, store } = deps;
   const client = new InternalClient(deps.service, store);
   const events = new EventRecorder(client, clock, logger.child({ component: 'events' }));
+  const nodeEvents = new NodeEventLimiter(events, cfg.events.nodeRate, clock, logger);
   const leases = new LeaseTracker(clock);
   const tokens = new BootstrapTokens(client, clock);
   const counters = await ConnectCounters.open(join(cfg.dataDir, 'fleet', 'connect-counters'));
@@ -195,10 +209,12 @@ async function startFleet(
   const publish: Publish = (topic, payload, opts) => broker.publish(topic, payload, opts);
   const logs = new LogRelay({ publish, clock, logger });
   const streams = new StreamRelay({ publish, clock, logger });
+  const metrics = new NodeMetrics({ publish, clock, logger: logger.child({ component: 'metrics' }) });
   const intake = new AgentIntake({
     client,
     leases,
     events,
+    nodeEvents,
     enrollment,
     publish,
     clock,
@@ -208,6 +224,7 @@ async function startFleet(
     statusRequestIntervalMs: 30_000,
     logs,
     streams,
+    metrics,
   });
   // Sessions live in memory only (the store is the truth; desired documents are republished at
   // start); queued desired documents coalesce to the latest, and each client's queue is bounded.
@@ -248,6 +265,8 @@ async function startFleet(
       daemonSetController({ client, clock, logger }),
       ...garbageCollectors({ client }),
       podGcController({ client, clock, logger, events }),
+      disruptionController({ client, clock }),
+      eventTtlController({ client, clock, ttlMs: cfg.events.ttlMs }),
     ],
     { store, clock, logger },
   );
@@ -258,6 +277,7 @@ async function startFleet(
     logs,
     streams,
     leases,
+    metrics,
     hubKeyFingerprint: hubKey.fingerprint,
     async close() {
       logs.closeAll();
@@ -268,6 +288,7 @@ async function startFleet(
       await sessions.destroy();
       await intake.drain();
       await counters.close();
+      nodeEvents.close();
       await events.flush();
     },
   };

@@ -16,6 +16,7 @@ import { DEFAULT_FLEET_CONFIG, startHub, type HubConfig, type RunningHub } from 
 import { DEFAULT_AUDIT_MAX_BYTES, DEFAULT_AUDIT_MAX_FILES } from './audit/audit-log.js';
 import { DEFAULT_CONNECT_RATE } from './broker/connect-guard.js';
 import { parseListenAddress } from './listen-address.js';
+import { DEFAULT_WATCH_MEMORY_CAP_BYTES } from './apiserver/watch-budget.js';
 import { lockDataDir } from './process/data-dir-lock.js';
 import { explainListenError, type ListenFlag } from './process/listen-errors.js';
 import { isPodSecurityLevel, type PodSecurityLevel } from '../shared/api/pod-security/index.js';
@@ -52,6 +53,12 @@ function positiveInt(flag: string, v: string): number {
   return Number(v);
 }
 
+function positiveNumber(flag: string, v: string): number {
+  const n = Number(v);
+  if (!/^\d*\.?\d+$/.test(v) || !(n > 0)) throw new Error(`${flag}: expected a positive number, got "${v}"`);
+  return n;
+}
+
 const program = new Command()
   .name('flotilla-hub')
   .description('Flotilla hub: Kubernetes-shaped API server, controllers and MQTT broker for a fleet of edge devices')
@@ -67,6 +74,7 @@ const program = new Command()
   .addOption(flag('--audit-log-max-files <n>', 'rotated audit logs kept', positiveInt, String(DEFAULT_AUDIT_MAX_FILES)))
   .addOption(flag('--compaction-interval <duration>', 'how often the store compacts its datafiles', parseDuration, '10m'))
   .addOption(flag('--watch-history <n>', 'events a watch can resume across', positiveInt, '10000'))
+  .addOption(flag('--watch-memory-cap <bytes>', 'bytes all API watch streams together may hold unsent; a watch that does not read is cut off past its share', positiveInt, String(DEFAULT_WATCH_MEMORY_CAP_BYTES)))
   .addOption(flag('--node-monitor-grace-period <duration>', 'silence after which a node is Unknown and tainted unreachable', parseDuration, formatDuration(DEFAULT_FLEET_CONFIG.nodeMonitorGracePeriodMs)))
   .addOption(flag('--node-monitor-period <duration>', 'how often node health is re-evaluated', parseDuration, formatDuration(DEFAULT_FLEET_CONFIG.nodeMonitorPeriodMs)))
   .addOption(flag('--shutdown-timeout <duration>', 'on SIGTERM/SIGINT, how long the hub may take to stop before it exits anyway', parseDuration, '5s'))
@@ -75,6 +83,9 @@ const program = new Command()
       .argParser((v: string, prev: string[]) => [...prev, v])
       .default([] as string[], 'none'),
   )
+  .addOption(flag('--event-ttl <duration>', 'how long an Event is kept after it was last seen', parseDuration, formatDuration(DEFAULT_FLEET_CONFIG.events.ttlMs)))
+  .addOption(flag('--node-event-burst <n>', 'events one node may send at once before its rate limit applies', positiveInt, String(DEFAULT_FLEET_CONFIG.events.nodeRate.burst)))
+  .addOption(flag('--node-event-qps <n>', 'events per second one node may send past its burst (excess is dropped and counted)', positiveNumber, String(DEFAULT_FLEET_CONFIG.events.nodeRate.perSecond)))
   .addOption(flag('--pod-security-default <level>', 'Pod Security level of namespaces without a pod-security.kubernetes.io/enforce label', podSecurityLevel, 'baseline'))
   .addOption(flag('--log-level <level>', 'debug, info, warn or error', logLevel, 'info'))
   .option('--new-desired-epoch', "after restoring the data dir from an older copy: devices take this hub's desired state over the newer one they hold")
@@ -94,11 +105,15 @@ async function main(): Promise<void> {
     auditLogMaxFiles: number;
     compactionInterval: number;
     watchHistory: number;
+    watchMemoryCap: number;
     logLevel: LogLevel;
     tlsSan: string[];
     nodeMonitorGracePeriod: number;
     nodeMonitorPeriod: number;
     podSecurityDefault: PodSecurityLevel;
+    eventTtl: number;
+    nodeEventBurst: number;
+    nodeEventQps: number;
     newDesiredEpoch?: boolean;
     shutdownTimeout: number;
   }>();
@@ -117,6 +132,7 @@ async function main(): Promise<void> {
     },
     compactionIntervalMs: Math.max(5000, o.compactionInterval),
     watchHistory: o.watchHistory,
+    watchMemoryCapBytes: o.watchMemoryCap,
     maxBodyBytes: 3 * 1024 * 1024,
     version: FLOTILLA_VERSION,
     tlsSans: o.tlsSan,
@@ -126,6 +142,7 @@ async function main(): Promise<void> {
     podSecurityDefault: o.podSecurityDefault,
     ...(o.newDesiredEpoch === true ? { newDesiredEpoch: true } : {}),
     uiDir: defaultUiDir(import.meta.dirname),
+    events: { ttlMs: o.eventTtl, nodeRate: { ...DEFAULT_FLEET_CONFIG.events.nodeRate, burst: o.nodeEventBurst, perSecond: o.nodeEventQps } },
   };
   await mkdir(cfg.dataDir, { recursive: true, mode: 0o700 });
   const lock = await lockDataDir(cfg.dataDir);

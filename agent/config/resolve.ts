@@ -60,6 +60,8 @@ import {
   type Source,
 } from './types.js';
 import { resolveLinkPolicy } from './link-policy.js';
+import { DEFAULT_PAUSE_BINARY, LOCAL_PAUSE_IMAGE, pauseCommand } from '../network/pause-image.js';
+import { DEFAULT_POD_NETWORK, parsePodNetwork, type PodNetworkSettings } from '../network/settings.js';
 
 export function formatProblem(p: ConfigProblem): string {
   return `${p.where}: ${p.message}`;
@@ -154,6 +156,17 @@ export function resolveConfig(flags: AgentFlags, file: ConfigFile | undefined, e
   const hubCA = pick('hubCA', parseHubCA(env.cwd, env.readFile ?? ((p) => readFileSync(p, 'utf8'))));
   const podInfraImage = pick('podInfraImage', parseImageRef);
   const podInfraCommand = pick('podInfraCommand', parseCommand);
+  const podInfraBinary = pick('podInfraBinary', parsePath(env.cwd));
+  const localPause = (podInfraImage?.value ?? DEFAULT_WORKLOAD_SETTINGS.podInfraImage) === LOCAL_PAUSE_IMAGE;
+  if (podInfraBinary && !localPause) {
+    problems.push({ where: `${filePath}: podInfraBinary`, message: `builds the default pause image ${LOCAL_PAUSE_IMAGE}; it does not apply to podInfraImage ${podInfraImage?.value ?? ''}` });
+  }
+  let podNetwork: PodNetworkSettings | undefined = DEFAULT_POD_NETWORK;
+  if (fileObj.podNetwork !== undefined) {
+    const parsed = parsePodNetwork(fileObj.podNetwork);
+    for (const p of parsed.problems) problems.push({ where: `${filePath}: podNetwork${p.field === '' ? '' : `.${p.field}`}`, message: p.message });
+    podNetwork = parsed.value;
+  }
   const podPidsLimit = pick('podPidsLimit', parsePidsLimit);
   const allowPrivileged = pick('allowPrivileged', parseBool);
   const podSecurityLevel = pick('podSecurityLevel', parsePodSecurityLevel);
@@ -217,7 +230,10 @@ export function resolveConfig(flags: AgentFlags, file: ConfigFile | undefined, e
     runDir: runDir?.value ?? DEFAULT_RUN_DIR,
     reconnectMaxDelayMs: reconnectMaxDelay?.value ?? DEFAULT_WORKLOAD_SETTINGS.reconnectMaxDelayMs,
   };
+  if (localPause) config.podInfraBinary = podInfraBinary?.value ?? DEFAULT_PAUSE_BINARY;
   if (podInfraCommand) config.podInfraCommand = podInfraCommand.value;
+  else if (config.podInfraBinary !== undefined) config.podInfraCommand = pauseCommand(config.podInfraBinary);
+  if (podNetwork) config.podNetwork = podNetwork;
   if (link.policy.token !== undefined) config.token = link.policy.token;
   if (hubPublicKey) config.hubPublicKey = hubPublicKey.value;
   if (link.policy.hubKeyFingerprint !== undefined) config.hubKeyFingerprint = link.policy.hubKeyFingerprint;

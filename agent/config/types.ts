@@ -1,6 +1,8 @@
 /** The agent's configuration: the resolved type, the raw inputs, problems, and the defaults. */
 import type { LogLevel } from '../../shared/util/logger.js';
 import type { PodSecurityLevel } from '../../shared/api/pod-security/index.js';
+import { LOCAL_PAUSE_IMAGE } from '../network/pause-image.js';
+import type { PodNetworkSettings } from '../network/settings.js';
 
 export const DEFAULT_DATA_DIR = '/var/lib/flotilla-agent';
 export const DEFAULT_DOCKER_SOCKET = '/var/run/docker.sock';
@@ -9,8 +11,8 @@ export const DEFAULT_HEARTBEAT_INTERVAL_MS = 10_000;
 export const DEFAULT_STATUS_INTERVAL_MS = 5 * 60_000;
 /** Environment variable that may carry the bootstrap token (keeps it out of `ps`). */
 export const TOKEN_ENV_VAR = 'FLOTILLA_AGENT_TOKEN';
-/** The kubelet's default --pod-infra-container-image. */
-export const DEFAULT_POD_INFRA_IMAGE = 'registry.k8s.io/pause:3.10';
+/** The pod sandbox image: built on the device from a host binary (podInfraBinary), never pulled. */
+export const DEFAULT_POD_INFRA_IMAGE = LOCAL_PAUSE_IMAGE;
 export const DEFAULT_POD_PIDS_LIMIT = 1024;
 export const DEFAULT_RECONCILE_INTERVAL_MS = 2000;
 /** On tmpfs on every systemd device. */
@@ -62,6 +64,16 @@ export interface AgentConfig {
   podInfraImage: string;
   /** Its command; unset: the image's own entrypoint. */
   podInfraCommand?: string[];
+  /**
+   * The static host binary the default podInfraImage is built from (`docker import`) when it is
+   * missing. resolveConfig sets it (default /bin/busybox) when podInfraImage is the default.
+   */
+  podInfraBinary?: string;
+  /**
+   * The bridge network pods without hostNetwork join. resolveConfig sets the default unless
+   * config.json says `"podNetwork": false`; unset: sandboxes have loopback only.
+   */
+  podNetwork?: PodNetworkSettings;
   /** pids cgroup limit of every container; 0 or -1: none. */
   podPidsLimit: number;
   /** Whether pods may run `securityContext.privileged: true` containers. */
@@ -135,6 +147,8 @@ export const CONFIG_FILE_KEYS = [
   'hubCA',
   'podInfraImage',
   'podInfraCommand',
+  'podInfraBinary',
+  'podNetwork',
   'podPidsLimit',
   'allowPrivileged',
   'reconcileInterval',

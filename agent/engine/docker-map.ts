@@ -167,6 +167,10 @@ export function toObserved(info: Dockerode.ContainerInspectInfo): ObservedContai
   };
   const error = st.Error ?? '';
   if (error !== '') o.error = error;
+  // Docker sends `"Networks": null` for a container in another's namespace, whatever the typings say.
+  const networks: Record<string, { IPAddress?: string }> | null | undefined = info.NetworkSettings.Networks;
+  const ip = Object.values(networks ?? {}).find((n) => typeof n.IPAddress === 'string' && n.IPAddress !== '')?.IPAddress;
+  if (ip !== undefined) o.ip = ip;
   if (state === 'exited' || state === 'dead' || error !== '') o.exitCode = st.ExitCode;
   if (state === 'exited' || state === 'dead') o.oomKilled = st.OOMKilled;
   let startedAt = dockerTime(st.StartedAt);

@@ -44,6 +44,8 @@ export interface ObservedContainer {
   createdAt: string;
   startedAt?: string;
   finishedAt?: string;
+  /** Its IPv4 address on a network it joined itself (a pod sandbox on the pod network). */
+  ip?: string;
 }
 
 export interface RegistryAuth {
@@ -139,6 +141,30 @@ export interface ContainerCreateSpec {
   tmpfs?: Record<string, string>;
 }
 
+/** A bridge network the agent creates (the pod network): one subnet, Docker's IPAM. */
+export interface NetworkCreateSpec {
+  name: string;
+  /** IPv4 CIDR, e.g. 10.88.0.0/16. */
+  subnet: string;
+  /** The Linux bridge interface's name. */
+  bridgeName: string;
+  /** Docker adds a masquerade rule for outbound traffic (when its iptables management is on). */
+  masquerade: boolean;
+  labels: Record<string, string>;
+}
+
+/** A Docker network as inspected. */
+export interface ObservedNetwork {
+  id: string;
+  name: string;
+  driver: string;
+  /** IPAM subnets (CIDR). */
+  subnets: string[];
+  /** The bridge's masquerade option; undefined: not set (Docker's default, on). */
+  masquerade?: boolean;
+  labels: Record<string, string>;
+}
+
 export interface ExecResult {
   exitCode: number;
   output: string;
@@ -183,6 +209,12 @@ export interface ContainerEngine {
   /** Sends the stop signal, waits up to `graceSeconds`, then kills. */
   stopContainer(id: string, graceSeconds: number, signal?: AbortSignal): Promise<void>;
   removeContainer(id: string): Promise<void>;
+  /** The network of that name, or undefined when there is none. */
+  inspectNetwork(name: string): Promise<ObservedNetwork | undefined>;
+  /** Creates a bridge network; an existing one of that name is an EngineError `NameConflict`. */
+  createNetwork(spec: NetworkCreateSpec): Promise<string>;
+  /** `docker import`: an image of one layer from a tar archive of its file system, tagged `ref`. */
+  importImage(ref: string, rootfsTar: Buffer): Promise<ImageInfo>;
   /** Runs a command inside a running container (exec probes). */
   exec(id: string, cmd: string[], timeoutMs: number): Promise<ExecResult>;
   /** Demultiplexed log lines (stdout and stderr). */

@@ -32,6 +32,7 @@ export type PodCondition =
   | { kind: 'crashBackOff'; container: string; containerId: string; pod: string }
   | { kind: 'configError'; container: string; message: string }
   | { kind: 'forbidden'; message: string }
+  | { kind: 'hostPortRefused'; reason: string; message: string }
   | { kind: 'neverPull'; container: string; image: string; message: string }
   | { kind: 'pullSecretMissing'; problem: string }
   | { kind: 'pullBackOff'; image: string; failures: number }
@@ -87,6 +88,8 @@ export function eventsOf(r: PodCondition | StepReport): PodEvent[] {
       return [warning('Failed', `Error: ${r.message}`)];
     case 'forbidden':
       return [warning('PodSecurity', `Pod refused by this device: ${r.message}`)];
+    case 'hostPortRefused':
+      return [warning(r.reason, `Pod was rejected: ${r.message}`)];
     case 'neverPull':
       return [warning('ErrImageNeverPull', r.message)];
     case 'pullSecretMissing':
@@ -139,6 +142,8 @@ export function conditionKey(c: PodCondition): string {
       return `config-error/${c.container}/${c.message}`;
     case 'forbidden':
       return `forbidden/${c.message}`;
+    case 'hostPortRefused':
+      return `host-port/${c.message}`;
     case 'neverPull':
       return `never-pull/${c.container}/${c.image}`;
     case 'pullSecretMissing':

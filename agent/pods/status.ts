@@ -37,6 +37,8 @@ export interface PodStatusInput {
   probe: (container: string) => ProbeState | undefined;
   /** When the agent first saw the pod. */
   startTime?: Date;
+  /** The pod's address on the pod network (its sandbox's); hostNetwork pods have the host's. */
+  podIP?: string;
   /** The device refused the pod (as a kubelet's admission does): phase Failed with this reason. */
   rejected?: WaitingReason;
 }
@@ -225,9 +227,10 @@ export function computePodStatus(input: PodStatusInput): JsonObject {
     hostIPs: [{ ip: input.hostIP }],
     containerStatuses: app,
   };
-  if (input.hostNetwork) {
-    status['podIP'] = input.hostIP;
-    status['podIPs'] = [{ ip: input.hostIP }];
+  const podIP = input.hostNetwork ? input.hostIP : input.podIP;
+  if (podIP !== undefined) {
+    status['podIP'] = podIP;
+    status['podIPs'] = [{ ip: podIP }];
   }
   if (init.length > 0) status['initContainerStatuses'] = init;
   if (input.rejected) {

@@ -11,7 +11,7 @@ import type { StepWarning } from './types.js';
 import { canonicalJson } from '../../shared/protocol/canonical-json.js';
 import { containerMounts, type PodVolumePlan } from '../volumes/plan.js';
 import type { ConfigObjects } from './config-objects.js';
-import { expandArgs, resolveEnv, type NodeFacts } from './env.js';
+import { expandArgs, POD_IP_TOKEN, resolveEnv, type NodeFacts } from './env.js';
 import { containerLabels, containerName, podHostname, SANDBOX_CONTAINER } from './naming.js';
 import type { ContainerModel, PodModel, PodRef, PullPolicy } from './pod-model.js';
 import { pullAuth } from './registry-auth.js';
@@ -48,7 +48,7 @@ export interface DesiredSandbox {
   specHash: string;
   image: string;
   template: SpecTemplate;
-  /** hostPorts without hostNetwork: this node has no pod network to publish them on. */
+  /** hostPorts without a pod network to publish them on. */
   warnings: StepWarning[];
 }
 
@@ -59,6 +59,8 @@ export interface SpecContext {
   allowPrivileged: boolean;
   podInfraImage: string;
   podInfraCommand?: string[];
+  /** The pod network sandboxes join, and the host address hostPorts bind to; unset: no network. */
+  podNetwork?: { name: string; hostPortAddress: string };
   /** The device's own pod security policy; default: baseline, no host paths. */
   podSecurity?: DevicePodSecurity;
   /** Docker's security options (seccomp, AppArmor, SELinux), from `docker info`. */
@@ -121,7 +123,7 @@ export function desiredContainer(
   }
   let template: SpecTemplate | undefined;
   if (configError === undefined) {
-    const env = resolveEnv(pod, c, objects, ctx.node);
+    const env = resolveEnv(pod, c, objects, ctx.podNetwork ? { ...ctx.node, podNetwork: true } : ctx.node);
     if (!env.ok) {
       configError = env.error;
     } else {
@@ -151,12 +153,15 @@ export function desiredContainer(
 
 /** The pod's sandbox: holds the network namespace (and the ports) the app containers join. */
 export function desiredSandbox(pod: PodModel, ctx: SpecContext): DesiredSandbox {
+  const net = ctx.podNetwork;
+  const hostPorts = ports([...pod.initContainers, ...pod.containers].flatMap((c) => c.ports).filter((p) => p.hostPort !== undefined));
   const template: SpecTemplate = {
     image: ctx.podInfraImage,
     env: [],
     mounts: [],
-    ports: ports(pod.containers.flatMap((c) => c.ports).filter((p) => p.hostPort !== undefined)),
-    networkMode: 'none',
+    // Published by Docker on the sandbox, bound to the port's hostIP or the node's hostPort address.
+    ports: net ? hostPorts.map((p) => ({ ...p, hostIP: p.hostIP ?? net.hostPortAddress })) : hostPorts,
+    networkMode: net ? net.name : 'none',
     hostname: hostnameOf(pod),
     privileged: false,
     cpuShares: 2,
@@ -165,15 +170,17 @@ export function desiredSandbox(pod: PodModel, ctx: SpecContext): DesiredSandbox 
   if (ctx.podPidsLimit > 0 && ctx.runtime.pidsLimitSupported) template.pidsLimit = ctx.podPidsLimit;
   const sysctls = sandboxSysctls(pod.obj);
   if (sysctls) template.sysctls = sysctls;
-  // Docker here runs without a bridge (pods use the host's network or none): nothing publishes a hostPort.
-  const warnings = template.ports.map((p) => ({
-    reason: 'HostPortNotPublished',
-    message: `hostPort ${p.hostPort ?? p.containerPort}/${p.protocol} is not published: this node has no pod network, use hostNetwork: true to listen on the node`,
-  }));
+  // Without a pod network (podNetwork: false) the sandbox has only loopback: nothing publishes a hostPort.
+  const warnings = net
+    ? []
+    : template.ports.map((p) => ({
+        reason: 'HostPortNotPublished',
+        message: `hostPort ${p.hostPort ?? p.containerPort}/${p.protocol} is not published: this node has no pod network, use hostNetwork: true to listen on the node`,
+      }));
   return { specHash: specHash({ sandbox: template }), image: ctx.podInfraImage, template, warnings };
 }
 
-/** The create spec of one attempt: name, labels, and the sandbox's id in the network mode. */
+/** The create spec of one attempt: name, labels, the sandbox's id in the network mode and its address for status.podIP. */
 export function finalSpec(
   ref: PodRef,
   container: string,
@@ -181,14 +188,21 @@ export function finalSpec(
   hash: string,
   attempt: number,
   template: SpecTemplate,
-  sandboxId: string | undefined,
+  sandbox: { id: string; ip?: string } | undefined,
 ): ContainerCreateSpec {
   const spec: ContainerCreateSpec = {
     ...template,
     name: containerName(ref, container, attempt),
     labels: containerLabels(ref, container, role, hash, attempt),
   };
-  if (template.networkMode === SANDBOX_NETWORK) spec.networkMode = sandboxId !== undefined ? `container:${sandboxId}` : 'none';
+  if (template.networkMode === SANDBOX_NETWORK) {
+    spec.networkMode = sandbox !== undefined ? `container:${sandbox.id}` : 'none';
+    // status.podIP from the downward API: the sandbox's address, as the kubelet passes it.
+    const ip = (v: string): string => v.replaceAll(POD_IP_TOKEN, sandbox?.ip ?? '');
+    spec.env = template.env.map(ip);
+    if (template.entrypoint) spec.entrypoint = template.entrypoint.map(ip);
+    if (template.cmd) spec.cmd = template.cmd.map(ip);
+  }
   return spec;
 }
 

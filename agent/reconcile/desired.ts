@@ -9,6 +9,7 @@ import { configObjects, type UnsealSecret } from './config-objects.js';
 import { desiredContainer, desiredSandbox, type DesiredContainer, type DesiredSandbox, type SpecContext } from './container-spec.js';
 import { podModel, type PodModel } from './pod-model.js';
 import { DEFAULT_DEVICE_POD_SECURITY, deviceRefusal } from './device-policy.js';
+import { ANY_ADDRESS, type HostPortSettings } from '../network/host-ports.js';
 
 export interface DesiredPod {
   model: PodModel;
@@ -26,6 +27,8 @@ export interface DesiredPods {
   pods: DesiredPod[];
   /** Pods that could not be read at all (no uid): logged, never run. */
   skipped: { name: string; error: string }[];
+  /** Whether and where hostPorts are published (the node's admission of hostPorts). */
+  hostPorts: HostPortSettings;
 }
 
 export interface BuildContext extends SpecContext {
@@ -37,7 +40,7 @@ export interface BuildContext extends SpecContext {
   unsealSecret?: UnsealSecret;
 }
 
-export const EMPTY_DESIRED: DesiredPods = { seq: 0, pods: [], skipped: [] };
+export const EMPTY_DESIRED: DesiredPods = { seq: 0, pods: [], skipped: [], hostPorts: { publishes: false, hostPortAddress: ANY_ADDRESS } };
 
 export function buildDesired(state: DesiredState, ctx: BuildContext): DesiredPods {
   const objects = configObjects(state, ctx.unsealSecret);
@@ -72,5 +75,6 @@ export function buildDesired(state: DesiredState, ctx: BuildContext): DesiredPod
     if (refusal !== undefined) pod.forbidden = refusal;
     pods.push(pod);
   }
-  return { seq: state.seq, pods, skipped };
+  const hostPorts = { publishes: ctx.podNetwork !== undefined, hostPortAddress: ctx.podNetwork?.hostPortAddress ?? ANY_ADDRESS };
+  return { seq: state.seq, pods, skipped, hostPorts };
 }

@@ -16,7 +16,16 @@ export interface NodeFacts {
   /** Node allocatable, for limits a container does not set. */
   cpuCores: number;
   memoryBytes: number;
+  /** Pods get an address on a pod network: status.podIP stands as POD_IP_TOKEN until the sandbox has it. */
+  podNetwork?: boolean;
 }
+
+/**
+ * The pod IP in a resolved value, replaced by the sandbox's address when a container is created
+ * (container-spec.ts finalSpec). NUL can be in no real environment value or argument, so the
+ * token never stands for anything else, and Docker would refuse one left over.
+ */
+export const POD_IP_TOKEN = '\u0000podIP\u0000';
 
 export type EnvResult = { ok: true; env: [string, string][] } | { ok: false; error: string };
 
@@ -68,7 +77,7 @@ export function fieldRefValue(pod: PodModel, path: string, node: NodeFacts): str
     const map = sub[1] === 'labels' ? pod.labels : pod.annotations;
     return map[sub[2] ?? ''] ?? '';
   }
-  const podIP = pod.hostNetwork ? node.hostIP : '';
+  const podIP = pod.hostNetwork ? node.hostIP : node.podNetwork === true ? POD_IP_TOKEN : '';
   switch (path) {
     case 'metadata.name':
       return pod.ref.name;

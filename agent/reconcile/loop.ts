@@ -36,6 +36,8 @@ import { plan } from './planner.js';
 import { podReports } from './reports.js';
 import { probeKey, type Plan, type Step } from './types.js';
 import { DEFAULT_DEVICE_POD_SECURITY, type DevicePodSecurity } from './device-policy.js';
+import { podInfraFor, type PodInfra } from '../network/infra.js';
+import type { PodNetworkSettings } from '../network/settings.js';
 
 export interface ReconcilerConfig {
   nodeName: string;
@@ -47,6 +49,10 @@ export interface ReconcilerConfig {
   hostIP: string;
   podInfraImage: string;
   podInfraCommand?: string[];
+  /** Build podInfraImage from this host binary when it is missing (it is never pulled then). */
+  podInfraBinary?: string;
+  /** The pod network sandboxes join; unset: sandboxes have only loopback. */
+  podNetwork?: PodNetworkSettings;
   /** Per container; 0 or less: none. */
   podPidsLimit: number;
   allowPrivileged: boolean;
@@ -132,6 +138,8 @@ class ReconcileLoop implements Reconciler {
   private readonly unsubscribeProbes: () => void;
   private readonly shutdown = new AbortController();
   private readonly podSecurity: DevicePodSecurity;
+  /** The pod network and the pause image, ensured before pods are planned. */
+  private readonly infra: PodInfra | undefined;
 
   constructor(private readonly deps: ReconcilerDeps) {
     this.podSecurity = deps.config.podSecurity ?? DEFAULT_DEVICE_POD_SECURITY;
@@ -140,6 +148,7 @@ class ReconcileLoop implements Reconciler {
     this.publisher = new PodStatusPublisher(deps.publishPodStatus, this.log);
     this.events = new PodEvents(deps.publishEvents, deps.clock, this.log);
     this.state = deps.desired?.current();
+    this.infra = podInfraFor(deps.config, { engine: deps.engine, logger: this.log, backoff: STEP_BACKOFF, random: this.random });
     this.unsubscribeProbes = deps.probes.onChange(() => this.trigger());
     this.schedulePoll();
     this.trigger();
@@ -267,6 +276,7 @@ class ReconcileLoop implements Reconciler {
         security: info.securityOptions ? { securityOptions: info.securityOptions } : {},
         podInfraImage: c.podInfraImage,
         ...(c.podInfraCommand ? { podInfraCommand: c.podInfraCommand } : {}),
+        ...(c.podNetwork ? { podNetwork: { name: c.podNetwork.name, hostPortAddress: c.podNetwork.hostPortAddress } } : {}),
       });
       for (const s of pods.skipped) this.log.error('pod in the desired state cannot be run', { pod: s.name, error: s.error, seq: state.seq });
       this.built = { state, pods, byUid: new Map(pods.pods.map((p) => [p.model.ref.uid, p])) };
@@ -280,6 +290,7 @@ class ReconcileLoop implements Reconciler {
     const info = await this.runtimeInfo();
     const planned = this.state;
     const { pods: desired, byUid } = this.desiredPods(info);
+    const infra = desired.pods.some((p) => p.sandbox) ? await this.infra?.sync(() => clock.now().getTime()) : undefined;
     const containers = await engine.listManaged();
     const podDirs = await listPodDirs(this.deps.config.podsDir);
     const now = clock.now();
@@ -301,7 +312,9 @@ class ReconcileLoop implements Reconciler {
     for (const tg of targets) probeStates.set(probeKey(tg.podUid, tg.container), probes.state(tg.podUid, tg.container));
     this.memory.forget(new Set(byUid.keys()), new Set([...grouped.keys(), ...podDirs]), new Set(containers.map((c) => c.id)));
 
-    const result = plan(desired, { containers, images, probes: probeStates, podDirs }, this.memory, now);
+    const observed = { containers, images, probes: probeStates, podDirs, ...(infra?.blocked !== undefined ? { sandboxBlocked: infra.blocked } : {}) };
+    const result = plan(desired, observed, this.memory, now);
+    if (infra?.wakeAt !== undefined) this.wakeAt(infra.wakeAt);
     this.events.conditions(result.conditions);
     this.publish(result, byUid, grouped, probeStates);
     // A newer desired state arrived meanwhile: its pass (already due) plans and dispatches instead.

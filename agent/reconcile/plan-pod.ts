@@ -13,7 +13,8 @@ import { endedMs, exitCodeOf, isRunning, isTerminated, isUnstarted, PodInstances
 import { PodOutput } from './plan-output.js';
 import { SANDBOX_STOP_GRACE_SECONDS } from './naming.js';
 import { podDisplay } from './pod-model.js';
-import { killingMessage, specChangedMessage } from '../pods/event-policy.js';
+import { killingMessage, specChangedMessage, type PodCondition } from '../pods/event-policy.js';
+import type { PortRefusal } from '../network/host-ports.js';
 import type { MemoryView } from './memory.js';
 import { probeKey, type Observed, type StopReason } from './types.js';
 
@@ -27,7 +28,7 @@ type VolumeReadiness = 'ready' | 'pending' | 'blocked';
 class ActivePodPlanner {
   readonly out: PodOutput;
   private readonly inst: PodInstances;
-  private sandboxId: string | undefined;
+  private sandbox: { id: string; ip?: string } | undefined;
   private sandboxCreated: number | undefined;
   private needs: string[] = [];
 
@@ -37,6 +38,7 @@ class ActivePodPlanner {
     private readonly world: Observed,
     private readonly mem: MemoryView,
     private readonly now: number,
+    private readonly portRefusal: PortRefusal | undefined,
   ) {
     this.out = new PodOutput(pod.model.ref);
     this.inst = new PodInstances(observed);
@@ -49,7 +51,12 @@ class ActivePodPlanner {
   plan(): PodOutput {
     this.collectGarbage();
     if (this.pod.forbidden !== undefined) {
-      this.refuse(this.pod.forbidden);
+      this.refuse(POD_SECURITY_REASON, this.pod.forbidden, { kind: 'forbidden', message: this.pod.forbidden });
+      return this.out;
+    }
+    if (this.portRefusal) {
+      const { reason, message } = this.portRefusal;
+      this.refuse(reason, message, { kind: 'hostPortRefused', reason, message });
       return this.out;
     }
     if (this.terminal()) {
@@ -122,13 +129,16 @@ class ActivePodPlanner {
 
   // ---- refused by the device's policy ----------------------------------------------------------
 
-  /** Nothing of the pod runs (a policy tightened since it started stops it); the pod fails. */
-  private refuse(message: string): void {
+  /**
+   * Nothing of the pod runs (a policy tightened since it started stops it; a pod refused its
+   * hostPorts never started); the pod fails.
+   */
+  private refuse(reason: string, message: string, condition: PodCondition): void {
     for (const c of this.inst.all) {
       if (isRunning(c)) this.stop(c, 'forbidden', `Stopping container ${c.container}: ${message}`, POD_CHAIN, c.role !== 'sandbox');
     }
-    this.out.found({ kind: 'forbidden', message });
-    this.out.reject(POD_SECURITY_REASON, message);
+    this.out.found(condition);
+    this.out.reject(reason, message);
     this.waitAll('CreateContainerConfigError', message);
   }
 
@@ -141,7 +151,7 @@ class ActivePodPlanner {
     const ref = this.pod.model.ref;
     const sb = this.inst.of('sandbox', SANDBOX_CONTAINER)[0];
     if (sb && isRunning(sb) && sb.specHash === want.specHash) {
-      this.sandboxId = sb.id;
+      this.sandbox = sb.ip !== undefined ? { id: sb.id, ip: sb.ip } : { id: sb.id };
       this.sandboxCreated = timeMs(sb.createdAt);
       return true;
     }
@@ -154,6 +164,11 @@ class ActivePodPlanner {
       if (isRunning(sb)) this.stop(sb, 'sandbox-changed', 'Stopping pod sandbox', POD_CHAIN);
       // The kubelet does not bring back the sandbox of a restartPolicy Never pod that already ran.
       if (this.pod.model.restartPolicy === 'Never' && ran) return false;
+    }
+    const blocked = this.world.sandboxBlocked;
+    if (blocked !== undefined) {
+      this.waitAll('ContainerCreating', `Failed to create pod sandbox: ${blocked}`);
+      return false;
     }
     const failure = this.mem.sandboxFailure(this.uid);
     if (failure && this.now < failure.retryAt) {
@@ -328,7 +343,7 @@ class ActivePodPlanner {
     } else {
       this.out.found({ kind: 'imagePresent', container: c.name, image: c.image, attempt });
     }
-    const spec = finalSpec(ref, c.name, c.role, c.specHash, attempt, c.template, this.sandboxId);
+    const spec = finalSpec(ref, c.name, c.role, c.specHash, attempt, c.template, this.sandbox);
     const run = { kind: 'run' as const, pod: ref, chain, needs: this.needs, container: c.name, role: c.role, attempt, spec, warnings: c.warnings, ...(c.imageUser ? { imageUser: c.imageUser } : {}) };
     this.out.step(backoff ? { ...run, backoff } : run);
   }
@@ -361,6 +376,13 @@ class ActivePodPlanner {
   }
 }
 
-export function planActivePod(pod: DesiredPod, observed: readonly ObservedContainer[], world: Observed, mem: MemoryView, now: number): PodOutput {
-  return new ActivePodPlanner(pod, observed, world, mem, now).plan();
+export function planActivePod(
+  pod: DesiredPod,
+  observed: readonly ObservedContainer[],
+  world: Observed,
+  mem: MemoryView,
+  now: number,
+  portRefusal?: PortRefusal,
+): PodOutput {
+  return new ActivePodPlanner(pod, observed, world, mem, now, portRefusal).plan();
 }

@@ -20,6 +20,7 @@ import { PodOutput } from './plan-output.js';
 import { planActivePod } from './plan-pod.js';
 import type { MemoryView } from './memory.js';
 import type { Observed, Plan, PodView } from './types.js';
+import { hostPortRefusals, type PortClaimant } from '../network/host-ports.js';
 
 export const DELETE_CHAIN = 'delete';
 
@@ -67,6 +68,12 @@ export function plan(desired: DesiredPods, observed: Observed, memory: MemoryVie
     if (flags) result.views.set(out.ref.uid, out.view(flags));
   };
 
+  // hostPorts: pods that run keep theirs; a pod asking for a port another pod holds is refused.
+  const claimants: PortClaimant[] = desired.pods
+    .filter((p) => !p.model.deletion || (byPod.get(p.model.ref.uid) ?? []).some(isRunning))
+    .map((p) => ({ model: p.model, holds: (byPod.get(p.model.ref.uid) ?? []).some(isRunning) }));
+  const refusals = hostPortRefusals(claimants, desired.hostPorts);
+
   const desiredUids = new Set<string>();
   for (const pod of desired.pods) {
     const ref = pod.model.ref;
@@ -79,7 +86,7 @@ export function plan(desired: DesiredPods, observed: Observed, memory: MemoryVie
       take(out, { terminating: true, deleted: done });
       continue;
     }
-    take(planActivePod(pod, containers, observed, memory, t), { terminating: false, deleted: false });
+    take(planActivePod(pod, containers, observed, memory, t, refusals.get(ref.uid)), { terminating: false, deleted: false });
   }
 
   // Pods no longer desired: whatever of them is left on the device goes.

@@ -18,6 +18,8 @@ export interface Observed {
   probes: ReadonlyMap<string, ProbeState>;
   /** Pod uids that have a directory under the pods dir (volumes), to clean up leftovers. */
   podDirs?: ReadonlySet<string>;
+  /** Why no pod sandbox can be created now (the pod network or the pause image is not there). */
+  sandboxBlocked?: string;
 }
 
 export type { StopReason } from '../pods/event-policy.js';

@@ -48,6 +48,8 @@ export function reconcilerConfig(cfg: AgentConfig, nodeName: string, facts: Node
     nodeMemoryBytes: facts.memoryBytes,
   };
   if (cfg.podInfraCommand) out.podInfraCommand = cfg.podInfraCommand;
+  if (cfg.podInfraBinary !== undefined) out.podInfraBinary = cfg.podInfraBinary;
+  if (cfg.podNetwork) out.podNetwork = cfg.podNetwork;
   return out;
 }
 

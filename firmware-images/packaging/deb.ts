@@ -49,8 +49,9 @@ export function controlFile(arch: DebArch, version: string, installedKiB: number
     'Maintainer: Flotilla developers <flotilla@localhost>',
     `Installed-Size: ${installedKiB}`,
     `Depends: ${RUNTIMES[arch].depends.join(', ')}`,
-    // The first-boot unit of a device image installs Docker when the image lacks it.
-    'Recommends: docker.io | docker-ce | moby-engine',
+    // The first-boot unit of a device image installs Docker when the image lacks it. busybox-static
+    // is what the agent builds its pod sandbox image from (podInfraBinary, /bin/busybox).
+    'Recommends: docker.io | docker-ce | moby-engine, busybox-static',
     'Section: admin',
     'Priority: optional',
     'Description: Flotilla agent for edge devices',

@@ -2,6 +2,7 @@
 import { apiVersionOf, SERVED_KINDS, type KindInfo } from '../../shared/api/kinds.js';
 import { KUBE_COMPAT } from '../../shared/version.js';
 import { LEASE_DISCOVERY, LEASE_GROUP_VERSION } from './leases.js';
+import { METRICS_DISCOVERY, METRICS_GROUP_VERSION } from './metrics-api.js';
 
 const VERBS = ['create', 'delete', 'deletecollection', 'get', 'list', 'patch', 'update', 'watch'];
 const SUB_VERBS = ['get', 'patch', 'update'];
@@ -45,7 +46,7 @@ function groups(): Map<string, KindInfo[]> {
 }
 
 export function groupList(): Record<string, unknown> {
-  const list = [...groups().keys(), LEASE_GROUP_VERSION].map((gv) => {
+  const list = [...groups().keys(), LEASE_GROUP_VERSION, METRICS_GROUP_VERSION].map((gv) => {
     const [name = '', version = ''] = gv.split('/');
     const v = { groupVersion: gv, version };
     return { name, versions: [v], preferredVersion: v };
@@ -63,6 +64,7 @@ export function apiGroup(group: string): Record<string, unknown> | undefined {
 /** `/api/v1`, `/apis/apps/v1`: the resources of one group version, or undefined. */
 export function resourceList(groupVersion: string): Record<string, unknown> | undefined {
   if (groupVersion === LEASE_GROUP_VERSION) return { kind: 'APIResourceList', apiVersion: 'v1', groupVersion, resources: [LEASE_DISCOVERY] };
+  if (groupVersion === METRICS_GROUP_VERSION) return { kind: 'APIResourceList', apiVersion: 'v1', groupVersion, resources: METRICS_DISCOVERY };
   const kinds = SERVED_KINDS.filter((k) => apiVersionOf(k) === groupVersion);
   if (kinds.length === 0) return undefined;
   const resources: Record<string, unknown>[] = [];
@@ -82,6 +84,8 @@ export function resourceList(groupVersion: string): Record<string, unknown> | un
     }
     if (k.kind === 'Pod' && groupVersion === 'v1') {
       resources.push({ name: 'pods/log', singularName: '', namespaced: true, kind: 'Pod', verbs: ['get'] });
+      // kubectl drain evicts only when discovery lists this, with its group and version.
+      resources.push({ name: 'pods/eviction', singularName: '', namespaced: true, group: 'policy', version: 'v1', kind: 'Eviction', verbs: ['create'] });
     }
   }
   if (groupVersion === 'v1') resources.push(CLUSTER_INFO_SERVICES);

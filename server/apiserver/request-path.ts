@@ -6,12 +6,15 @@ export interface ResourcePath {
   info: KindInfo;
   namespace?: string;
   name?: string;
-  /** `log`: a Pod's container log (pod-log.ts); `exec`, `attach`, `portforward`: streams (pod-stream.ts). */
-  subresource?: 'status' | 'log' | StreamSubresource;
+  /**
+   * `log`: a Pod's container log (pod-log.ts); `eviction`: policy/v1 Eviction (eviction.ts);
+   * `exec`, `attach`, `portforward`: streams (pod-stream.ts).
+   */
+  subresource?: 'status' | 'log' | 'eviction' | StreamSubresource;
 }
 
 /** Subresources beyond `status`, per kind. */
-const EXTRA_SUBRESOURCES: Record<string, readonly string[]> = { Pod: ['log', 'exec', 'attach', 'portforward'] };
+const EXTRA_SUBRESOURCES: Record<string, readonly string[]> = { Pod: ['log', 'eviction', 'exec', 'attach', 'portforward'] };
 
 /** Pod subresources reached only by an HTTP upgrade. */
 export const STREAM_SUBRESOURCES = ['exec', 'attach', 'portforward'] as const;
@@ -87,6 +90,6 @@ export function parseResourcePath(pathname: string): ResourcePath | undefined {
   const out: ResourcePath = { info };
   if (namespace !== undefined) out.namespace = namespace;
   if (name !== undefined) out.name = name;
-  if (sub === 'status' || sub === 'log' || isStreamSubresource(sub)) out.subresource = sub;
+  if (sub === 'status' || sub === 'log' || sub === 'eviction' || isStreamSubresource(sub)) out.subresource = sub;
   return out;
 }

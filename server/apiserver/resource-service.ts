@@ -27,7 +27,7 @@ import { admitDaemonSetCreate, admitDaemonSetUpdate } from './admission/daemonse
 export const SYSTEM_NAMESPACES = ['default', 'kube-system', 'kube-public', 'kube-node-lease'] as const;
 
 /** Kinds whose incoming status is dropped on create: their status is the system's report, not the user's. */
-const STATUS_RESET_ON_CREATE = new Set(['Pod', 'DaemonSet']);
+const STATUS_RESET_ON_CREATE = new Set(['Pod', 'DaemonSet', 'PodDisruptionBudget']);
 
 export interface DeleteOptions extends GracefulDeleteOptions {
   propagationPolicy?: PropagationPolicy;

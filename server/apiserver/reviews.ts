@@ -20,7 +20,7 @@ const READ_VERBS = new Set(['get', 'list', 'watch']);
 
 const VERBS = new Set(['get', 'list', 'watch', 'create', 'update', 'patch', 'delete', 'deletecollection', '*']);
 /** Subresources beyond status, per plural. */
-const SUBRESOURCES: Record<string, readonly string[]> = { pods: ['log', ...STREAM_SUBRESOURCES] };
+const SUBRESOURCES: Record<string, readonly string[]> = { pods: ['log', 'eviction', ...STREAM_SUBRESOURCES] };
 const NON_RESOURCE = [/^\/api(\/|$)/, /^\/apis(\/|$)/, /^\/openapi(\/|$)/, /^\/version$/, /^\/(readyz|livez|healthz)$/];
 
 function str(o: JsonObject | undefined, key: string): string {

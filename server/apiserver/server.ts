@@ -10,7 +10,7 @@ import { FieldValidator, IGNORE_FIELDS, parseFieldValidation } from '../../share
 import type { Table } from '../../shared/api/table.js';
 import { toTable, type IncludeObject } from './table/printers.js';
 import type { Clock } from '../../shared/util/clock.js';
-import { errorMessage, isRecord } from '../../shared/util/guards.js';
+import { errorMessage } from '../../shared/util/guards.js';
 import type { Logger } from '../../shared/util/logger.js';
 import type { ObjectStore } from '../store/object-store.js';
 import { authorize, authorizeStream, makeAuthenticator, type Principal } from './auth.js';
@@ -27,11 +27,13 @@ import { type DeleteOptions } from './resource-service.js';
 import { emptyServiceList, isClusterInfoServiceList } from './cluster-info.js';
 import { requestManager } from './field-managers.js';
 import type { LeaseView } from './leases.js';
+import type { MetricsApi } from './metrics-api.js';
 import { ACCESS_REVIEW_PATH, answerReview, SUBJECT_REVIEW_PATH } from './reviews.js';
 import { sendObject } from './respond.js';
 import { serveWatch, type WatchLimits } from './watch-stream.js';
-import { gracePeriodOption } from './admission/index.js';
-import { propagationOption } from './admission/propagation.js';
+import { parseDeleteOptions } from './delete-options.js';
+import { Evictions } from './eviction.js';
+import { WatchBudget } from './watch-budget.js';
 import type { AuditSink } from '../audit/audit-log.js';
 
 const AUDITED_VERBS: Record<string, string> = { POST: 'create', PUT: 'update', PATCH: 'patch', DELETE: 'delete' };
@@ -56,6 +58,8 @@ export interface ApiServerDeps {
   ui?: UiHandler;
   /** Serves coordination.k8s.io Leases from the heartbeat table; undefined: not served. */
   leases?: LeaseView;
+  /** Serves metrics.k8s.io (kubectl top) from the devices' usage reports; undefined: not served. */
+  metrics?: MetricsApi;
 }
 
 /** `authenticate` resolves the request's bearer token (undefined: none or not valid). */
@@ -84,20 +88,11 @@ function sendText(res: ServerResponse, code: number, text: string): void {
   res.end(text);
 }
 
-function deleteOptions(body: unknown): DeleteOptions {
-  const out: DeleteOptions = {};
-  if (!isRecord(body)) return out;
-  const pre = body['preconditions'];
-  if (isRecord(pre)) {
-    if (typeof pre['uid'] === 'string') out.preconditionUid = pre['uid'];
-    if (typeof pre['resourceVersion'] === 'string') out.preconditionRv = pre['resourceVersion'];
-  }
-  return out;
-}
-
 export function createApiServer(deps: ApiServerDeps): Server {
   const authenticate = makeAuthenticator(deps.adminToken, (name) => deps.store.get('secrets', FLEET_NAMESPACE, name));
   const log = deps.logger.child({ component: 'apiserver' });
+  const evictions = new Evictions({ service: deps.service, store: deps.store, clock: deps.clock });
+  const watchBudget = new WatchBudget(deps.watch, deps.logger);
 
   const render = (req: IncomingMessage, params: URLSearchParams, info: KindInfo, objs: KubeObject[], metadata: Table['metadata']): Table => {
     const table = toTable(info, objs, { now: deps.clock.now(), includeObject: includeObject(params) });
@@ -127,13 +122,19 @@ export function createApiServer(deps: ApiServerDeps): Server {
       return;
     }
 
+    if (path.subresource === 'eviction') {
+      if (method !== 'POST') throw new ApiError(405, 'MethodNotAllowed', 'only POST is served on pods/eviction');
+      sendObject(req, res, 201, await evictions.evict(path.namespace ?? '', path.name ?? '', await body(), dryRun));
+      return;
+    }
+
     if (method === 'GET' && path.name === undefined) {
       const opts = parseListOptions(params, info, path.namespace);
       if (params.get('watch') === 'true' || params.get('watch') === '1') {
         const toWire = table
           ? (o: KubeObject): unknown => render(req, params, info, [o], { resourceVersion: o.metadata.resourceVersion ?? '' })
           : (o: KubeObject): unknown => o;
-        await serveWatch(res, deps, path, opts, deps.watch, toWire);
+        await serveWatch(res, { ...deps, budget: watchBudget }, path, opts, deps.watch, toWire);
         return;
       }
       const list = await service.list(path, opts);
@@ -168,7 +169,7 @@ export function createApiServer(deps: ApiServerDeps): Server {
       case 'DELETE': {
         const raw = await readBody(req, deps.maxBodyBytes);
         const decoded = raw.length > 0 ? decodeBody(raw, mediaType(req)) : undefined;
-        const opts: DeleteOptions = { ...deleteOptions(decoded), ...gracePeriodOption(params, decoded), ...propagationOption(params, decoded) };
+        const opts: DeleteOptions = parseDeleteOptions(params, decoded);
         if (path.name === undefined) {
           sendObject(req, res, 200, await service.deleteCollection(path, parseListOptions(params, info, path.namespace), dryRun));
         } else {
@@ -210,6 +211,7 @@ export function createApiServer(deps: ApiServerDeps): Server {
     if (!who) throw new ApiError(401, 'Unauthorized', 'Unauthorized: a valid bearer token is required');
     if (handleDiscovery(res, pathname)) return;
     if (deps.leases && (await deps.leases.serve(req, res, url))) return;
+    if (deps.metrics && (await deps.metrics.serve(req, res, url))) return;
     if (pathname === ACCESS_REVIEW_PATH || pathname === SUBJECT_REVIEW_PATH) {
       if (req.method !== 'POST') throw new ApiError(405, 'MethodNotAllowed', `only POST is served on ${pathname}`);
       const review = answerReview(pathname, decodeBody(await readBody(req, deps.maxBodyBytes), mediaType(req)), who);
@@ -233,6 +235,7 @@ export function createApiServer(deps: ApiServerDeps): Server {
         }
         // Drain what the client is still sending so it reads our answer instead of a reset.
         req.resume();
+        if (err.details?.retryAfterSeconds) res.setHeader('Retry-After', String(err.details.retryAfterSeconds));
         sendObject(req, res, err.code, err.toStatus());
       })
       .finally(() => {

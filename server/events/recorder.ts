@@ -1,7 +1,9 @@
 /**
- * Records core/v1 Events about objects. Repeats of the same (object, type, reason, message)
- * bump `count` and `lastTimestamp` on one Event instead of creating new ones, as Kubernetes'
- * event correlator does, so a device that keeps sending garbage costs one object, not thousands.
+ * Records core/v1 Events about objects. Repeats of the same (source, object, type, reason,
+ * message) within the de-duplication window bump `count`, `series` and `lastTimestamp` on one
+ * Event instead of creating new ones, as Kubernetes' event correlator does, so a device that
+ * keeps sending the same complaint costs one object, not thousands. Events expire after the
+ * hub's event TTL (server/controllers/event-ttl).
  */
 import { randomBytes } from 'node:crypto';
 import type { KubeObject } from '../../shared/api/meta.js';
@@ -20,11 +22,19 @@ export interface InvolvedObject {
 
 export type EventType = 'Normal' | 'Warning';
 
+export interface EventSource {
+  component: string;
+  host?: string;
+}
+
 export interface EventSink {
-  record(involved: InvolvedObject, type: EventType, reason: string, message: string): void;
+  /** `source` defaults to the recorder's own component. */
+  record(involved: InvolvedObject, type: EventType, reason: string, message: string, source?: EventSource): void;
 }
 
 const MAX_TRACKED = 4096;
+/** Kubernetes' event aggregation window: a repeat after this long starts a new Event. */
+export const DEFAULT_DEDUP_WINDOW_MS = 10 * 60_000;
 
 export class EventRecorder implements EventSink {
   /** correlation key → Event name, most recent last. */
@@ -36,12 +46,14 @@ export class EventRecorder implements EventSink {
     private readonly clock: Clock,
     private readonly logger: Logger,
     private readonly component = 'flotilla-hub',
+    private readonly dedupWindowMs = DEFAULT_DEDUP_WINDOW_MS,
   ) {}
 
   /** Fire-and-forget: events never block or fail the caller; writes are serialized. */
-  record(involved: InvolvedObject, type: EventType, reason: string, message: string): void {
+  record(involved: InvolvedObject, type: EventType, reason: string, message: string, source?: EventSource): void {
+    const from = source ?? { component: this.component };
     this.chain = this.chain
-      .then(() => this.write(involved, type, reason, message))
+      .then(() => this.write(involved, type, reason, message, from))
       .catch((e: unknown) => this.logger.warn('event not recorded', { reason, object: involved.name, error: errorMessage(e) }));
   }
 
@@ -50,16 +62,18 @@ export class EventRecorder implements EventSink {
     return this.chain;
   }
 
-  private async write(involved: InvolvedObject, type: EventType, reason: string, message: string): Promise<void> {
+  private async write(involved: InvolvedObject, type: EventType, reason: string, message: string, source: EventSource): Promise<void> {
     const namespace = involved.namespace ?? 'default';
-    const key = JSON.stringify([involved.kind, namespace, involved.name, type, reason, message]);
-    const now = rfc3339(this.clock.now());
+    const key = JSON.stringify([source.component, source.host, involved.kind, namespace, involved.name, involved.uid, involved.apiVersion, type, reason, message]);
+    const nowDate = this.clock.now();
+    const now = rfc3339(nowDate);
     const known = this.seen.get(key);
     if (known) {
       const existing = await this.client.get('Event', known.namespace, known.name);
-      if (existing) {
-        const count = typeof existing['count'] === 'number' ? existing['count'] : 1;
-        await this.client.patch('Event', known.namespace, known.name, 'merge', { count: count + 1, lastTimestamp: now });
+      const last = existing && typeof existing['lastTimestamp'] === 'string' ? Date.parse(existing['lastTimestamp']) : NaN;
+      if (existing && nowDate.getTime() - last < this.dedupWindowMs) {
+        const count = (typeof existing['count'] === 'number' ? existing['count'] : 1) + 1;
+        await this.client.patch('Event', known.namespace, known.name, 'merge', { count, lastTimestamp: now, series: { count, lastObservedTime: now } });
         return;
       }
     }
@@ -72,13 +86,15 @@ export class EventRecorder implements EventSink {
       type,
       reason,
       message,
-      source: { component: this.component },
+      source,
       firstTimestamp: now,
       lastTimestamp: now,
       count: 1,
-      reportingComponent: this.component,
+      reportingComponent: source.component,
+      ...(source.host ? { reportingInstance: source.host } : {}),
     };
     await this.client.create('Event', event);
+    this.seen.delete(key); // re-inserted last: the most recent
     this.seen.set(key, { namespace, name });
     if (this.seen.size > MAX_TRACKED) {
       const oldest = this.seen.keys().next().value;

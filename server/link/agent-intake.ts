@@ -24,12 +24,14 @@ import { errorMessage } from '../../shared/util/guards.js';
 import type { Logger } from '../../shared/util/logger.js';
 import type { InternalClient } from '../apiserver/internal-client.js';
 import type { Principal } from '../broker/principal.js';
+import { AGENT_EVENT_COMPONENT, type NodeEventSink } from '../events/node-rate-limit.js';
 import type { EventSink } from '../events/recorder.js';
 import type { Enrollment } from '../fleet/enrollment.js';
 import type { LeaseTracker } from '../fleet/leases.js';
 import type { Publish } from './publish.js';
 import type { LogRelay } from './log-relay.js';
 import type { StreamRelay } from './stream-relay.js';
+import type { NodeMetrics } from './node-metrics.js';
 import { mergedMetadata, nodeStatusFromReport } from './node-status.js';
 import { PodStatusIntake } from './pod-status-intake.js';
 
@@ -37,6 +39,8 @@ export interface AgentIntakeDeps {
   client: InternalClient;
   leases: LeaseTracker;
   events: EventSink;
+  /** Events a node causes, rate-limited per node (server/events/node-rate-limit.ts). */
+  nodeEvents: NodeEventSink;
   enrollment: Enrollment;
   publish: Publish;
   clock: Clock;
@@ -50,6 +54,8 @@ export interface AgentIntakeDeps {
   logs?: LogRelay;
   /** Where exec/attach/port-forward output goes; undefined: it is dropped. */
   streams?: StreamRelay;
+  /** Where usage reports go; undefined: they are dropped. */
+  metrics?: NodeMetrics;
 }
 
 export class AgentIntake {
@@ -63,7 +69,7 @@ export class AgentIntake {
 
   constructor(private readonly deps: AgentIntakeDeps) {
     this.log = deps.logger.child({ component: 'agent-intake' });
-    this.pods = new PodStatusIntake({ client: deps.client, events: deps.events, clock: deps.clock, logger: deps.logger });
+    this.pods = new PodStatusIntake({ client: deps.client, events: deps.nodeEvents, clock: deps.clock, logger: deps.logger });
     // After silence the hub may have overwritten the node's conditions (Unknown): whatever the
     // agent's hash says, ask for its full status again.
     deps.leases.onRenewedAfterSilence((node) => this.knownHash.delete(node));
@@ -78,6 +84,15 @@ export class AgentIntake {
     }
     if (parsed.kind !== 'node') return;
     const node = p.node;
+    if (parsed.channel === 'metrics') {
+      // Kept in memory only: nothing to serialize behind store writes.
+      try {
+        this.deps.metrics?.onReport(node, decodeAgentMessage('metrics', payload, this.deps.limits));
+      } catch (e: unknown) {
+        this.rejectPayload(node, parsed.channel, payload.length, e);
+      }
+      return;
+    }
     if (parsed.channel === 'logs') {
       // Not serialized behind store writes: chunks are relayed at once, in arrival order.
       try {
@@ -93,6 +108,19 @@ export class AgentIntake {
       } catch (e: unknown) {
         this.rejectPayload(node, parsed.channel, payload.length, e);
       }
+      return;
+    }
+    if (parsed.channel === 'events') {
+      // Decoded and rate-limited on arrival, so a flood is dropped here, not queued behind store writes.
+      let msg: EventsMessage;
+      try {
+        msg = decodeAgentMessage('events', payload, this.deps.limits);
+      } catch (e: unknown) {
+        this.rejectPayload(node, parsed.channel, payload.length, e);
+        return;
+      }
+      const admitted = msg.events.slice(0, this.deps.nodeEvents.admit(node, msg.events.length));
+      if (admitted.length > 0) this.serial(node, () => this.recordEvents(node, admitted));
       return;
     }
     this.serial(node, async () => {
@@ -118,9 +146,6 @@ export class AgentIntake {
             }
             return;
           }
-          case 'events':
-            await this.recordEvents(node, decodeAgentMessage('events', payload, this.deps.limits));
-            return;
           case 'pods':
             await this.pods.handle(node, decodeAgentMessage('pods', payload, this.deps.limits));
             return;
@@ -154,7 +179,7 @@ export class AgentIntake {
     if (!(e instanceof ProtocolError) && !invalid) throw e;
     const why = e instanceof ProtocolError ? `field ${e.field}: ${e.message}` : e.message;
     this.log.warn('agent payload dropped', { node, channel, bytes, reason: why });
-    this.deps.events.record({ kind: 'Node', name: node }, 'Warning', 'MalformedMessage', `dropped a ${channel} message of ${bytes} bytes: ${why}`);
+    this.deps.nodeEvents.record(node, { kind: 'Node', name: node }, 'Warning', 'MalformedMessage', `dropped a ${channel} message of ${bytes} bytes: ${why}`);
   }
 
   private async enroll(clientId: string, payload: Buffer): Promise<void> {
@@ -198,7 +223,11 @@ export class AgentIntake {
       current = await client.create('Node', fresh);
     }
     const { labels, annotations, refused } = mergedMetadata(current, report);
-    if (refused.length > 0) this.deps.logger.warn('node labels refused', { node, refused: refused.slice(0, 10) });
+    if (refused.length > 0) {
+      this.log.warn('node labels refused', { node, refused: refused.slice(0, 10) });
+      const what = refused.slice(0, 10).map((r) => `${r.key} (${r.reason})`).join('; ');
+      this.deps.nodeEvents.record(node, { kind: 'Node', name: node }, 'Warning', 'NodeRestriction', `refused what the node reported about itself: ${what}`);
+    }
     const sync = desiredSync(annotations);
     if (sync.state === 'Ahead' && desiredSync(current.metadata.annotations).state !== 'Ahead') {
       // Only a hub whose store went back (restored from an older copy) is behind its devices.
@@ -214,11 +243,12 @@ export class AgentIntake {
   }
 
   /** A node may speak only about itself and the pods bound to it (a NodeRestriction equivalent). */
-  private async recordEvents(node: string, msg: EventsMessage): Promise<void> {
-    for (const e of msg.events) {
+  private async recordEvents(node: string, events: EventsMessage['events']): Promise<void> {
+    const source = { component: AGENT_EVENT_COMPONENT, host: node };
+    for (const e of events) {
       const { kind, name, namespace, uid } = e.involved;
       if (kind === 'Node') {
-        this.deps.events.record({ kind: 'Node', name: node }, e.type, e.reason, e.message);
+        this.deps.events.record({ kind: 'Node', name: node }, e.type, e.reason, e.message, source);
         continue;
       }
       const stored = kind === 'Pod' && namespace ? await this.deps.client.get('Pod', namespace, name) : undefined;
@@ -228,7 +258,7 @@ export class AgentIntake {
         this.log.warn('agent event refused', { node, kind, namespace, name, reason: e.reason });
         continue;
       }
-      this.deps.events.record({ kind: 'Pod', name, namespace, apiVersion: 'v1', ...(pod.metadata.uid ? { uid: pod.metadata.uid } : {}) }, e.type, e.reason, e.message);
+      this.deps.events.record({ kind: 'Pod', name, namespace, apiVersion: 'v1', ...(pod.metadata.uid ? { uid: pod.metadata.uid } : {}) }, e.type, e.reason, e.message, source);
     }
   }
 }

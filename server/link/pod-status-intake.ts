@@ -10,12 +10,13 @@ import type { PodsMessage, PodStatusReport } from '../../shared/protocol/index.j
 import { rfc3339, type Clock } from '../../shared/util/clock.js';
 import type { Logger } from '../../shared/util/logger.js';
 import type { InternalClient } from '../apiserver/internal-client.js';
-import type { EventSink } from '../events/recorder.js';
+import type { NodeEventSink } from '../events/node-rate-limit.js';
 import { decidePodReport } from './pod-status.js';
 
 export interface PodStatusIntakeDeps {
   client: InternalClient;
-  events: EventSink;
+  /** Complaints about a node's reports, charged to its event rate. */
+  events: NodeEventSink;
   clock: Clock;
   logger: Logger;
   /** Attempts per pod when the pod changes under the write (409). Default 5. */
@@ -87,7 +88,7 @@ export class PodStatusIntake {
 
   private reject(node: string, report: PodStatusReport, why: string): PodReportOutcome {
     this.log.warn('pod report rejected', { node, namespace: report.namespace, pod: report.name, uid: report.uid, why });
-    this.deps.events.record({ kind: 'Node', name: node }, 'Warning', POD_STATUS_REJECTED, why);
+    this.deps.events.record(node, { kind: 'Node', name: node }, 'Warning', POD_STATUS_REJECTED, why);
     return 'rejected';
   }
 }

@@ -31,6 +31,8 @@ export interface StatusDetails {
   group?: string;
   kind?: string;
   causes?: StatusCause[];
+  /** Set on 429 TooManyRequests: when the client may try again (also sent as Retry-After). */
+  retryAfterSeconds?: number;
 }
 
 export interface Status {

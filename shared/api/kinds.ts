@@ -46,6 +46,7 @@ export const SERVED_KINDS: readonly KindInfo[] = [
   k('', 'Event', 'events', { namespaced: true, shortNames: ['ev'], hasStatus: false, hasSpec: false }),
   k('apps', 'DaemonSet', 'daemonsets', { namespaced: true, shortNames: ['ds'], hasStatus: true, hasSpec: true, categories: ['all'] }),
   k('apps', 'ControllerRevision', 'controllerrevisions', { namespaced: true, hasStatus: false, hasSpec: false }),
+  k('policy', 'PodDisruptionBudget', 'poddisruptionbudgets', { namespaced: true, shortNames: ['pdb'], hasStatus: true, hasSpec: true }),
 ];
 
 export function apiVersionOf(info: KindInfo): string {

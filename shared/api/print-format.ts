@@ -1,5 +1,5 @@
 /** Ages, labels and label selectors as kubectl prints them (server-side Tables and flotctl). */
-import { isRecord } from '../util/guards.js';
+import type { LabelSelector } from './types/meta.js';
 
 // ---------------------------------------------------------------------------
 // Durations and ages, as k8s.io/apimachinery/pkg/util/duration.HumanDuration.
@@ -37,8 +37,8 @@ export function humanDuration(ms: number): string {
 }
 
 /** Age of an RFC 3339 timestamp at `now`; `<unknown>` when absent or unparseable. */
-export function formatAge(timestamp: unknown, now: Date): string {
-  if (typeof timestamp !== 'string' || timestamp === '') return '<unknown>';
+export function formatAge(timestamp: string | undefined, now: Date): string {
+  if (!timestamp) return '<unknown>';
   const t = Date.parse(timestamp);
   if (Number.isNaN(t)) return '<unknown>';
   return humanDuration(now.getTime() - t);
@@ -55,16 +55,13 @@ export function formatLabels(labels: Record<string, string> | undefined): string
 }
 
 /** A LabelSelector (`matchLabels` + `matchExpressions`) as kubectl prints it, `<none>` when empty. */
-export function formatLabelSelector(selector: unknown): string {
-  if (!isRecord(selector)) return '<none>';
+export function formatLabelSelector(selector: LabelSelector | undefined): string {
+  if (!selector) return '<none>';
   const reqs: { key: string; text: string }[] = [];
-  const matchLabels = isRecord(selector.matchLabels) ? selector.matchLabels : {};
-  for (const [k, v] of Object.entries(matchLabels)) if (typeof v === 'string') reqs.push({ key: k, text: `${k}=${v}` });
-  const expressions = Array.isArray(selector.matchExpressions) ? selector.matchExpressions.filter(isRecord) : [];
-  for (const e of expressions) {
-    const key = typeof e.key === 'string' ? e.key : '';
-    const values = (Array.isArray(e.values) ? e.values.filter((x): x is string => typeof x === 'string') : []).sort();
-    switch (e.operator) {
+  for (const [k, v] of Object.entries(selector.matchLabels ?? {})) reqs.push({ key: k, text: `${k}=${v}` });
+  for (const { key, operator, values: unsorted } of selector.matchExpressions ?? []) {
+    const values = [...(unsorted ?? [])].sort();
+    switch (operator) {
       case 'In':
         reqs.push({ key, text: `${key} in (${values.join(',')})` });
         break;

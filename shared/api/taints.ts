@@ -3,8 +3,9 @@
  * `Toleration.ToleratesTaint`, component-helpers' `FindMatchingUntoleratedTaint`, and the
  * taint-eviction controller's `GetMatchingTolerations` + `getMinTolerationTime`).
  */
-import { isRecord } from '../util/guards.js';
+import { isRecord, type JsonObject } from '../util/guards.js';
 
+import type { Node } from './types/node.js';
 import type { TaintEffect, Toleration, Taint } from './types/scheduling.js';
 
 export type { Taint, TaintEffect, Toleration, TolerationOperator } from './types/scheduling.js';
@@ -99,23 +100,16 @@ export function formatTaint(t: { key: string; value?: string; effect?: string })
 
 // ------------------------------------------------------------------ reading objects
 
-/** A node's `spec.taints`, skipping malformed entries (validation keeps them out of the store). */
-export function taintsOf(node: { [field: string]: unknown }): Taint[] {
-  const spec = node['spec'];
-  if (!isRecord(spec) || !Array.isArray(spec['taints'])) return [];
-  const out: Taint[] = [];
-  for (const raw of spec['taints'] as unknown[]) {
-    if (!isRecord(raw) || typeof raw['key'] !== 'string' || !isTaintEffect(raw['effect'])) continue;
-    const t: Taint = { key: raw['key'], effect: raw['effect'] };
-    if (typeof raw['value'] === 'string') t.value = raw['value'];
-    if (typeof raw['timeAdded'] === 'string') t.timeAdded = raw['timeAdded'];
-    out.push(t);
-  }
-  return out;
+/** A node's `spec.taints` (a copy of the list: callers may change it). */
+export function taintsOf(node: Node): Taint[] {
+  return [...(node.spec?.taints ?? [])];
 }
 
-/** A pod's `spec.tolerations`, skipping malformed entries. */
-export function tolerationsOf(pod: { [field: string]: unknown }): Toleration[] {
+/**
+ * The `spec.tolerations` of a pod template held as JSON (a DaemonSet's template, or one an older
+ * revision stores), skipping malformed entries. A decoded Pod's are `pod.spec.tolerations`.
+ */
+export function tolerationsOf(pod: JsonObject): Toleration[] {
   const spec = pod['spec'];
   if (!isRecord(spec) || !Array.isArray(spec['tolerations'])) return [];
   const out: Toleration[] = [];

@@ -22,6 +22,7 @@ import { readEnrollRequest, readEvents, readHeartbeat, readLogChunk, readPods, r
 import { readCommand, readEnrollResponse } from './hub-schemas.js';
 import type { StreamInMessage, StreamOutMessage } from './stream-messages.js';
 import { readStreamIn, readStreamOut } from './stream-schemas.js';
+import { readMetrics, type MetricsMessage } from './metrics.js';
 import { readStatusMessage } from './node-status-schema.js';
 
 export interface DecodeLimits {
@@ -50,6 +51,7 @@ export interface AgentChannelMessages {
   logs: LogChunkMessage;
   'stream-out': StreamOutMessage;
   'enroll-req': EnrollRequestMessage;
+  metrics: MetricsMessage;
 }
 export type AgentChannel = keyof AgentChannelMessages;
 
@@ -76,6 +78,7 @@ const AGENT_SPECS: { [C in AgentChannel]: Spec<AgentChannelMessages[C]> } = {
   logs: { t: 'logChunk', read: readLogChunk },
   'stream-out': { t: 'streamOut', read: readStreamOut },
   'enroll-req': { t: 'enrollReq', read: readEnrollRequest },
+  metrics: { t: 'metrics', read: readMetrics },
 };
 
 const HUB_SPECS: { [C in HubChannel]: Spec<HubChannelMessages[C]> } = {

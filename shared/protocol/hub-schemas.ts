@@ -41,9 +41,10 @@ function readLogsCommand(f: Fields): LogsCommand {
 }
 
 export function readCommand(f: Fields): CommandMessage {
-  const cmd = f.oneOf('cmd', ['sendStatus', 'logs', 'logsStop'] as const);
+  const cmd = f.oneOf('cmd', ['sendStatus', 'logs', 'logsStop', 'metrics'] as const);
   switch (cmd) {
     case 'sendStatus':
+    case 'metrics':
       return { v: 1, t: 'cmd', cmd };
     case 'logs':
       return readLogsCommand(f);

@@ -7,6 +7,7 @@ export * from './connect-auth.js';
 export * from './desired.js';
 export * from './errors.js';
 export * from './messages.js';
+export * from './metrics.js';
 export * from './revision.js';
 export * from './status-hash.js';
 export * from './topics.js';

@@ -7,6 +7,7 @@
 import type { NodeAddress, NodeSystemInfo } from '../api/types/node.js';
 import type { JsonObject } from '../util/guards.js';
 import type { DesiredRevision } from './revision.js';
+import type { MetricsCommand, MetricsMessage } from './metrics.js';
 
 export const PROTOCOL_VERSION = 1;
 
@@ -171,7 +172,8 @@ export type AgentMessage =
   | EventsMessage
   | PodsMessage
   | EnrollRequestMessage
-  | LogChunkMessage;
+  | LogChunkMessage
+  | MetricsMessage;
 
 // ---- hub → agent -----------------------------------------------------------------------
 
@@ -217,7 +219,7 @@ export interface LogsStopCommand {
   streamId: string;
 }
 
-export type CommandMessage = SendStatusCommand | LogsCommand | LogsStopCommand;
+export type CommandMessage = SendStatusCommand | LogsCommand | LogsStopCommand | MetricsCommand;
 
 export type HubMessage = EnrollResponseMessage | CommandMessage;
 

@@ -59,7 +59,7 @@ async function measure(hub: HubHandle, variant: Variant, index: number): Promise
   const flot = tsEntry('server/flotctl/main.ts');
   const token = (await run(flot.cmd, [...flot.args, '--kubeconfig', hub.kubeconfig, 'token', 'create'])).stdout.trim();
   const dir = await mkdtemp(join(tmpdir(), 'flotilla-bench-footprint-'));
-  await writeFile(join(dir, 'config.json'), JSON.stringify({ podInfraImage: TEST_IMAGE, podInfraCommand: ['sleep', '2147483647'] }));
+  await writeFile(join(dir, 'config.json'), JSON.stringify({ podInfraImage: TEST_IMAGE, podInfraCommand: ['sleep', '2147483647'], podNetwork: false }));
   const t0 = Date.now();
   const agent: ChildProcess = spawn(process.execPath, [...variant.args, '--hub', hub.mqttUrl, '--data-dir', dir, '--node-name', node, '--token', token], {
     cwd: dir,

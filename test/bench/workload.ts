@@ -68,7 +68,7 @@ export async function benchWorkload(rounds = 5): Promise<WorkloadResult> {
   const api = apiClient(endpoint(hub));
   const flot = tsEntry('server/flotctl/main.ts');
   const token = (await run(flot.cmd, [...flot.args, '--kubeconfig', hub.kubeconfig, 'token', 'create'])).stdout.trim();
-  await writeFile(join(dir, 'config.json'), JSON.stringify({ podInfraImage: TEST_IMAGE, podInfraCommand: ['sleep', '2147483647'] }));
+  await writeFile(join(dir, 'config.json'), JSON.stringify({ podInfraImage: TEST_IMAGE, podInfraCommand: ['sleep', '2147483647'], podNetwork: false }));
   const agentCmd = distEntry('agent/main.js');
   const agent = spawn(agentCmd.cmd, [...agentCmd.args, '--hub', hub.mqttUrl, '--data-dir', dir, '--node-name', 'bench-node', '--token', token], { stdio: ['ignore', 'ignore', 'pipe'] });
   /** When the agent accepted each desired document naming a pod, from its JSON log. */

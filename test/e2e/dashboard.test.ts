@@ -76,7 +76,7 @@ describe('dashboard in a real browser', function () {
     hub = await startHub({ extraArgs: ['--node-monitor-grace-period', `${GRACE_MS}ms`, '--node-monitor-period', '1s'] });
     api = apiClient(endpoint(hub));
     agentDir = await mkdtemp(join(tmpdir(), 'flotilla-agent-'));
-    await writeFile(join(agentDir, 'config.json'), JSON.stringify({ podInfraImage: TEST_IMAGE, podInfraCommand: ['sleep', '2147483647'] }));
+    await writeFile(join(agentDir, 'config.json'), JSON.stringify({ podInfraImage: TEST_IMAGE, podInfraCommand: ['sleep', '2147483647'], podNetwork: false }));
     const t = await flotctl(hub, ['token', 'create', '--max-uses', '1']);
     joinToken = t.stdout.trim();
     const v = await flotctl(hub, ['token', 'create', '--role', 'viewer']);

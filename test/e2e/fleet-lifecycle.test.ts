@@ -74,7 +74,7 @@ describe('node lifecycle with a real agent (short grace period)', function () {
     api = apiClient(endpoint(hub));
     agentDir = await mkdtemp(join(tmpdir(), 'flotilla-agent-'));
     // The pods' network holder comes from the local registry (no internet here).
-    await writeFile(join(agentDir, 'config.json'), JSON.stringify({ podInfraImage: TEST_IMAGE, podInfraCommand: ['sleep', '2147483647'] }));
+    await writeFile(join(agentDir, 'config.json'), JSON.stringify({ podInfraImage: TEST_IMAGE, podInfraCommand: ['sleep', '2147483647'], podNetwork: false }));
     token = (await cli('flotctl', 'token', 'create', '--max-uses', '1')).trim();
   });
   after(async function () {

@@ -110,7 +110,7 @@ describe('workloads: a real agent runs pods on Docker', function () {
     // The sandbox is the busybox test image here (no registry.k8s.io offline).
     await writeFile(
       join(agentDir, 'config.json'),
-      JSON.stringify({ podInfraImage: TEST_IMAGE, podInfraCommand: ['sleep', '2147483647'], reconcileInterval: '500ms' }),
+      JSON.stringify({ podInfraImage: TEST_IMAGE, podInfraCommand: ['sleep', '2147483647'], reconcileInterval: '500ms', podNetwork: false }),
     );
     const { cmd, args } = tsEntry('server/flotctl/main.ts');
     const r = await run(cmd, [...args, '--kubeconfig', hub.kubeconfig, 'token', 'create', '--max-uses', '1']);

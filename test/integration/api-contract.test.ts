@@ -225,6 +225,10 @@ describe('API contract (real hub over HTTP)', function () {
     const apps = await api<{ resources: { name: string }[] }>('/apis/apps/v1');
     assert.deepEqual(apps.body.resources.map((r) => r.name).sort(), ['controllerrevisions', 'daemonsets', 'daemonsets/status']);
     const groups = await api<{ groups: { name: string }[] }>('/apis');
-    assert.deepEqual(groups.body.groups.map((g) => g.name), ['apps', 'coordination.k8s.io']);
+    assert.deepEqual(groups.body.groups.map((g) => g.name), ['apps', 'policy', 'coordination.k8s.io', 'metrics.k8s.io']);
+    const policy = await api<{ resources: { name: string }[] }>('/apis/policy/v1');
+    assert.deepEqual(policy.body.resources.map((r) => r.name).sort(), ['poddisruptionbudgets', 'poddisruptionbudgets/status']);
+    const eviction = core.body.resources.find((r) => r.name === 'pods/eviction');
+    assert.deepEqual(eviction && { ...eviction }, { name: 'pods/eviction', singularName: '', namespaced: true, group: 'policy', version: 'v1', kind: 'Eviction', verbs: ['create'] });
   });
 });

@@ -8,12 +8,12 @@ import { access, mkdtemp, readFile, rm } from 'node:fs/promises';
 import { connect as netConnect, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import mqtt, { type IClientOptions, type MqttClient } from 'mqtt';
+import type { MqttClient } from 'mqtt';
 import { readData } from '../../shared/api/fleet-secrets.js';
 import type { KubeObject } from '../../shared/api/meta.js';
-import { formatJoinString, nodeTopic, parseJoinString } from '../../shared/protocol/index.js';
+import { formatJoinString, parseJoinString } from '../../shared/protocol/index.js';
 import { spawnAgent, stopAgent, type AgentProc } from '../support/agent-process.js';
-import { connectNode, enroll, newDevice, nextPassword, type Device } from '../support/device.js';
+import { connectNode, enroll, newDevice, nextPassword } from '../support/device.js';
 import { flotctl, joinString } from '../support/flotctl.js';
 import { endpoint, startHub, type HubHandle } from '../support/hub.js';
 import { apiClient, type Api } from '../support/http.js';
@@ -53,20 +53,6 @@ function openPlain(mqttUrl: string): Promise<Socket> {
     const s = netConnect(Number(u.port), u.hostname, () => resolve(s));
     s.resume(); // read (and discard) what the hub sends, so its closing is seen
     s.once('error', reject);
-  });
-}
-
-function connectWithWill(url: string, d: Device, will: NonNullable<IClientOptions['will']>): Promise<void> {
-  return new Promise<void>((resolve, reject) => {
-    const c = mqtt.connect(url, { clientId: `node:${d.name}`, username: d.name, password: nextPassword(d), protocolVersion: 4, reconnectPeriod: 0, keepalive: 30, will });
-    c.once('connect', () => {
-      c.end(true);
-      resolve();
-    });
-    c.once('error', (e) => {
-      c.end(true);
-      reject(e);
-    });
   });
 }
 
@@ -198,24 +184,6 @@ describe('attacks on enrollment and the link (real hub, broker and agent on loop
         throw new Error(`${String(e)}\n${hub.logs.filter((l) => l.includes('pi-storm')).slice(-5).join('\n')}`);
       });
     });
-  });
-
-  describe('wills', function () {
-    const alpha = newDevice('pi-will-a');
-    const beta = newDevice('pi-will-b');
-    before(async function () {
-      const t = await token();
-      assert.equal((await enroll(hub.mqttUrl, t, alpha)).ok, true);
-      assert.equal((await enroll(hub.mqttUrl, t, beta)).ok, true);
-    });
-
-    for (const retain of [false, true]) {
-      it(`a last will on another node's desired topic (retain ${retain}) is refused at CONNECT`, async function () {
-        const poison = { topic: nodeTopic(beta.name, 'desired'), payload: Buffer.from('{"poison":true}'), qos: 1 as const, retain };
-        await assert.rejects(connectWithWill(hub.mqttUrl, alpha, poison), /Not authorized/i);
-        assert.ok(hub.logs.some((l) => l.includes('last will on') && l.includes(beta.name)));
-      });
-    }
   });
 
   describe('tokens scoped to node names', function () {

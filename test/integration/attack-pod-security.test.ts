@@ -11,22 +11,13 @@ import assert from 'node:assert/strict';
 import { mkdtemp, readdir, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { startAgent, type RunningAgent } from '../../agent/agent.js';
-import { loadHostFixture, recordedHostProbe } from '../support/recorded-host.js';
-import { DEFAULT_WORKLOAD_SETTINGS, type AgentConfig } from '../../agent/config/index.js';
 import type { ContainerEngine } from '../../agent/engine/types.js';
-import { mqttJsConnector } from '../../agent/link/index.js';
-import { reconcilerConfig, startReconciler } from '../../agent/reconcile/index.js';
-import { noProbes } from '../support/no-probes.js';
 import type { Status } from '../../shared/api/errors.js';
 import type { KubeList, KubeObject } from '../../shared/api/meta.js';
-import { systemClock } from '../../shared/util/clock.js';
 import { isRecord } from '../../shared/util/guards.js';
-import { createJsonLogger } from '../../shared/util/logger.js';
 import { engineWithTestImage } from '../support/engine-harness.js';
+import { startDockerAgent, type DockerAgent } from '../support/docker-agent.js';
 import { DOCKER_SOCKET, TEST_IMAGE } from '../support/env.js';
-import { bootstrapToken } from '../support/flotctl.js';
 import { endpoint, startHub, type HubHandle } from '../support/hub.js';
 import { apiClient, type Api } from '../support/http.js';
 import { until } from '../support/wait.js';
@@ -39,10 +30,8 @@ describe('attacks on the device through pod specs (real hub, agent, Docker)', fu
   let hub: HubHandle;
   let api: Api;
   let engine: ContainerEngine;
-  let agent: RunningAgent | undefined;
-  let agentDir: string;
+  let device: DockerAgent | undefined;
   let hostDir: string;
-  const agentLogs: string[] = [];
 
   before(async function () {
     engine = await engineWithTestImage(this);
@@ -51,59 +40,18 @@ describe('attacks on the device through pod specs (real hub, agent, Docker)', fu
     // The hub's admission is bypassed on purpose: this namespace admits anything.
     const ns = { apiVersion: 'v1', kind: 'Namespace', metadata: { name: NS, labels: { 'pod-security.kubernetes.io/enforce': 'privileged' } } };
     assert.equal((await api('/api/v1/namespaces', { method: 'POST', body: ns })).status, 201);
-    agentDir = await mkdtemp(join(tmpdir(), 'flotilla-agent-attack-'));
     hostDir = await mkdtemp(join(tmpdir(), 'flotilla-attack-host-'));
-    const host = await loadHostFixture(fileURLToPath(new URL('../fixtures/conditions/pi4-bookworm.json', import.meta.url)));
     // The device's defaults: podSecurityLevel baseline, no allowed host paths.
-    const cfg: AgentConfig = {
-      hubUrl: hub.mqttUrl,
-      dataDir: agentDir,
-      nodeName: NODE,
-      nodeNameSource: 'flag',
-      token: await bootstrapToken(hub),
-      dockerSocket: DOCKER_SOCKET,
-      heartbeatIntervalMs: 1000,
-      statusIntervalMs: 60_000,
-      logLevel: 'debug',
-      labels: {},
-      ...DEFAULT_WORKLOAD_SETTINGS,
-      podInfraImage: TEST_IMAGE,
-      podInfraCommand: ['sleep', '2147483647'],
-      runDir: await mkdtemp('/dev/shm/flotilla-attack-run-'),
-    };
-    const logger = createJsonLogger((l) => agentLogs.push(l), { level: 'debug', now: () => new Date() });
-    agent = await startAgent(cfg, {
-      connector: mqttJsConnector,
-      clock: systemClock,
-      logger,
-      hostProbe: recordedHostProbe(host),
-      runtime: { probe: () => Promise.resolve({ reachable: true, version: 'test' }) },
-      engine,
-      startWorkloads: (ctx) => {
-        const rec = startReconciler({
-          engine,
-          probes: noProbes(),
-          desired: ctx.desired,
-          boxSecretKey: ctx.boxSecretKey,
-          publishPodStatus: (msg) => ctx.send('pods', msg),
-          publishEvents: (msg) => ctx.send('events', msg),
-          config: { ...reconcilerConfig(cfg, ctx.nodeName, { hostIP: '127.0.0.1', cpuCores: 2, memoryBytes: 2 ** 31 }), pollIntervalMs: 300 },
-          clock: systemClock,
-          logger: ctx.logger,
-        });
-        return { update: (s) => rec.update(s), stop: () => rec.stop() };
-      },
-    });
-    await until('agent online', () => (agent?.link.state === 'online' ? true : undefined));
+    device = await startDockerAgent(hub, engine, { node: NODE, tag: 'attack' });
   });
 
   after(async function () {
-    if (this.currentTest?.state === 'failed') console.log(agentLogs.slice(-40).join(''));
+    if (this.currentTest?.state === 'failed') console.log(device?.logs.slice(-40).join(''));
     await api?.(`/api/v1/namespaces/${NS}`, { method: 'DELETE' }).catch(() => undefined);
-    await agent?.stop();
+    await device?.stop();
     for (const c of await engine.listManaged()) if (c.podNamespace === NS) await engine.removeContainer(c.id).catch(() => undefined);
     await hub?.dispose();
-    for (const d of [agentDir, hostDir]) if (d) await rm(d, { recursive: true, force: true });
+    if (hostDir) await rm(hostDir, { recursive: true, force: true });
   });
 
   function podBody(name: string, spec: Record<string, unknown>): KubeObject {

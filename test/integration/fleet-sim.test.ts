@@ -70,7 +70,7 @@ describe('fleet simulator (hollow devices) against a hub', function () {
     const ready = await until(
       `all ${NODES} hollow nodes Ready on the hub`,
       async () => {
-        const res = await api<NodeList>('/api/v1/nodes?labelSelector=flotilla.io/hollow%3Dtrue');
+        const res = await api<NodeList>('/api/v1/nodes?labelSelector=hollow%3Dtrue');
         const n = res.body.items.filter(isReady).length;
         return n === NODES ? n : undefined;
       },

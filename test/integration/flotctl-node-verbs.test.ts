@@ -1,20 +1,14 @@
 // flotctl taint / cordon / uncordon / drain against a real hub process: kubectl's syntax,
 // messages and refusals, and drain's waiting on graceful pod deletion.
 import assert from 'node:assert/strict';
-import { main } from '../../server/flotctl/cli.js';
-import type { CliIO } from '../../server/flotctl/io.js';
 import type { KubeObject } from '../../shared/api/meta.js';
 import { taintsOf } from '../../shared/api/taints.js';
+import { fromStore, type Node } from '../../shared/api/types/index.js';
 import { isRecord } from '../../shared/util/guards.js';
 import { endpoint, startHub, type HubHandle } from '../support/hub.js';
+import { flotctlFails, flotctlOk, type FlotctlResult } from '../support/flotctl.js';
 import { apiClient, type Api } from '../support/http.js';
 import { until } from '../support/wait.js';
-
-interface Result {
-  code: number;
-  stdout: string;
-  stderr: string;
-}
 
 const IMAGE = '127.0.0.1:5000/flotilla/busybox:1.0';
 
@@ -23,36 +17,13 @@ describe('flotctl node verbs against a real hub', function () {
   let hub: HubHandle;
   let api: Api;
 
-  async function flotctl(...args: string[]): Promise<Result> {
-    let stdout = '';
-    let stderr = '';
-    const io: CliIO = {
-      stdout: { write: (s: string) => (stdout += s) },
-      stderr: { write: (s: string) => (stderr += s) },
-      stdin: (async function* () {})(),
-      env: {},
-    };
-    const code = await main(['--kubeconfig', hub.kubeconfig, ...args], io);
-    assert.doesNotMatch(stderr, /\n\s+at /, 'no stack trace');
-    return { code, stdout, stderr };
-  }
+  const ok = (...args: string[]): Promise<FlotctlResult> => flotctlOk(hub, args);
+  const fails = (...args: string[]): Promise<FlotctlResult> => flotctlFails(hub, args);
 
-  async function ok(...args: string[]): Promise<Result> {
-    const r = await flotctl(...args);
-    assert.equal(r.code, 0, `flotctl ${args.join(' ')} failed:\n${r.stderr}`);
-    return r;
-  }
-
-  async function fails(...args: string[]): Promise<Result> {
-    const r = await flotctl(...args);
-    assert.equal(r.code, 1, `flotctl ${args.join(' ')} should fail; stdout:\n${r.stdout}`);
-    return r;
-  }
-
-  async function getNode(name: string): Promise<KubeObject> {
+  async function getNode(name: string): Promise<Node> {
     const res = await api<KubeObject>(`/api/v1/nodes/${name}`);
     assert.equal(res.status, 200);
-    return res.body;
+    return fromStore('Node', res.body);
   }
 
   async function getPod(name: string): Promise<KubeObject | undefined> {
@@ -155,7 +126,7 @@ describe('flotctl node verbs against a real hub', function () {
     it('cordon sets spec.unschedulable; again says already cordoned', async () => {
       assert.equal((await ok('cordon', 'pi-a')).stdout, 'node/pi-a cordoned\n');
       const node = await getNode('pi-a');
-      assert.ok(isRecord(node['spec']) && node['spec']['unschedulable'] === true);
+      assert.equal(node.spec?.unschedulable, true);
       assert.equal((await ok('cordon', 'node/pi-a')).stdout, 'node/pi-a already cordoned\n');
       const table = await ok('get', 'nodes', 'pi-a');
       assert.match(table.stdout, /SchedulingDisabled/);
@@ -164,7 +135,7 @@ describe('flotctl node verbs against a real hub', function () {
     it('uncordon clears it; again says already uncordoned', async () => {
       assert.equal((await ok('uncordon', 'pi-a')).stdout, 'node/pi-a uncordoned\n');
       const node = await getNode('pi-a');
-      assert.ok(isRecord(node['spec']) && node['spec']['unschedulable'] === undefined);
+      assert.equal(node.spec?.unschedulable, undefined);
       assert.equal((await ok('uncordon', 'pi-a')).stdout, 'node/pi-a already uncordoned\n');
     });
 
@@ -226,7 +197,7 @@ describe('flotctl node verbs against a real hub', function () {
       const started = Date.now();
       const r = await fails('drain', 'pi-b', '--ignore-daemonsets', '--force', '--timeout', '2s');
       assert.ok(Date.now() - started >= 2000, 'waited for the timeout');
-      assert.equal(r.stdout, 'node/pi-b already cordoned\ndeleting pod default/bare\n');
+      assert.equal(r.stdout, 'node/pi-b already cordoned\nevicting pod default/bare\n');
       assert.match(r.stderr, /^Warning: ignoring DaemonSet-managed Pods: default\/ds-pod; deleting Pods that declare no controller: default\/bare\n/);
       assert.match(r.stderr, /error when waiting for pod "bare" in namespace "default" to terminate: global timeout reached: 2s/);
       const bare = await getPod('bare');
@@ -237,7 +208,7 @@ describe('flotctl node verbs against a real hub', function () {
 
     it('--grace-period 0 removes it at once and the node is drained', async () => {
       const r = await ok('drain', 'pi-b', '--ignore-daemonsets', '--force', '--grace-period', '0');
-      assert.equal(r.stdout, 'node/pi-b already cordoned\ndeleting pod default/bare\npod/bare deleted\nnode/pi-b drained\n');
+      assert.equal(r.stdout, 'node/pi-b already cordoned\nevicting pod default/bare\npod/bare deleted\nnode/pi-b drained\n');
       assert.equal(await getPod('bare'), undefined);
       assert.ok(await getPod('ds-pod'));
     });
@@ -246,12 +217,40 @@ describe('flotctl node verbs against a real hub', function () {
       const r = await ok('drain', 'pi-c', '--force', '--timeout', '20s');
       assert.equal(
         r.stdout,
-        'node/pi-c cordoned\ndeleting pod default/stuck\n' +
+        'node/pi-c cordoned\nevicting pod default/stuck\n' +
           'pod/stuck marked for deletion (node/pi-c is unreachable: its agent stops the pod when it reconnects)\nnode/pi-c drained\n',
       );
       const stuck = await getPod('stuck');
       assert.ok(stuck?.metadata.deletionTimestamp, 'recorded on the hub');
       assert.equal(stuck.metadata.deletionGracePeriodSeconds, 30);
+    });
+
+    it('evicts: a PodDisruptionBudget holds the pod until --timeout; --disable-eviction deletes it', async () => {
+      await createNode('pi-d');
+      await createPod('guarded', 'pi-d', { app: 'guarded' });
+      const running = { phase: 'Running', conditions: [{ type: 'Ready', status: 'True', lastTransitionTime: new Date().toISOString().replace(/\.\d{3}Z$/, 'Z') }] };
+      const patched = await api('/api/v1/namespaces/default/pods/guarded/status', { method: 'PATCH', contentType: 'application/merge-patch+json', body: { status: running } });
+      assert.equal(patched.status, 200, patched.text);
+      const pdb = await api<KubeObject>('/apis/policy/v1/namespaces/default/poddisruptionbudgets', {
+        method: 'POST',
+        body: { apiVersion: 'policy/v1', kind: 'PodDisruptionBudget', metadata: { name: 'keep-guarded' }, spec: { minAvailable: 1, selector: { matchLabels: { app: 'guarded' } } } },
+      });
+      assert.equal(pdb.status, 201, pdb.text);
+      await until('the budget is computed', async () => {
+        const res = await api<KubeObject>('/apis/policy/v1/namespaces/default/poddisruptionbudgets/keep-guarded');
+        const status = res.body['status'];
+        return isRecord(status) && status['currentHealthy'] === 1 && status['disruptionsAllowed'] === 0;
+      });
+
+      const refused = await fails('drain', 'pi-d', '--force', '--timeout', '7s');
+      assert.equal(refused.stdout, 'node/pi-d cordoned\nevicting pod default/guarded\n');
+      assert.match(refused.stderr, /error when evicting pods\/"guarded" -n "default" \(will retry after 5s\): Cannot evict pod as it would violate the pod's disruption budget\.\n/);
+      assert.match(refused.stderr, /error when evicting pods\/"guarded" -n "default": global timeout reached: 7s: Cannot evict pod/);
+      assert.equal((await getPod('guarded'))?.metadata.deletionTimestamp, undefined, 'the budget kept the pod');
+
+      const deleted = await ok('drain', 'pi-d', '--force', '--disable-eviction', '--grace-period', '0');
+      assert.equal(deleted.stdout, 'node/pi-d already cordoned\ndeleting pod default/guarded\npod/guarded deleted\nnode/pi-d drained\n');
+      assert.equal(await getPod('guarded'), undefined);
     });
 
     it('bad flags are refused before anything happens', async () => {

@@ -1,14 +1,12 @@
-// flotctl against a real hub: apply/get/label/annotate/describe/delete and
-// the error cases, in-process through main(argv, io) and once as a process.
+// flotctl against a real hub: apply/get/label/annotate/describe/delete,
+// in-process through main(argv, io) and once as a process (its refusals: flotctl-errors).
 import assert from 'node:assert/strict';
-import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { parse as parseYaml } from 'yaml';
-import { main } from '../../server/flotctl/cli.js';
-import type { CliIO } from '../../server/flotctl/io.js';
 import { isRecord } from '../../shared/util/guards.js';
-import { endpoint, REPO_ROOT, startHub, tsEntry, type HubHandle } from '../support/hub.js';
+import { endpoint, REPO_ROOT, tsEntry } from '../support/hub.js';
+import { flotctlRig } from '../support/flotctl.js';
 import { apiClient } from '../support/http.js';
 import { run } from '../support/run.js';
 import { stable, until } from '../support/wait.js';
@@ -16,68 +14,9 @@ import { stable, until } from '../support/wait.js';
 const EXAMPLE = 'manifests/examples/daemonset-busybox.yaml';
 const DS = 'node-exporter-lite';
 
-interface Result {
-  code: number;
-  stdout: string;
-  stderr: string;
-}
-
-interface RunOptions {
-  stdin?: string;
-  signal?: AbortSignal;
-  onStdout?: (text: string) => void;
-}
-
 describe('flotctl against a real hub', function () {
   this.timeout(60_000);
-  let hub: HubHandle | undefined;
-  let tmp = '';
-
-  function theHub(): HubHandle {
-    assert.ok(hub, 'the hub is running');
-    return hub;
-  }
-
-  /** Runs flotctl in-process with the hub's kubeconfig and captured output. */
-  async function flotctl(args: string[], opts: RunOptions = {}): Promise<Result> {
-    let stdout = '';
-    let stderr = '';
-    const io: CliIO = {
-      stdout: {
-        write: (s: string) => {
-          stdout += s;
-          opts.onStdout?.(stdout);
-          return true;
-        },
-      },
-      stderr: { write: (s: string) => (stderr += s) },
-      stdin: (async function* () {
-        await Promise.resolve();
-        if (opts.stdin !== undefined) yield opts.stdin;
-      })(),
-      env: { HOME: tmp },
-      cwd: REPO_ROOT,
-      ...(opts.signal ? { signal: opts.signal } : {}),
-    };
-    const code = await main(['--kubeconfig', theHub().kubeconfig, ...args], io);
-    return { code, stdout, stderr };
-  }
-
-  /** Runs flotctl and insists on success. */
-  async function ok(args: string[], opts: RunOptions = {}): Promise<Result> {
-    const r = await flotctl(args, opts);
-    assert.equal(r.code, 0, `flotctl ${args.join(' ')} failed: ${r.stderr}`);
-    assert.doesNotMatch(r.stderr, /\n\s+at /, 'no stack trace');
-    return r;
-  }
-
-  /** Runs flotctl and insists on exit code 1 without a stack trace. */
-  async function fails(args: string[], opts: RunOptions = {}): Promise<Result> {
-    const r = await flotctl(args, opts);
-    assert.equal(r.code, 1, `flotctl ${args.join(' ')} should fail; stdout: ${r.stdout}`);
-    assert.doesNotMatch(r.stderr, /\n\s+at /, 'no stack trace');
-    return r;
-  }
+  const { hub: theHub, home, flotctl, ok, fails } = flotctlRig('flotctl-it');
 
   /** Reads an object straight from the API, not through flotctl. */
   async function apiGet(path: string): Promise<{ status: number; body: Record<string, unknown> }> {
@@ -106,16 +45,6 @@ describe('flotctl against a real hub', function () {
     return c.image;
   }
 
-  before(async () => {
-    tmp = await mkdtemp(join(tmpdir(), 'flotctl-it-'));
-    hub = await startHub();
-  });
-
-  after(async () => {
-    await hub?.dispose();
-    if (tmp) await rm(tmp, { recursive: true, force: true });
-  });
-
   describe('apply', () => {
     it('creates the example DaemonSet', async () => {
       const r = await ok(['apply', '-f', EXAMPLE]);
@@ -134,7 +63,7 @@ describe('flotctl against a real hub', function () {
 
     it('a changed image tag is configured and the hub holds the new value', async () => {
       const text = await readFile(join(REPO_ROOT, EXAMPLE), 'utf8');
-      const dir = join(tmp, 'changed');
+      const dir = join(home(), 'changed');
       await rm(dir, { recursive: true, force: true });
       await mkdir(dir);
       await writeFile(join(dir, 'ds.yaml'), text.replace('busybox:1.0', 'busybox:latest'));
@@ -161,7 +90,7 @@ describe('flotctl against a real hub', function () {
     });
 
     it('a bad YAML document fails with file, document and line, and nothing from the file is created', async () => {
-      const file = join(tmp, 'bad.yaml');
+      const file = join(home(), 'bad.yaml');
       await writeFile(
         file,
         'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: should-not-exist\n  namespace: default\ndata:\n  a: b\n---\napiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: second\n data: [oops\n',
@@ -349,57 +278,18 @@ describe('flotctl against a real hub', function () {
       await ok(['delete', 'configmap', 'settings']);
     });
 
+    it('describes a PodDisruptionBudget with the status its controller computed', async () => {
+      await ok(['apply', '-f', '-'], {
+        stdin: 'apiVersion: policy/v1\nkind: PodDisruptionBudget\nmetadata: {name: keep-one}\nspec: {minAvailable: 1, selector: {matchLabels: {app: nothing-here}}}\n',
+      });
+      const r = await ok(['describe', 'pdb', 'keep-one']);
+      assert.match(r.stdout, /^Name: +keep-one\nNamespace: +default\nMin available: +1\nSelector: +app=nothing-here\nStatus:\n {4}Allowed disruptions: +0\n {4}Current: +0\n {4}Desired: +1\n {4}Total: +0\n/);
+      await ok(['delete', 'pdb', 'keep-one']);
+    });
+
     it('a missing object is NotFound', async () => {
       const r = await fails(['describe', 'ds', 'nope']);
       assert.equal(r.stderr, 'Error from server (NotFound): daemonsets.apps "nope" not found\n');
-    });
-  });
-
-  describe('errors', () => {
-    it('an unknown kind exits 1 with a message', async () => {
-      assert.equal((await fails(['get', 'foos'])).stderr, 'error: the server doesn\'t have a resource type "foos"\n');
-      assert.match((await fails(['get', 'deployments'])).stderr, /^error: Flotilla does not serve kind Deployment: run one copy per device with apps\/v1 DaemonSet/);
-      assert.match((await fails(['get', 'svc'])).stderr, /^error: Flotilla does not serve kind Service: /);
-    });
-
-    it('a missing object exits 1 with NotFound', async () => {
-      const r = await fails(['get', 'ds', 'nope']);
-      assert.equal(r.stdout, '');
-      assert.equal(r.stderr, 'Error from server (NotFound): daemonsets.apps "nope" not found\n');
-    });
-
-    it('several names: the found ones print, the missing ones fail', async () => {
-      const r = await fails(['get', 'ds', DS, 'nope', '-o', 'name']);
-      assert.equal(r.stdout, `daemonset.apps/${DS}\n`);
-      assert.equal(r.stderr, 'Error from server (NotFound): daemonsets.apps "nope" not found\n');
-    });
-
-    it('a wrong token is Unauthorized', async () => {
-      const text = (await readFile(theHub().kubeconfig, 'utf8')).replace(theHub().token, 'wrong-token');
-      const file = join(tmp, 'wrong-kubeconfig');
-      await writeFile(file, text);
-      const r = await fails(['--kubeconfig', file, 'get', 'ns']);
-      assert.match(r.stderr, /^Error from server \(Unauthorized\): /);
-    });
-
-    it('a bad kubeconfig names the file and the field', async () => {
-      const file = join(tmp, 'bad-kubeconfig');
-      await writeFile(file, 'apiVersion: v1\nkind: Config\nclusters:\n  - name: x\n    cluster: {}\n');
-      const r = await fails(['--kubeconfig', file, 'get', 'ns']);
-      assert.equal(r.stderr, `error: invalid kubeconfig ${file}: clusters[0].cluster.server: is required\n`);
-    });
-
-    it('a hub that is not there is a clear error', async () => {
-      const text = (await readFile(theHub().kubeconfig, 'utf8')).replace(theHub().apiUrl, 'http://127.0.0.1:1');
-      const file = join(tmp, 'nowhere-kubeconfig');
-      await writeFile(file, text);
-      const r = await fails(['--kubeconfig', file, 'get', 'ns']);
-      assert.match(r.stderr, /^error: the connection to the server 127\.0\.0\.1:1 was refused/);
-    });
-
-    it('an unknown flag or verb is a usage error (exit 1)', async () => {
-      assert.match((await fails(['get', 'ds', '--bogus'])).stderr, /unknown option '--bogus'/);
-      assert.match((await fails(['frobnicate'])).stderr, /unknown command 'frobnicate'/);
     });
   });
 
@@ -422,13 +312,10 @@ describe('flotctl against a real hub', function () {
     });
   });
 
-  describe('a server without server-side printing', () => {
-  });
-
   describe('as a process', () => {
     it('node --import tsx server/flotctl/main.ts: KUBECONFIG from the environment, exit codes', async () => {
       const { cmd, args } = tsEntry('server/flotctl/main.ts');
-      const env = { ...process.env, KUBECONFIG: theHub().kubeconfig, HOME: tmp };
+      const env = { ...process.env, KUBECONFIG: theHub().kubeconfig, HOME: home() };
       const applied = await run(cmd, [...args, 'apply', '-f', EXAMPLE], { env, cwd: REPO_ROOT });
       assert.equal(applied.code, 0, applied.stderr);
       assert.equal(applied.stdout, `daemonset.apps/${DS} created\n`);

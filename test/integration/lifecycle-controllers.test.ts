@@ -10,8 +10,8 @@ import { join } from 'node:path';
 import { resourceName, SERVED_KINDS } from '../../shared/api/kinds.js';
 import type { KubeObject } from '../../shared/api/meta.js';
 import { taintsOf, type Toleration } from '../../shared/api/taints.js';
+import { fromStore, type Node } from '../../shared/api/types/index.js';
 import { rfc3339 } from '../../shared/util/clock.js';
-import { isRecord } from '../../shared/util/guards.js';
 import { silentLogger } from '../../shared/util/logger.js';
 import { InternalClient } from '../../server/apiserver/internal-client.js';
 import { ResourceService } from '../../server/apiserver/resource-service.js';
@@ -134,26 +134,21 @@ async function createPod(r: Rig, name: string, nodeName: string | undefined, tol
   });
 }
 
-async function node(r: Rig, name: string): Promise<KubeObject> {
+async function node(r: Rig, name: string): Promise<Node> {
   const n = await r.client.get('Node', undefined, name);
   assert.ok(n, `node ${name} exists (it is never deleted)`);
-  return n;
+  return fromStore('Node', n);
 }
 
 async function pod(r: Rig, name: string): Promise<KubeObject | undefined> {
   return r.client.get('Pod', 'default', name);
 }
 
-function conditionStatuses(n: KubeObject): Record<string, string> {
-  const status = isRecord(n['status']) ? n['status'] : {};
-  const out: Record<string, string> = {};
-  for (const c of Array.isArray(status['conditions']) ? (status['conditions'] as unknown[]) : []) {
-    if (isRecord(c) && typeof c['type'] === 'string' && typeof c['status'] === 'string') out[c['type']] = c['status'];
-  }
-  return out;
+function conditionStatuses(n: Node): Record<string, string> {
+  return Object.fromEntries((n.status?.conditions ?? []).map((c) => [c.type, c.status]));
 }
 
-function taintIds(n: KubeObject): string[] {
+function taintIds(n: Node): string[] {
   return taintsOf(n).map((t) => `${t.key}:${t.effect}`);
 }
 

@@ -135,7 +135,7 @@ describe('logs: hub relay ⇄ agent streamer over the codec (in process, fake ti
       publish: (_topic, payload) => {
         const cmd = decodeHubMessage('cmd', payload);
         commands.push(cmd);
-        if (deviceListens && cmd.cmd !== 'sendStatus') streamer.handle(cmd);
+        if (deviceListens && (cmd.cmd === 'logs' || cmd.cmd === 'logsStop')) streamer.handle(cmd);
         return Promise.resolve();
       },
     });

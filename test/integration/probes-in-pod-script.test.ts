@@ -6,7 +6,6 @@
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { access, constants, mkdtemp, rm, symlink } from 'node:fs/promises';
-import { createServer as createTcpServer, type AddressInfo, type Server as TcpServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { type ContainerEngine, type ExecResult } from '../../agent/engine/types.js';
@@ -14,7 +13,7 @@ import { createInPodRunner } from '../../agent/probes/in-pod.js';
 import type { ProbeOutcome } from '../../agent/probes/runner.js';
 import type { ProbeHandler } from '../../agent/probes/spec.js';
 import { requireService, type ExplainedCheck } from '../support/env.js';
-import { closedPort, http, never, spec, startHttp, target, tcp } from '../support/probe-endpoints.js';
+import { http, never, spec, startProbeEndpoints, target, tcp, type ProbeEndpoints } from '../support/probe-endpoints.js';
 
 const BUSYBOX = '/bin/busybox';
 
@@ -72,8 +71,8 @@ async function mkdtempLinks(root: string, prefix: string, links: Record<string, 
 
 describe('probes: the in-pod check script on this machine (busybox, system sh, missing tools)', function () {
   let root: string;
-  let srv: Awaited<ReturnType<typeof startHttp>>;
-  let listener: TcpServer;
+  let endpoints: ProbeEndpoints | undefined;
+  let srv: ProbeEndpoints['http'];
   let tcpPort: number;
   let refused: number;
   const dirs: Record<string, string> = {};
@@ -87,18 +86,11 @@ describe('probes: the in-pod check script on this machine (busybox, system sh, m
     // Not busybox: busybox sh finds its own wget/nc applets even when they are not on PATH.
     dirs.bare = await mkdtempLinks(root, 'bare', { sh: '/bin/sh' });
     dirs.nosh = await mkdtempLinks(root, 'nosh', bb(['wget']));
-    srv = await startHttp();
-    listener = createTcpServer((s) => s.on('error', () => undefined));
-    await new Promise<void>((r) => listener.listen(0, '127.0.0.1', r));
-    tcpPort = (listener.address() as AddressInfo).port;
-    refused = await closedPort();
+    endpoints = await startProbeEndpoints();
+    ({ http: srv, tcpPort, refused } = endpoints);
   });
   after(async () => {
-    if (srv) {
-      for (const s of srv.sockets) s.destroy();
-      await new Promise<void>((r) => srv.server.close(() => r()));
-    }
-    if (listener) await new Promise<void>((r) => listener.close(() => r()));
+    await endpoints?.close();
     if (root) await rm(root, { recursive: true, force: true });
   });
 

@@ -5,34 +5,29 @@
 import assert from 'node:assert/strict';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { createServer as createHttpsServer } from 'node:https';
-import { createServer as createTcpServer, type AddressInfo, type Server as TcpServer } from 'node:net';
+import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { type ContainerEngine } from '../../agent/engine/types.js';
 import { createProbeRunner } from '../../agent/probes/default-runner.js';
 import { createHttpRunner, createTcpRunner } from '../../agent/probes/net-runners.js';
 import { run as runCommand } from '../support/run.js';
-import { closedPort, http, never, spec, startHttp, target, tcp } from '../support/probe-endpoints.js';
+import { http, never, spec, startProbeEndpoints, target, tcp, type ProbeEndpoints } from '../support/probe-endpoints.js';
 
 describe('probes: http and tcp runners from the agent (real sockets on 127.0.0.1)', function () {
-  let srv: Awaited<ReturnType<typeof startHttp>>;
-  let listener: TcpServer;
+  let endpoints: ProbeEndpoints | undefined;
+  let srv: ProbeEndpoints['http'];
   let tcpPort: number;
   let refused: number;
   const runner = createHttpRunner();
   const tcpRunner = createTcpRunner();
 
   before(async () => {
-    srv = await startHttp();
-    listener = createTcpServer((s) => s.on('error', () => undefined));
-    await new Promise<void>((r) => listener.listen(0, '127.0.0.1', r));
-    tcpPort = (listener.address() as AddressInfo).port;
-    refused = await closedPort();
+    endpoints = await startProbeEndpoints();
+    ({ http: srv, tcpPort, refused } = endpoints);
   });
   after(async () => {
-    for (const s of srv.sockets) s.destroy();
-    await new Promise<void>((r) => srv.server.close(() => r()));
-    await new Promise<void>((r) => listener.close(() => r()));
+    await endpoints?.close();
   });
 
   it('200 passes', async () => {

@@ -7,30 +7,20 @@
  */
 import assert from 'node:assert/strict';
 import { createHash, randomBytes } from 'node:crypto';
-import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { startAgent, type RunningAgent } from '../../agent/agent.js';
-import { DEFAULT_WORKLOAD_SETTINGS, type AgentConfig } from '../../agent/config/index.js';
 import type { ContainerEngine } from '../../agent/engine/types.js';
-import { mqttJsConnector } from '../../agent/link/index.js';
-import { reconcilerConfig, startReconciler } from '../../agent/reconcile/index.js';
 import { DESIRED_DB_FILE } from '../../agent/state/desired-cache.js';
 import type { KubeObject } from '../../shared/api/meta.js';
 import { nodeTopic } from '../../shared/protocol/index.js';
-import { systemClock } from '../../shared/util/clock.js';
 import { isRecord } from '../../shared/util/guards.js';
-import { createJsonLogger } from '../../shared/util/logger.js';
 import { encodedTexts } from '../support/encoded-text.js';
+import { startDockerAgent, type DockerAgent } from '../support/docker-agent.js';
 import { engineWithTestImage } from '../support/engine-harness.js';
-import { DOCKER_SOCKET, TEST_IMAGE } from '../support/env.js';
-import { bootstrapToken } from '../support/flotctl.js';
+import { TEST_IMAGE } from '../support/env.js';
 import { startHub, endpoint, type HubHandle } from '../support/hub.js';
 import { apiClient, type Api } from '../support/http.js';
 import { MqttTap } from '../support/mqtt-tap.js';
-import { loadHostFixture, recordedHostProbe } from '../support/recorded-host.js';
-import { noProbes } from '../support/no-probes.js';
 import { until } from '../support/wait.js';
 
 const NODE = 'pi-sealed-secrets';
@@ -49,9 +39,7 @@ describe('Secrets sealed to the device (real hub, broker, agent, Docker)', funct
   let api: Api;
   let tap: MqttTap;
   let engine: ContainerEngine;
-  let agent: RunningAgent | undefined;
-  let agentDir: string;
-  const agentLogs: string[] = [];
+  let device: DockerAgent | undefined;
 
   /** Fails naming `where` if the canary (or its base64) is in `blob` through any layer of encoding. */
   function assertNoCanary(blob: string, where: string): void {
@@ -67,58 +55,16 @@ describe('Secrets sealed to the device (real hub, broker, agent, Docker)', funct
     api = apiClient(endpoint(hub));
     tap = await MqttTap.start(() => hub.mqttUrl);
     assert.equal((await api('/api/v1/namespaces', { method: 'POST', body: { apiVersion: 'v1', kind: 'Namespace', metadata: { name: NS } } })).status, 201);
-    agentDir = await mkdtemp(join(tmpdir(), 'flotilla-agent-sealed-'));
-    const host = await loadHostFixture(fileURLToPath(new URL('../fixtures/conditions/pi4-bookworm.json', import.meta.url)));
-    const cfg: AgentConfig = {
-      hubUrl: tap.url,
-      dataDir: agentDir,
-      nodeName: NODE,
-      nodeNameSource: 'flag',
-      token: await bootstrapToken(hub),
-      dockerSocket: DOCKER_SOCKET,
-      heartbeatIntervalMs: 1000,
-      statusIntervalMs: 60_000,
-      logLevel: 'debug',
-      labels: {},
-      ...DEFAULT_WORKLOAD_SETTINGS,
-      podInfraImage: TEST_IMAGE,
-      podInfraCommand: ['sleep', '2147483647'],
-      runDir: await mkdtemp('/dev/shm/flotilla-sealed-run-'),
-    };
-    const logger = createJsonLogger((l) => agentLogs.push(l), { level: 'debug', now: () => new Date() });
-    agent = await startAgent(cfg, {
-      connector: mqttJsConnector,
-      clock: systemClock,
-      logger,
-      hostProbe: recordedHostProbe(host),
-      runtime: { probe: () => Promise.resolve({ reachable: true, version: 'test' }) },
-      engine,
-      startWorkloads: (ctx) => {
-        const rec = startReconciler({
-          engine,
-          probes: noProbes(),
-          desired: ctx.desired,
-          boxSecretKey: ctx.boxSecretKey,
-          publishPodStatus: (msg) => ctx.send('pods', msg),
-          publishEvents: (msg) => ctx.send('events', msg),
-          config: { ...reconcilerConfig(cfg, ctx.nodeName, { hostIP: '127.0.0.1', cpuCores: 2, memoryBytes: 2 ** 31 }), pollIntervalMs: 300 },
-          clock: systemClock,
-          logger: ctx.logger,
-        });
-        return { update: (s) => rec.update(s), stop: () => rec.stop() };
-      },
-    });
-    await until('agent online', () => (agent?.link.state === 'online' ? true : undefined));
+    device = await startDockerAgent(hub, engine, { node: NODE, tag: 'sealed', hubUrl: tap.url });
   });
 
   after(async function () {
-    if (this.currentTest?.state === 'failed') console.log(agentLogs.slice(-40).join(''));
+    if (this.currentTest?.state === 'failed') console.log(device?.logs.slice(-40).join(''));
     await api?.(`/api/v1/namespaces/${NS}`, { method: 'DELETE' }).catch(() => undefined);
-    await agent?.stop();
+    await device?.stop();
     if (engine) for (const c of await engine.listManaged()) if (c.podNamespace === NS) await engine.removeContainer(c.id).catch(() => undefined);
     await tap?.close();
     await hub?.dispose();
-    if (agentDir) await rm(agentDir, { recursive: true, force: true });
   });
 
   it('the pod reads the Secret; the wire, the broker store and the agent cache hold only ciphertext', async function () {
@@ -163,7 +109,8 @@ describe('Secrets sealed to the device (real hub, broker, agent, Docker)', funct
     assert.ok(hubFiles.length > 0, 'the hub wrote nothing beside its store');
     for (const f of hubFiles) assertNoCanary(await readFile(f, 'latin1'), `the hub's ${f}`);
 
-    const cache = await readFile(join(agentDir, 'state', DESIRED_DB_FILE), 'latin1');
+    assert.ok(device, 'the agent is running');
+    const cache = await readFile(join(device.dataDir, 'state', DESIRED_DB_FILE), 'latin1');
     assert.ok(encodedTexts(cache).some((t) => t.includes('"sealedData"')), 'the agent cache holds no sealed Secret');
     assertNoCanary(cache, "the agent's desired-state cache");
   });

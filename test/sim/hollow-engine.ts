@@ -7,7 +7,17 @@
  * fail with the configured probabilities.
  */
 import { EngineError } from '../../agent/engine/errors.js';
-import { LABELS, type ContainerCreateSpec, type ContainerEngine, type ContainerRole, type ImageInfo, type ObservedContainer, type RuntimeInfo } from '../../agent/engine/types.js';
+import {
+  LABELS,
+  type ContainerCreateSpec,
+  type ContainerEngine,
+  type ContainerRole,
+  type ImageInfo,
+  type NetworkCreateSpec,
+  type ObservedContainer,
+  type ObservedNetwork,
+  type RuntimeInfo,
+} from '../../agent/engine/types.js';
 
 export interface HollowEngineOptions {
   /** How long an image pull takes (0: at once). */
@@ -34,6 +44,7 @@ function roleOf(v: string | undefined): ContainerRole {
 export class HollowEngine implements ContainerEngine {
   private readonly containers = new Map<string, Record_>();
   private readonly images = new Map<string, ImageInfo>();
+  private readonly networks = new Map<string, ObservedNetwork>();
   private nextId = 1;
 
   constructor(private readonly opts: HollowEngineOptions) {}
@@ -70,6 +81,23 @@ export class HollowEngine implements ContainerEngine {
     const info: ImageInfo = { id: `sha256:${Buffer.from(ref).toString('hex').slice(0, 64).padEnd(64, '0')}`, repoTags: [ref], repoDigests: [], platform: 'linux/arm64' };
     this.images.set(ref, info);
     return info;
+  }
+
+  inspectNetwork(name: string): Promise<ObservedNetwork | undefined> {
+    return Promise.resolve(this.networks.get(name));
+  }
+
+  createNetwork(spec: NetworkCreateSpec): Promise<string> {
+    if (this.networks.has(spec.name)) return Promise.reject(new EngineError('NameConflict', `network with name ${spec.name} already exists`));
+    const id = `net-${spec.name}`;
+    this.networks.set(spec.name, { id, name: spec.name, driver: 'bridge', subnets: [spec.subnet], masquerade: spec.masquerade, labels: spec.labels });
+    return Promise.resolve(id);
+  }
+
+  importImage(ref: string): Promise<ImageInfo> {
+    const info: ImageInfo = { id: `sha256:${Buffer.from(ref).toString('hex').slice(0, 64).padEnd(64, '0')}`, repoTags: [ref], repoDigests: [], platform: 'linux/arm64' };
+    this.images.set(ref, info);
+    return Promise.resolve(info);
   }
 
   createContainer(spec: ContainerCreateSpec): Promise<string> {

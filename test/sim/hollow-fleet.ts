@@ -111,7 +111,7 @@ export class HollowFleet {
       heartbeatIntervalMs: opts.heartbeatIntervalMs,
       statusIntervalMs: 5 * 60_000,
       logLevel: 'error',
-      labels: { 'flotilla.io/hollow': 'true' },
+      labels: { hollow: 'true' }, // flotilla.io/ labels are the hub's (NodeRestriction)
       reconcileIntervalMs: opts.reconcileIntervalMs,
       ...(opts.hubKeyFingerprint !== undefined ? { hubKeyFingerprint: opts.hubKeyFingerprint } : {}),
     };

@@ -105,6 +105,8 @@ export class FaultAgent {
         podInfraCommand: ['sleep', '2147483647'],
         reconcileInterval: '500ms',
         reconnectMaxDelay: '2s',
+        // No bridge on the shared Docker unless a test asks for one (and removes it).
+        podNetwork: false,
         ...opts.config,
       }),
     );

@@ -36,8 +36,8 @@ export async function startFleet(hub: HubHandle, nodes: string[]): Promise<Fleet
   const agents: FleetAgent[] = [];
   for (const node of nodes) {
     const dir = await mkdtemp(join(tmpdir(), `flotilla-${node}-`));
-    // The pods' network holder comes from the local registry (no internet here).
-    await writeFile(join(dir, 'config.json'), JSON.stringify({ podInfraImage: TEST_IMAGE, podInfraCommand: ['sleep', '2147483647'] }));
+    // The pods' network holder comes from the local registry; no pod network bridge on the shared Docker.
+    await writeFile(join(dir, 'config.json'), JSON.stringify({ podInfraImage: TEST_IMAGE, podInfraCommand: ['sleep', '2147483647'], podNetwork: false }));
     agents.push({ node, dir });
   }
   const entry = distEntry('agent/main.js');

@@ -154,6 +154,8 @@ export interface Row {
   /** Volumes of every pod already set up (default true). */
   volumesSynced?: boolean;
   podDirs?: string[];
+  /** The node's pod infrastructure blocks sandboxes with this message. */
+  sandboxBlocked?: string;
   want: Want;
 }
 
@@ -191,7 +193,8 @@ export function buildRow(row: Row): { d: DesiredPods; observed: ObservedContaine
   row.memory?.(memory, d);
   const probes = new Map<string, ProbeState>(Object.entries(row.probes ?? {}));
   for (const c of observed) if (c.role === 'app' && !probes.has(`${c.podUid}/${c.container}`)) probes.set(`${c.podUid}/${c.container}`, HEALTHY);
-  const result = plan(d, { containers: observed, images: new Set(row.images ?? [IMAGE, PAUSE]), probes, podDirs: new Set(row.podDirs ?? []) }, memory, NOW);
+  const world = { containers: observed, images: new Set(row.images ?? [IMAGE, PAUSE]), probes, podDirs: new Set(row.podDirs ?? []) };
+  const result = plan(d, row.sandboxBlocked !== undefined ? { ...world, sandboxBlocked: row.sandboxBlocked } : world, memory, NOW);
   return { d, observed, memory, result };
 }
 

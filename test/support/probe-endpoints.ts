@@ -58,3 +58,31 @@ export async function startHttp(): Promise<{ server: HttpServer; port: number; s
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
   return { server, port: (server.address() as AddressInfo).port, seen, sockets };
 }
+
+export interface ProbeEndpoints {
+  /** The HTTP server of startHttp. */
+  http: Awaited<ReturnType<typeof startHttp>>;
+  /** A TCP listener that accepts and says nothing. */
+  tcpPort: number;
+  /** A port nothing listens on. */
+  refused: number;
+  close(): Promise<void>;
+}
+
+/** What the http and tcp probes are pointed at, on 127.0.0.1. */
+export async function startProbeEndpoints(): Promise<ProbeEndpoints> {
+  const http = await startHttp();
+  const listener = createTcpServer((s) => s.on('error', () => undefined));
+  await new Promise<void>((r) => listener.listen(0, '127.0.0.1', r));
+  const { port: tcpPort } = listener.address() as AddressInfo;
+  return {
+    http,
+    tcpPort,
+    refused: await closedPort(),
+    close: async () => {
+      for (const s of http.sockets) s.destroy();
+      await new Promise<void>((r) => http.server.close(() => r()));
+      await new Promise<void>((r) => listener.close(() => r()));
+    },
+  };
+}

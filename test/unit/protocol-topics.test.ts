@@ -145,6 +145,7 @@ describe('protocol/topics', () => {
       `${P}/nodes/+/events`,
       `${P}/nodes/+/pods`,
       `${P}/nodes/+/logs/+`,
+      `${P}/nodes/+/metrics`,
       `${P}/nodes/+/stream-out`,
       `${P}/enroll/+/req`,
     ]);

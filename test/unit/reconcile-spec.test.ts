@@ -151,7 +151,7 @@ describe('reconcile container specs and hashes', () => {
     const { finalSpec } = await import('../../agent/reconcile/container-spec.js');
     const { c, dp } = first(pod({}), [], {});
     assert.ok(c.template);
-    const spec = finalSpec(dp.model.ref, 'app', 'app', c.specHash, 3, c.template, 'sandbox-id');
+    const spec = finalSpec(dp.model.ref, 'app', 'app', c.specHash, 3, c.template, { id: 'sandbox-id' });
     assert.equal(spec.name, 'flotilla_app_web_shop_uid-1_3');
     assert.equal(spec.networkMode, 'container:sandbox-id');
     assert.deepEqual(spec.labels, {

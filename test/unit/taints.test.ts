@@ -12,6 +12,7 @@ import {
   type Taint,
   type Toleration,
 } from '../../shared/api/taints.js';
+import { decodeNode, isDecodeError } from '../../shared/api/types/index.js';
 
 const T = (key: string, effect: Taint['effect'], value?: string): Taint => ({ key, effect, ...(value !== undefined ? { value } : {}) });
 
@@ -113,18 +114,23 @@ describe('taints: lists', () => {
 });
 
 describe('taints: reading objects', () => {
-  it('taintsOf keeps well-formed taints with timeAdded', () => {
-    const node: KubeObject = {
+  it('taintsOf reads a decoded Node; a malformed taint never gets that far (decoding names it)', () => {
+    const node = decodeNode({
       apiVersion: 'v1',
       kind: 'Node',
       metadata: { name: 'n' },
-      spec: { taints: [{ key: 'a', effect: 'NoExecute', timeAdded: '2026-01-01T00:00:00Z' }, { key: 'b', effect: 'Bogus' }, 'junk', { key: 'c', value: 'v', effect: 'NoSchedule' }] },
-    };
+      spec: { taints: [{ key: 'a', effect: 'NoExecute', timeAdded: '2026-01-01T00:00:00Z' }, { key: 'c', value: 'v', effect: 'NoSchedule' }] },
+    });
     assert.deepEqual(taintsOf(node), [
       { key: 'a', effect: 'NoExecute', timeAdded: '2026-01-01T00:00:00Z' },
       { key: 'c', value: 'v', effect: 'NoSchedule' },
     ]);
-    assert.deepEqual(taintsOf({ apiVersion: 'v1', kind: 'Node', metadata: {} }), []);
+    assert.deepEqual(taintsOf(decodeNode({ apiVersion: 'v1', kind: 'Node', metadata: { name: 'm' } })), []);
+    const bogus = { apiVersion: 'v1', kind: 'Node', metadata: { name: 'b' }, spec: { taints: [{ key: 'a', effect: 'NoExecute' }, { key: 'b', effect: 'Bogus' }, 'junk'] } };
+    assert.throws(
+      () => decodeNode(bogus),
+      (e: unknown) => isDecodeError(e) && e.message.includes('spec.taints[1].effect: Unsupported value: "Bogus"') && e.message.includes('spec.taints[2]: expected object'),
+    );
   });
 
   it('tolerationsOf skips entries with unknown operators or effects', () => {

@@ -10,13 +10,14 @@ import { ControllerRevision, ConfigMap, DaemonSet, Event, Namespace, Node, Secre
 import { DeleteOptions, ListMeta, Status } from './meta-messages.js';
 import { Lease } from './lease-messages.js';
 import { Pod } from './pod-messages.js';
+import { PodDisruptionBudget } from './policy-messages.js';
 import { Eviction, SelfSubjectAccessReview, SelfSubjectReview } from './review-messages.js';
 import { lengthDelimited, readFields, WireError } from './wire.js';
 
 export const PROTOBUF_MEDIA_TYPE = 'application/vnd.kubernetes.protobuf';
 const MAGIC = Buffer.from([0x6b, 0x38, 0x73, 0x00]);
 
-const OBJECT_KINDS: Record<string, Message> = { Pod, Node, Namespace, ConfigMap, Secret, Event, DaemonSet, ControllerRevision, Lease };
+const OBJECT_KINDS: Record<string, Message> = { Pod, Node, Namespace, ConfigMap, Secret, Event, DaemonSet, ControllerRevision, Lease, PodDisruptionBudget };
 
 const listOf = (kind: string, item: Message): Message => message(`${kind}List`, { metadata: m(1, () => ListMeta), items: ms(2, () => item) });
 

@@ -91,3 +91,11 @@ export const CONTROLLERREVISION_COLUMNS: TableColumnDefinition[] = [
 ];
 
 export const DEFAULT_COLUMNS: TableColumnDefinition[] = [NAME_COL, AGE_COL];
+
+export const PDB_COLUMNS: TableColumnDefinition[] = [
+  NAME_COL,
+  col('Min Available', 'string', 'The minimum number of pods that must be available.'),
+  col('Max Unavailable', 'string', 'The maximum number of pods that may be unavailable.'),
+  col('Allowed Disruptions', 'integer', 'Calculated number of pods that may be disrupted at this time.'),
+  AGE_COL,
+];

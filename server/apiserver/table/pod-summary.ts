@@ -1,8 +1,7 @@
 /** A pod's READY, STATUS and RESTARTS, computed as kubectl's printPod does. */
 import type { KubeObject } from '../../../shared/api/meta.js';
 import { humanDuration } from '../../../shared/api/print-format.js';
-import { isRecord } from '../../../shared/util/guards.js';
-import { int, rec, recs, str, type Rec } from './fields.js';
+import { fromStore, type ContainerStatus } from '../../../shared/api/types/index.js';
 
 export interface PodSummary {
   ready: string;
@@ -10,21 +9,22 @@ export interface PodSummary {
   restarts: string;
 }
 
-function terminatedFinishedAt(cs: Rec): number | undefined {
-  const t = rec(rec(cs.lastState).terminated);
-  const at = Date.parse(str(t.finishedAt));
-  return Object.keys(t).length && !Number.isNaN(at) ? at : undefined;
+function terminatedFinishedAt(cs: ContainerStatus): number | undefined {
+  const t = cs.lastState?.terminated;
+  const at = Date.parse(t?.finishedAt ?? '');
+  return t && Object.keys(t).length && !Number.isNaN(at) ? at : undefined;
 }
 
-/** READY, STATUS and RESTARTS of a pod, computed as kubectl's printPod does. */
-export function podSummary(pod: KubeObject, now: Date): PodSummary {
-  const spec = rec(pod.spec);
-  const status = rec(pod.status);
-  const containers = recs(spec.containers);
-  const initContainers = recs(spec.initContainers);
-  const conditions = recs(status.conditions);
+/** READY, STATUS and RESTARTS of a pod (a stored one: decoded), computed as kubectl's printPod does. */
+export function podSummary(obj: KubeObject, now: Date): PodSummary {
+  const pod = fromStore('Pod', obj);
+  const { spec } = pod;
+  const status = pod.status ?? {};
+  const { containers } = spec;
+  const initContainers = spec.initContainers ?? [];
+  const conditions = status.conditions ?? [];
 
-  const restartableInit = new Set(initContainers.filter((c) => c.restartPolicy === 'Always').map((c) => str(c.name)));
+  const restartableInit = new Set(initContainers.filter((c) => c.restartPolicy === 'Always').map((c) => c.name));
   const totalContainers = containers.length + restartableInit.size;
   let readyContainers = 0;
   let restarts = 0;
@@ -34,35 +34,32 @@ export function podSummary(pod: KubeObject, now: Date): PodSummary {
   const later = (a: number | undefined, b: number | undefined): number | undefined =>
     a === undefined ? b : b === undefined ? a : Math.max(a, b);
 
-  const phase = str(status.phase);
-  let reason = str(status.reason) || phase;
+  const phase = status.phase ?? '';
+  let reason = status.reason || phase;
   if (conditions.some((c) => c.type === 'PodScheduled' && c.reason === 'SchedulingGated')) reason = 'SchedulingGated';
 
   let initializing = false;
-  const initStatuses = recs(status.initContainerStatuses);
+  const initStatuses = status.initContainerStatuses ?? [];
   for (const [i, cs] of initStatuses.entries()) {
-    restarts += int(cs.restartCount);
+    restarts += cs.restartCount ?? 0;
     lastRestart = later(lastRestart, terminatedFinishedAt(cs));
-    const restartable = restartableInit.has(str(cs.name));
+    const restartable = restartableInit.has(cs.name ?? '');
     if (restartable) {
-      restartableInitRestarts += int(cs.restartCount);
+      restartableInitRestarts += cs.restartCount ?? 0;
       lastRestartableInitRestart = later(lastRestartableInitRestart, terminatedFinishedAt(cs));
     }
-    const state = rec(cs.state);
-    const terminated = isRecord(state.terminated) ? state.terminated : undefined;
-    const waiting = isRecord(state.waiting) ? state.waiting : undefined;
-    if (terminated && int(terminated.exitCode) === 0) continue;
+    const { terminated, waiting } = cs.state ?? {};
+    if (terminated && (terminated.exitCode ?? 0) === 0) continue;
     if (restartable && cs.started === true) {
       if (cs.ready === true) readyContainers++;
       continue;
     }
     if (terminated) {
-      const r = str(terminated.reason);
-      if (r) reason = `Init:${r}`;
-      else if (int(terminated.signal) !== 0) reason = `Init:Signal:${int(terminated.signal)}`;
-      else reason = `Init:ExitCode:${int(terminated.exitCode)}`;
-    } else if (waiting && str(waiting.reason) && waiting.reason !== 'PodInitializing') {
-      reason = `Init:${str(waiting.reason)}`;
+      if (terminated.reason) reason = `Init:${terminated.reason}`;
+      else if ((terminated.signal ?? 0) !== 0) reason = `Init:Signal:${terminated.signal ?? 0}`;
+      else reason = `Init:ExitCode:${terminated.exitCode ?? 0}`;
+    } else if (waiting?.reason && waiting.reason !== 'PodInitializing') {
+      reason = `Init:${waiting.reason}`;
     } else {
       reason = `Init:${i}/${initContainers.length}`;
     }
@@ -75,21 +72,19 @@ export function podSummary(pod: KubeObject, now: Date): PodSummary {
     restarts = restartableInitRestarts;
     lastRestart = lastRestartableInitRestart;
     let hasRunning = false;
-    const statuses = recs(status.containerStatuses);
+    const statuses = status.containerStatuses ?? [];
     for (let i = statuses.length - 1; i >= 0; i--) {
       const cs = statuses[i] ?? {};
-      restarts += int(cs.restartCount);
+      restarts += cs.restartCount ?? 0;
       lastRestart = later(lastRestart, terminatedFinishedAt(cs));
-      const state = rec(cs.state);
-      const terminated = isRecord(state.terminated) ? state.terminated : undefined;
-      const waiting = isRecord(state.waiting) ? state.waiting : undefined;
-      if (waiting && str(waiting.reason)) {
-        reason = str(waiting.reason);
-      } else if (terminated && str(terminated.reason)) {
-        reason = str(terminated.reason);
+      const { terminated, waiting, running } = cs.state ?? {};
+      if (waiting?.reason) {
+        reason = waiting.reason;
+      } else if (terminated?.reason) {
+        reason = terminated.reason;
       } else if (terminated) {
-        reason = int(terminated.signal) !== 0 ? `Signal:${int(terminated.signal)}` : `ExitCode:${int(terminated.exitCode)}`;
-      } else if (cs.ready === true && isRecord(state.running)) {
+        reason = (terminated.signal ?? 0) !== 0 ? `Signal:${terminated.signal ?? 0}` : `ExitCode:${terminated.exitCode ?? 0}`;
+      } else if (cs.ready === true && running) {
         hasRunning = true;
         readyContainers++;
       }

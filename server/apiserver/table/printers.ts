@@ -8,7 +8,21 @@ import type { KindInfo } from '../../../shared/api/kinds.js';
 import type { KubeObject } from '../../../shared/api/meta.js';
 import { formatAge, formatLabels, formatLabelSelector } from '../../../shared/api/print-format.js';
 import type { PartialObjectMetadata, Table, TableCell, TableColumnDefinition, TableRow, TableRowCondition } from '../../../shared/api/table.js';
-import { isRecord } from '../../../shared/util/guards.js';
+import {
+  fromStore,
+  type ConfigMap,
+  type ControllerRevision,
+  type DaemonSet,
+  type Event,
+  type KindName,
+  type KindTypes,
+  type Namespace,
+  type Node,
+  type Pod,
+  type PodDisruptionBudget,
+  type PodSpec,
+  type Secret,
+} from '../../../shared/api/types/index.js';
 import {
   CONFIGMAP_COLUMNS,
   CONTROLLERREVISION_COLUMNS,
@@ -17,10 +31,10 @@ import {
   EVENT_COLUMNS,
   NAMESPACE_COLUMNS,
   NODE_COLUMNS,
+  PDB_COLUMNS,
   POD_COLUMNS,
   SECRET_COLUMNS,
 } from './columns.js';
-import { int, rec, recs, str, stringMap } from './fields.js';
 import { podSummary } from './pod-summary.js';
 
 export type IncludeObject = 'None' | 'Object' | 'Metadata';
@@ -32,14 +46,13 @@ export interface ToTableOptions {
   resourceVersion?: string;
 }
 
-function nodeCells(o: KubeObject, now: Date): TableCell[] {
-  const status = rec(o.status);
-  const spec = rec(o.spec);
-  const ready = recs(status.conditions).find((c) => c.type === 'Ready');
+function nodeCells(o: Node, now: Date): TableCell[] {
+  const status = o.status ?? {};
+  const ready = status.conditions?.find((c) => c.type === 'Ready');
   const states: string[] = [];
   if (ready) states.push(ready.status === 'True' ? 'Ready' : 'NotReady');
   else states.push('Unknown');
-  if (spec.unschedulable === true) states.push('SchedulingDisabled');
+  if (o.spec?.unschedulable === true) states.push('SchedulingDisabled');
 
   const roles = new Set<string>();
   for (const [k, v] of Object.entries(o.metadata.labels ?? {})) {
@@ -50,35 +63,35 @@ function nodeCells(o: KubeObject, now: Date): TableCell[] {
       roles.add(v);
     }
   }
-  const info = rec(status.nodeInfo);
-  const address = (type: string): string => str(recs(status.addresses).find((a) => a.type === type)?.address) || '<none>';
+  const info = status.nodeInfo ?? {};
+  const address = (type: string): string => status.addresses?.find((a) => a.type === type)?.address || '<none>';
   const sync = desiredSync(o.metadata.annotations);
   return [
     o.metadata.name ?? '',
     states.join(','),
     roles.size ? [...roles].sort().join(',') : '<none>',
     formatAge(o.metadata.creationTimestamp, now),
-    str(info.kubeletVersion),
+    info.kubeletVersion ?? '',
     address('InternalIP'),
     address('ExternalIP'),
-    str(info.osImage) || '<unknown>',
-    str(info.kernelVersion) || '<unknown>',
-    str(info.containerRuntimeVersion) || '<unknown>',
+    info.osImage || '<unknown>',
+    info.kernelVersion || '<unknown>',
+    info.containerRuntimeVersion || '<unknown>',
     sync.desired ?? '<none>',
     sync.applied ?? '<none>',
     sync.state,
   ];
 }
 
-function podCells(o: KubeObject, now: Date): TableCell[] {
-  const spec = rec(o.spec);
-  const status = rec(o.status);
+function podCells(o: Pod, now: Date): TableCell[] {
+  const { spec } = o;
+  const status = o.status ?? {};
   const s = podSummary(o, now);
-  const ip = str(recs(status.podIPs)[0]?.ip) || str(status.podIP) || '<none>';
-  const gates = recs(spec.readinessGates);
+  const ip = status.podIPs?.[0]?.ip || status.podIP || '<none>';
+  const gates = spec.readinessGates ?? [];
   let readinessGates = '<none>';
   if (gates.length > 0) {
-    const conditions = recs(status.conditions);
+    const conditions = status.conditions ?? [];
     const trueCount = gates.filter((g) => conditions.find((c) => c.type === g.conditionType)?.status === 'True').length;
     readinessGates = `${trueCount}/${gates.length}`;
   }
@@ -89,75 +102,75 @@ function podCells(o: KubeObject, now: Date): TableCell[] {
     s.restarts,
     formatAge(o.metadata.creationTimestamp, now),
     ip,
-    str(spec.nodeName) || '<none>',
-    str(status.nominatedNodeName) || '<none>',
+    spec.nodeName || '<none>',
+    status.nominatedNodeName || '<none>',
     readinessGates,
   ];
 }
 
-function podConditions(o: KubeObject): TableRowCondition[] | undefined {
-  const phase = rec(o.status).phase;
+function podConditions(o: Pod): TableRowCondition[] | undefined {
+  const phase = o.status?.phase;
   if (phase === 'Succeeded') return [{ type: 'Completed', status: 'True', reason: 'Succeeded', message: 'The pod has completed successfully.' }];
   if (phase === 'Failed') return [{ type: 'Completed', status: 'True', reason: 'Failed', message: 'The pod failed.' }];
   return undefined;
 }
 
-function daemonSetCells(o: KubeObject, now: Date): TableCell[] {
-  const spec = rec(o.spec);
-  const status = rec(o.status);
-  const podSpec = rec(rec(spec.template).spec);
-  const containers = recs(podSpec.containers);
+function daemonSetCells(o: DaemonSet, now: Date): TableCell[] {
+  const { spec } = o;
+  const status = o.status ?? {};
+  // A listing never fails on one object, even one without the template validation requires.
+  const podSpec: Partial<PodSpec> = spec.template?.spec ?? {};
+  const containers = podSpec.containers ?? [];
   return [
     o.metadata.name ?? '',
-    int(status.desiredNumberScheduled),
-    int(status.currentNumberScheduled),
-    int(status.numberReady),
-    int(status.updatedNumberScheduled),
-    int(status.numberAvailable),
-    formatLabels(stringMap(podSpec.nodeSelector)),
+    status.desiredNumberScheduled ?? 0,
+    status.currentNumberScheduled ?? 0,
+    status.numberReady ?? 0,
+    status.updatedNumberScheduled ?? 0,
+    status.numberAvailable ?? 0,
+    formatLabels(podSpec.nodeSelector),
     formatAge(o.metadata.creationTimestamp, now),
-    containers.map((c) => str(c.name)).join(','),
-    containers.map((c) => str(c.image)).join(','),
+    containers.map((c) => c.name).join(','),
+    containers.map((c) => c.image).join(','),
     formatLabelSelector(spec.selector),
   ];
 }
 
-function eventSource(o: KubeObject): string {
-  const source = rec(o.source);
-  const component = str(source.component) || str(o.reportingController);
-  const instance = str(source.host) || str(o.reportingInstance);
+function eventSource(o: Event): string {
+  const component = o.source?.component || o.reportingComponent || '';
+  const instance = o.source?.host || o.reportingInstance || '';
   return instance ? `${component}, ${instance}` : component;
 }
 
-function eventCells(o: KubeObject, now: Date): TableCell[] {
+function eventCells(o: Event, now: Date): TableCell[] {
   const firstSeen = o.firstTimestamp ? formatAge(o.firstTimestamp, now) : formatAge(o.eventTime, now);
   let lastSeen = o.lastTimestamp ? formatAge(o.lastTimestamp, now) : firstSeen;
-  let count = int(o.count);
-  const series = isRecord(o.series) ? o.series : undefined;
+  let count = o.count ?? 0;
+  const { series } = o;
   if (series) {
     lastSeen = formatAge(series.lastObservedTime, now);
-    count = int(series.count);
+    count = series.count ?? 0;
   } else if (count === 0) {
     count = 1;
   }
-  const involved = rec(o.involvedObject);
-  const kind = str(involved.kind).toLowerCase();
-  const target = str(involved.name) ? `${kind}/${str(involved.name)}` : kind;
+  const involved = o.involvedObject;
+  const kind = (involved.kind ?? '').toLowerCase();
+  const target = involved.name ? `${kind}/${involved.name}` : kind;
   return [
     lastSeen,
-    str(o.type),
-    str(o.reason),
+    o.type ?? '',
+    o.reason ?? '',
     target,
-    str(involved.fieldPath),
+    involved.fieldPath ?? '',
     eventSource(o),
-    str(o.message).trim(),
+    (o.message ?? '').trim(),
     firstSeen,
     count,
     o.metadata.name ?? '',
   ];
 }
 
-function controllerRevisionCells(o: KubeObject, now: Date): TableCell[] {
+function controllerRevisionCells(o: ControllerRevision, now: Date): TableCell[] {
   const ref = (o.metadata.ownerReferences ?? []).find((r) => r.controller === true);
   let controller = '<none>';
   if (ref) {
@@ -166,45 +179,56 @@ function controllerRevisionCells(o: KubeObject, now: Date): TableCell[] {
     const groupKind = group ? `${ref.kind}.${group}` : ref.kind;
     controller = `${groupKind.toLowerCase()}/${ref.name}`;
   }
-  return [o.metadata.name ?? '', controller, int(o.revision), formatAge(o.metadata.creationTimestamp, now)];
+  return [o.metadata.name ?? '', controller, o.revision, formatAge(o.metadata.creationTimestamp, now)];
 }
 
-interface Printer {
+/** An IntOrString as kubectl prints it; N/A when unset. */
+function intOrString(v: number | string | undefined): string {
+  return v === undefined ? 'N/A' : String(v);
+}
+
+const pdbCells = (o: PodDisruptionBudget, now: Date): TableCell[] => [
+  o.metadata.name ?? '',
+  intOrString(o.spec.minAvailable),
+  intOrString(o.spec.maxUnavailable),
+  o.status?.disruptionsAllowed ?? 0,
+  formatAge(o.metadata.creationTimestamp, now),
+];
+
+interface Printer<T> {
   columns: TableColumnDefinition[];
-  cells(o: KubeObject, now: Date): TableCell[];
-  conditions?(o: KubeObject): TableRowCondition[] | undefined;
+  cells(o: T, now: Date): TableCell[];
+  conditions?(o: T): TableRowCondition[] | undefined;
 }
 
-const PRINTERS: Record<string, Printer> = {
+const namespaceCells = (o: Namespace, now: Date): TableCell[] => [o.metadata.name ?? '', o.status?.phase ?? '', formatAge(o.metadata.creationTimestamp, now)];
+
+const configMapCells = (o: ConfigMap, now: Date): TableCell[] => [
+  o.metadata.name ?? '',
+  Object.keys(o.data ?? {}).length + Object.keys(o.binaryData ?? {}).length,
+  formatAge(o.metadata.creationTimestamp, now),
+];
+
+const secretCells = (o: Secret, now: Date): TableCell[] => [
+  o.metadata.name ?? '',
+  o.type || 'Opaque',
+  new Set([...Object.keys(o.data ?? {}), ...Object.keys(o.stringData ?? {})]).size,
+  formatAge(o.metadata.creationTimestamp, now),
+];
+
+const PRINTERS: { [K in KindName]: Printer<KindTypes[K]> } = {
   Node: { columns: NODE_COLUMNS, cells: nodeCells },
   Pod: { columns: POD_COLUMNS, cells: podCells, conditions: podConditions },
   DaemonSet: { columns: DAEMONSET_COLUMNS, cells: daemonSetCells },
-  Namespace: {
-    columns: NAMESPACE_COLUMNS,
-    cells: (o, now) => [o.metadata.name ?? '', str(rec(o.status).phase), formatAge(o.metadata.creationTimestamp, now)],
-  },
-  ConfigMap: {
-    columns: CONFIGMAP_COLUMNS,
-    cells: (o, now) => [
-      o.metadata.name ?? '',
-      Object.keys(rec(o.data)).length + Object.keys(rec(o.binaryData)).length,
-      formatAge(o.metadata.creationTimestamp, now),
-    ],
-  },
-  Secret: {
-    columns: SECRET_COLUMNS,
-    cells: (o, now) => [
-      o.metadata.name ?? '',
-      str(o.type) || 'Opaque',
-      new Set([...Object.keys(rec(o.data)), ...Object.keys(rec(o.stringData))]).size,
-      formatAge(o.metadata.creationTimestamp, now),
-    ],
-  },
+  Namespace: { columns: NAMESPACE_COLUMNS, cells: namespaceCells },
+  ConfigMap: { columns: CONFIGMAP_COLUMNS, cells: configMapCells },
+  Secret: { columns: SECRET_COLUMNS, cells: secretCells },
   Event: { columns: EVENT_COLUMNS, cells: eventCells },
   ControllerRevision: { columns: CONTROLLERREVISION_COLUMNS, cells: controllerRevisionCells },
+  PodDisruptionBudget: { columns: PDB_COLUMNS, cells: pdbCells },
 };
 
-const DEFAULT_PRINTER: Printer = {
+const DEFAULT_PRINTER: Printer<KubeObject> = {
   columns: DEFAULT_COLUMNS,
   cells: (o, now) => [o.metadata.name ?? '', formatAge(o.metadata.creationTimestamp, now)],
 };
@@ -215,17 +239,34 @@ function rowObject(o: KubeObject, includeObject: IncludeObject): KubeObject | Pa
   return undefined;
 }
 
+function isPrinted(kind: string): kind is KindName {
+  return Object.hasOwn(PRINTERS, kind);
+}
+
+interface Printed {
+  cells: TableCell[];
+  conditions?: TableRowCondition[] | undefined;
+}
+
+/** One row's cells and conditions; the store holds only decoded objects, so `o` is its kind's type. */
+function printAs<K extends KindName>(kind: K, o: KubeObject, now: Date): Printed {
+  const printer: Printer<KindTypes[K]> = PRINTERS[kind];
+  const typed = fromStore(kind, o);
+  return { cells: printer.cells(typed, now), conditions: printer.conditions?.(typed) };
+}
+
 /** Builds the `meta.k8s.io/v1` Table for objects of one kind, as the Kubernetes API server does. */
 export function toTable(info: KindInfo, objects: KubeObject[], opts: ToTableOptions): Table {
-  const printer = PRINTERS[info.kind] ?? DEFAULT_PRINTER;
+  const { kind } = info;
   const rows = objects.map((o): TableRow => {
-    const row: TableRow = { cells: printer.cells(o, opts.now) };
+    const printed: Printed = isPrinted(kind) ? printAs(kind, o, opts.now) : { cells: DEFAULT_PRINTER.cells(o, opts.now) };
+    const row: TableRow = { cells: printed.cells };
     const object = rowObject(o, opts.includeObject);
     if (object) row.object = object;
-    const conditions = printer.conditions?.(o);
-    if (conditions) row.conditions = conditions;
+    if (printed.conditions) row.conditions = printed.conditions;
     return row;
   });
+  const printer = isPrinted(kind) ? PRINTERS[kind] : DEFAULT_PRINTER;
   const resourceVersion = opts.resourceVersion ?? (objects.length === 1 ? (objects[0]?.metadata.resourceVersion ?? '') : '');
   return {
     kind: 'Table',

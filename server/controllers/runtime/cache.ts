@@ -8,7 +8,7 @@
  * them, never mutate them (write through the API client instead).
  */
 import type { KubeObject } from '../../../shared/api/meta.js';
-import type { ConfigMap, ControllerRevision, DaemonSet, Event, Namespace, Node, Pod, Secret } from '../../../shared/api/types/index.js';
+import type { ConfigMap, ControllerRevision, DaemonSet, Event, Namespace, Node, Pod, PodDisruptionBudget, Secret } from '../../../shared/api/types/index.js';
 import { objectKey } from '../../store/keys.js';
 import type { StoreEvent } from '../../store/watch-hub.js';
 import { podReferences } from './pod-references.js';
@@ -55,6 +55,7 @@ export interface KindMap {
   ControllerRevision: ControllerRevision;
   Namespace: Namespace;
   Event: Event;
+  PodDisruptionBudget: PodDisruptionBudget;
 }
 
 export type CachedKind = keyof KindMap;

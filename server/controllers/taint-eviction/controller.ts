@@ -5,7 +5,7 @@
  */
 import { isDeepStrictEqual } from 'node:util';
 import { ApiError } from '../../../shared/api/errors.js';
-import type { Pod } from '../../../shared/api/types/index.js';
+import { fromStore, type Pod } from '../../../shared/api/types/index.js';
 import { formatTaint, taintsOf, type Taint } from '../../../shared/api/taints.js';
 import { rfc3339, type Clock } from '../../../shared/util/clock.js';
 import type { Logger } from '../../../shared/util/logger.js';
@@ -37,7 +37,7 @@ function ignoreGone(e: unknown): void {
 
 /** A Node change concerns its own key only when its taints changed. */
 function taintsChanged(e: StoreEvent): string[] {
-  if (e.type === 'MODIFIED' && e.prev && isDeepStrictEqual(taintsOf(e.prev), taintsOf(e.object))) return [];
+  if (e.type === 'MODIFIED' && e.prev && isDeepStrictEqual(taintsOf(fromStore('Node', e.prev)), taintsOf(fromStore('Node', e.object)))) return [];
   return e.object.metadata.name ? [e.object.metadata.name] : [];
 }
 

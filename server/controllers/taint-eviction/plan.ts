@@ -7,7 +7,7 @@
  * Per taint, the first toleration that tolerates it decides (as Kubernetes does); a pod's
  * deadline is the earliest over the node's NoExecute taints.
  */
-import { taintsOf, tolerates, tolerationsOf, type Taint } from '../../../shared/api/taints.js';
+import { taintsOf, tolerates, type Taint } from '../../../shared/api/taints.js';
 import type { Node, Pod } from '../../../shared/api/types/index.js';
 
 export interface EvictionDecision {
@@ -32,7 +32,7 @@ export function taintAddedAt(taint: Taint, now: Date, firstSeen?: TaintFirstSeen
 
 /** One pod against the node's NoExecute taints; undefined = tolerated without a time limit. */
 export function planPodEviction(pod: Pod, noExecute: readonly Taint[], now: Date, firstSeen?: TaintFirstSeen): EvictionDecision | undefined {
-  const tolerations = tolerationsOf(pod);
+  const tolerations = pod.spec.tolerations ?? [];
   let earliest: { at: number; taint: Taint } | undefined;
   for (const taint of noExecute) {
     const toleration = tolerations.find((t) => tolerates(t, taint));

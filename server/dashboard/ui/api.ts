@@ -88,8 +88,3 @@ export async function readLines(path: string, onLine: (line: string) => void, si
 export function isAbort(e: unknown): boolean {
   return e instanceof DOMException && e.name === 'AbortError';
 }
-
-export async function del(path: string): Promise<void> {
-  const res = await fetch(path, { method: 'DELETE', headers: headers() });
-  if (!res.ok) throw await failure(res);
-}

@@ -10,6 +10,9 @@ import { useEffect } from 'preact/hooks';
 import { ApiFailure, getJson, isAbort, readLines } from './api.js';
 import type { KObject, WatchEvent } from './types.js';
 
+/** A watch line: an object event, or ERROR with a Status. */
+type WatchLine<T> = (WatchEvent<T> & { type: Exclude<WatchEvent<T>['type'], 'ERROR'> }) | { type: 'ERROR'; object: { code?: number; message?: string } };
+
 const BATCH_MS = 250;
 const RETRY_MS = [1000, 2000, 5000];
 /** A stream no page holds any more stays open this long, so going back and forth does not relist. */
@@ -120,11 +123,8 @@ export class Collection<T extends KObject> extends Held {
 
   /** Applies one watch line; returns the resourceVersion it carried. */
   private apply(line: string): string | undefined {
-    const ev = JSON.parse(line) as WatchEvent<T>;
-    if (ev.type === 'ERROR') {
-      const status = ev.object as unknown as { code?: number; message?: string };
-      throw new ApiFailure(status.code ?? 500, status.message ?? 'watch failed');
-    }
+    const ev = JSON.parse(line) as WatchLine<T>;
+    if (ev.type === 'ERROR') throw new ApiFailure(ev.object.code ?? 500, ev.object.message ?? 'watch failed');
     if (ev.type === 'DELETED') this.items.delete(keyOf(ev.object));
     else if (ev.type !== 'BOOKMARK') this.items.set(keyOf(ev.object), ev.object);
     if (ev.type !== 'BOOKMARK') this.bump();

@@ -1,8 +1,9 @@
 /**
- * `flotctl drain NODE`: cordon, then delete the node's pods (kubectl's rules and messages:
+ * `flotctl drain NODE`: cordon, then evict the node's pods (kubectl's rules and messages:
  * DaemonSet-managed pods are refused unless --ignore-daemonsets, which skips them; pods that
  * declare no controller are refused unless --force) and wait, bounded by --timeout, until they
- * are gone. A node that is unreachable cannot stop its pods now: there a pod counts as done
+ * are gone. Evictions respect PodDisruptionBudgets: a refused one is retried until --timeout
+ * (drain-evict.ts). A node that is unreachable cannot stop its pods now: there a pod counts as done
  * once it is Terminating, and its agent stops it when it reconnects.
  */
 import type { Command } from 'commander';
@@ -14,8 +15,8 @@ import type { ApiClient } from '../client.js';
 import { CliError, isNotFound, ReportedFailure } from '../errors.js';
 import type { CliIO } from '../io.js';
 import { getObject, listObjects } from '../objects.js';
-import { resourcePath } from '../resources.js';
 import { sessionFor, type Session } from '../session.js';
+import { removePod } from './drain-evict.js';
 import { setUnschedulable } from './cordon.js';
 import { nodeInfo, nodeNameArg, nodeUnreachable, selectNodes } from './node-common.js';
 
@@ -25,6 +26,7 @@ interface DrainOptions {
   ignoreDaemonsets?: boolean;
   timeout?: string;
   selector?: string;
+  disableEviction?: boolean;
 }
 
 export interface DrainFlags {
@@ -127,24 +129,37 @@ async function sleep(ms: number): Promise<void> {
   await new Promise((r) => setTimeout(r, ms));
 }
 
-/** Deletes the pods and waits; returns the errors that stopped it (empty = drained). */
-async function evictAndWait(s: Session, client: ApiClient, nodeName: string, pods: KubeObject[], grace: number | undefined, timeoutMs: number): Promise<string[]> {
+interface RemoveSettings {
+  grace: number | undefined;
+  timeoutMs: number;
+  disableEviction: boolean;
+}
+
+/** Evicts (or deletes) the pods and waits; returns the errors that stopped it (empty = drained). */
+async function evictAndWait(s: Session, client: ApiClient, nodeName: string, pods: KubeObject[], opts: RemoveSettings): Promise<string[]> {
   const info = podInfo();
+  const { timeoutMs } = opts;
+  const deadline = timeoutMs > 0 ? Date.now() + timeoutMs : Infinity;
+  const verb = opts.disableEviction ? 'deleting' : 'evicting';
   const pending = new Map<string, KubeObject>();
+  const refusals: string[] = [];
   for (const pod of pods) {
-    const body: Record<string, unknown> = { apiVersion: 'v1', kind: 'DeleteOptions' };
-    if (grace !== undefined) body['gracePeriodSeconds'] = grace;
-    if (pod.metadata.uid) body['preconditions'] = { uid: pod.metadata.uid };
-    s.out(`deleting pod ${ref(pod)}\n`);
-    try {
-      await client.request({ method: 'DELETE', path: resourcePath(info, pod.metadata.namespace, pod.metadata.name ?? ''), body });
-      pending.set(ref(pod), pod);
-    } catch (e: unknown) {
-      if (!isNotFound(e)) throw e;
-      s.out(`pod/${pod.metadata.name ?? ''} deleted\n`);
+    s.out(`${verb} pod ${ref(pod)}\n`);
+    for (;;) {
+      const outcome = await removePod(client, info, pod, opts.grace, opts.disableEviction);
+      if (outcome.kind === 'accepted') pending.set(ref(pod), pod);
+      if (outcome.kind === 'gone') s.out(`pod/${pod.metadata.name ?? ''} deleted\n`);
+      if (outcome.kind !== 'refused') break;
+      const where = `pods/"${pod.metadata.name ?? ''}" -n "${pod.metadata.namespace ?? ''}"`;
+      if (Date.now() + outcome.retryMs > deadline) {
+        refusals.push(`error when evicting ${where}: global timeout reached: ${formatTimeout(timeoutMs)}: ${outcome.message}`);
+        break;
+      }
+      s.err(`error when evicting ${where} (will retry after ${outcome.retryMs / 1000}s): ${outcome.message}\n`);
+      await sleep(outcome.retryMs);
     }
   }
-  const deadline = timeoutMs > 0 ? Date.now() + timeoutMs : Infinity;
+  if (refusals.length > 0) return refusals;
   for (;;) {
     const node = await getObject(client, nodeInfo(), undefined, nodeName);
     const unreachable = nodeUnreachable(node);
@@ -175,14 +190,14 @@ async function evictAndWait(s: Session, client: ApiClient, nodeName: string, pod
   }
 }
 
-async function drainOne(s: Session, client: ApiClient, node: KubeObject, flags: DrainFlags, grace: number | undefined, timeoutMs: number): Promise<string[]> {
+async function drainOne(s: Session, client: ApiClient, node: KubeObject, flags: DrainFlags, opts: RemoveSettings): Promise<string[]> {
   const name = node.metadata.name ?? '';
   s.out(`${await setUnschedulable(s, name, true)}\n`);
   const pods = (await listObjects(client, podInfo(), undefined, { fieldSelector: `spec.nodeName=${name}` })).items;
   const c = classifyPods(pods, flags);
   if (c.errors.length > 0) return c.errors;
   if (c.warnings.length > 0) s.err(`Warning: ${c.warnings.join('; ')}\n`);
-  const errors = await evictAndWait(s, client, name, c.deletable, grace, timeoutMs);
+  const errors = await evictAndWait(s, client, name, c.deletable, opts);
   if (errors.length === 0) s.out(`node/${name} drained\n`);
   return errors;
 }
@@ -195,7 +210,7 @@ async function runDrain(s: Session, args: string[], opts: DrainOptions): Promise
   const nodes = await selectNodes(client, args.map(nodeNameArg), opts.selector ? { selector: opts.selector } : {});
   const failed: { name: string; errors: string[] }[] = [];
   for (const node of nodes) {
-    const errors = await drainOne(s, client, node, flags, grace, timeoutMs);
+    const errors = await drainOne(s, client, node, flags, { grace, timeoutMs, disableEviction: opts.disableEviction === true });
     if (errors.length === 0) continue;
     const name = node.metadata.name ?? '';
     const joined = errors.length === 1 ? (errors[0] ?? '') : `[${errors.join(', ')}]`;
@@ -211,13 +226,14 @@ async function runDrain(s: Session, args: string[], opts: DrainOptions): Promise
 export function registerDrain(program: Command, io: CliIO): void {
   program
     .command('drain')
-    .description('Cordon nodes and delete their pods, waiting until they are gone')
+    .description('Cordon nodes and evict their pods (respecting PodDisruptionBudgets), waiting until they are gone')
     .argument('[nodes...]', 'node names (or node/NAME)')
     .option('--grace-period <seconds>', "seconds each pod is given to terminate (-1: the pod's own terminationGracePeriodSeconds)")
     .option('--force', 'also delete pods that declare no controller')
     .option('--ignore-daemonsets', 'leave DaemonSet-managed pods in place instead of refusing')
     .option('--timeout <duration>', 'give up waiting after this long, e.g. 30s or 5m (0: wait as long as it takes)')
     .option('-l, --selector <selector>', 'drain the nodes matching this label selector')
+    .option('--disable-eviction', 'delete pods instead of evicting them, bypassing PodDisruptionBudgets')
     .action(async (args: string[], opts: DrainOptions, cmd: Command) => {
       await runDrain(sessionFor(cmd, io), args, opts);
     });

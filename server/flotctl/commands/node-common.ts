@@ -2,7 +2,7 @@
 import { kindByName, type KindInfo } from '../../../shared/api/kinds.js';
 import type { KubeObject } from '../../../shared/api/meta.js';
 import { TAINT_NODE_UNREACHABLE, taintsOf } from '../../../shared/api/taints.js';
-import { isRecord } from '../../../shared/util/guards.js';
+import { fromStore, type Node } from '../../../shared/api/types/index.js';
 import type { ApiClient } from '../client.js';
 import { CliError, isServerError } from '../errors.js';
 import { asKubeObject, getObject, listObjects } from '../objects.js';
@@ -52,13 +52,13 @@ export async function selectNodes(client: ApiClient, names: string[], opts: { se
 export async function patchNodeSpec(
   client: ApiClient,
   name: string,
-  change: (node: KubeObject) => Record<string, unknown> | undefined,
+  change: (node: Node) => Record<string, unknown> | undefined,
   first?: KubeObject,
 ): Promise<{ node: KubeObject; changed: boolean }> {
   const info = nodeInfo();
   let node = first ?? (await getObject(client, info, undefined, name));
   for (let attempt = 0; ; attempt++) {
-    const spec = change(node);
+    const spec = change(fromStore('Node', node));
     if (spec === undefined) return { node, changed: false };
     try {
       const answer = await client.requestObject({
@@ -76,14 +76,12 @@ export async function patchNodeSpec(
 }
 
 /** The agent cannot act on the node now: it is tainted unreachable or its Ready condition is Unknown. */
-export function nodeUnreachable(node: KubeObject): boolean {
+export function nodeUnreachable(obj: KubeObject): boolean {
+  const node = fromStore('Node', obj);
   if (taintsOf(node).some((t) => t.key === TAINT_NODE_UNREACHABLE)) return true;
-  const status = node['status'];
-  if (!isRecord(status) || !Array.isArray(status['conditions'])) return false;
-  return (status['conditions'] as unknown[]).some((c) => isRecord(c) && c['type'] === 'Ready' && c['status'] === 'Unknown');
+  return (node.status?.conditions ?? []).some((c) => c.type === 'Ready' && c.status === 'Unknown');
 }
 
-export function isUnschedulable(node: KubeObject): boolean {
-  const spec = node['spec'];
-  return isRecord(spec) && spec['unschedulable'] === true;
+export function isUnschedulable(obj: KubeObject): boolean {
+  return fromStore('Node', obj).spec?.unschedulable === true;
 }

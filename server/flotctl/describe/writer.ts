@@ -3,37 +3,13 @@
  * each), tab-separated cells aligned by a tabwriter per section, plus the
  * shared formatting of labels, annotations, tolerations and timestamps.
  */
-import { isRecord } from '../../../shared/util/guards.js';
+import type { ResourceList, Toleration } from '../../../shared/api/types/index.js';
 import { tabwrite } from './tabwriter.js';
 
-export type Rec = Record<string, unknown>;
-
-export function rec(v: unknown): Rec {
-  return isRecord(v) ? v : {};
-}
-
-export function recs(v: unknown): Rec[] {
-  return Array.isArray(v) ? v.filter(isRecord) : [];
-}
-
-export function str(v: unknown): string {
-  return typeof v === 'string' ? v : '';
-}
-
-export function strs(v: unknown): string[] {
-  return Array.isArray(v) ? v.filter((x): x is string => typeof x === 'string') : [];
-}
-
-export function num(v: unknown): number {
-  return typeof v === 'number' && Number.isFinite(v) ? v : 0;
-}
-
-/** Scalar map values (quantities, labels) as strings. */
-export function scalarMap(v: unknown): Record<string, string> {
+/** Quantities (`500m`, `128Mi`, or plain numbers) as text. */
+export function quantities(list: ResourceList | undefined): Record<string, string> {
   const out: Record<string, string> = {};
-  for (const [k, val] of Object.entries(rec(v))) {
-    if (typeof val === 'string' || typeof val === 'number' || typeof val === 'boolean') out[k] = String(val);
-  }
+  for (const [k, v] of Object.entries(list ?? {})) out[k] = String(v);
   return out;
 }
 
@@ -41,8 +17,8 @@ const DAYS = ['Sun', 'Mon', 'Tue', 'Wed', 'Thu', 'Fri', 'Sat'];
 const MONTHS = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'];
 
 /** Go's time.RFC1123Z in UTC: `Mon, 02 Jan 2006 15:04:05 +0000`; `<unset>` when absent. */
-export function rfc1123z(ts: unknown): string {
-  if (typeof ts !== 'string' || ts === '') return '<unset>';
+export function rfc1123z(ts: string | undefined): string {
+  if (!ts) return '<unset>';
   const d = new Date(ts);
   if (Number.isNaN(d.getTime())) return ts;
   const p = (n: number): string => String(n).padStart(2, '0');
@@ -81,15 +57,19 @@ export class DescribeWriter {
 
   /** `Title:\tk=v` with further labels on continuation lines, sorted; `<none>` when empty. */
   labels(title: string, labels: Record<string, string> | undefined, indent = ''): void {
-    const keys = Object.keys(labels ?? {}).sort();
+    this.entries(title, Object.keys(labels ?? {}).sort(), indent, (k) => this.write(0, `${k}=${labels?.[k] ?? ''}\n`));
+  }
+
+  /** `Title:\t` then one entry per item, continuation lines aligned under the first; `<none>` when there are none. */
+  private entries<T>(title: string, items: readonly T[], indent: string, entry: (item: T) => void): void {
     this.write(0, `${indent}${title}:\t`);
-    if (keys.length === 0) {
+    if (items.length === 0) {
       this.write(0, '<none>\n');
       return;
     }
-    keys.forEach((k, i) => {
+    items.forEach((item, i) => {
       if (i > 0) this.write(0, `${indent}\t`);
-      this.write(0, `${k}=${labels?.[k] ?? ''}\n`);
+      entry(item);
     });
   }
 
@@ -98,13 +78,7 @@ export class DescribeWriter {
     const keys = Object.keys(annotations ?? {})
       .filter((k) => k !== 'kubectl.kubernetes.io/last-applied-configuration')
       .sort();
-    this.write(0, `${indent}${title}:\t`);
-    if (keys.length === 0) {
-      this.write(0, '<none>\n');
-      return;
-    }
-    keys.forEach((k, i) => {
-      if (i > 0) this.write(0, `${indent}\t`);
+    this.entries(title, keys, indent, (k) => {
       const value = (annotations?.[k] ?? '').replace(/\n$/, '');
       if (value.includes('\n') || value.length + k.length + 2 > 140) {
         this.write(0, `${k}:\n`);
@@ -116,20 +90,15 @@ export class DescribeWriter {
   }
 
   /** Tolerations as kubectl prints them: `key=value:Effect op=Exists for 300s`. */
-  tolerations(title: string, tolerations: Rec[], indent = ''): void {
-    this.write(0, `${indent}${title}:\t`);
-    if (tolerations.length === 0) {
-      this.write(0, '<none>\n');
-      return;
-    }
-    const sorted = [...tolerations].sort((a, b) => (str(a.key) < str(b.key) ? -1 : str(a.key) > str(b.key) ? 1 : 0));
-    sorted.forEach((t, i) => {
-      if (i > 0) this.write(0, `${indent}\t`);
-      let text = str(t.key);
-      if (str(t.value)) text += `=${str(t.value)}`;
-      if (str(t.effect)) text += `:${str(t.effect)}`;
-      if (t.operator === 'Exists' && !str(t.value)) text += str(t.key) || str(t.effect) ? ' op=Exists' : 'op=Exists';
-      if (typeof t.tolerationSeconds === 'number') text += ` for ${t.tolerationSeconds}s`;
+  tolerations(title: string, tolerations: readonly Toleration[] | undefined, indent = ''): void {
+    const keyOf = (t: Toleration): string => t.key ?? '';
+    const sorted = [...(tolerations ?? [])].sort((a, b) => (keyOf(a) < keyOf(b) ? -1 : keyOf(a) > keyOf(b) ? 1 : 0));
+    this.entries(title, sorted, indent, (t) => {
+      let text = keyOf(t);
+      if (t.value) text += `=${t.value}`;
+      if (t.effect) text += `:${t.effect}`;
+      if (t.operator === 'Exists' && !t.value) text += t.key || t.effect ? ' op=Exists' : 'op=Exists';
+      if (t.tolerationSeconds !== undefined) text += ` for ${t.tolerationSeconds}s`;
       this.write(0, `${text}\n`);
     });
   }

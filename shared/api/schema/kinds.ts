@@ -3,6 +3,7 @@ import type { Schema } from './dsl.js';
 import { bool, fields, freeForm, int, intOrStr, list, resourceList, str, strMap, strs, time } from './dsl.js';
 import { Condition, LabelSelector, ObjectMeta, ObjectReference } from './meta.js';
 import { Pod, PodTemplateSpec } from './pod.js';
+import { PodDisruptionBudget } from './policy.js';
 
 const DaemonSet = fields({
   apiVersion: str,
@@ -110,5 +111,5 @@ const Event = fields({
 });
 
 export const KIND_SCHEMAS: ReadonlyMap<string, Schema> = new Map(
-  Object.entries({ Pod, DaemonSet, ControllerRevision, Node, Namespace, ConfigMap, Secret, Event }),
+  Object.entries({ Pod, DaemonSet, ControllerRevision, Node, Namespace, ConfigMap, Secret, Event, PodDisruptionBudget }),
 );

@@ -21,6 +21,7 @@ import type { Event } from './event.js';
 import type { Namespace } from './namespace.js';
 import type { Node } from './node.js';
 import type { Pod } from './pod.js';
+import type { PodDisruptionBudget } from './poddisruptionbudget.js';
 
 /** An object that is not a valid object of its kind; `field` is the first field at fault. */
 export class DecodeError extends ApiError {
@@ -52,6 +53,7 @@ export interface KindTypes {
   Secret: Secret;
   Namespace: Namespace;
   Event: Event;
+  PodDisruptionBudget: PodDisruptionBudget;
 }
 
 export type KindName = keyof KindTypes;
@@ -105,11 +107,12 @@ export const decodeConfigMap = (obj: KubeObject): ConfigMap => decodeAs('ConfigM
 export const decodeSecret = (obj: KubeObject): Secret => decodeAs('Secret', obj);
 export const decodeNamespace = (obj: KubeObject): Namespace => decodeAs('Namespace', obj);
 export const decodeEvent = (obj: KubeObject): Event => decodeAs('Event', obj);
+export const decodePodDisruptionBudget = (obj: KubeObject): PodDisruptionBudget => decodeAs('PodDisruptionBudget', obj);
 
 /**
- * An object read back from the hub's store as its kind's type. The store holds only objects
- * the API server decoded (decodeServed), so only the kind is checked here: a mismatch is a
- * programming error (a TypeError), not bad input.
+ * An object read back from the hub's store (or served by the hub to a client such as flotctl)
+ * as its kind's type. The store holds only objects the API server decoded (decodeServed), so
+ * only the kind is checked here: a mismatch is a programming error (a TypeError), not bad input.
  */
 export function fromStore<K extends KindName>(kind: K, obj: KubeObject): KindTypes[K] {
   if (!isStored<KindTypes[K]>(obj, kind)) throw new TypeError(`fromStore: expected a ${kind}, got a ${obj.kind}`);

@@ -16,5 +16,6 @@ export type * from './controllerrevision.js';
 export type * from './config.js';
 export type * from './namespace.js';
 export type * from './event.js';
-export { DecodeError, decodeAs, decodeConfigMap, decodeControllerRevision, decodeDaemonSet, decodeEvent, decodeNamespace, decodeNode, decodePod, decodeSecret, decodeServed, fromStore, isDecodeError } from './decode.js';
+export type * from './poddisruptionbudget.js';
+export { DecodeError, decodeAs, decodeConfigMap, decodeControllerRevision, decodeDaemonSet, decodeEvent, decodeNamespace, decodeNode, decodePod, decodePodDisruptionBudget, decodeSecret, decodeServed, fromStore, isDecodeError } from './decode.js';
 export type { KindName, KindTypes } from './decode.js';

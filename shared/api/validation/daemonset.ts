@@ -10,7 +10,7 @@ import { labelSelectorFromSpec, matchesLabels } from '../label-selector.js';
 const STRATEGY_TYPES = ['RollingUpdate', 'OnDelete'] as const;
 
 /** maxUnavailable / maxSurge: an integer ≥ 0 or a percentage ≤ 100%. Returns its value (percent or count). */
-function validateIntOrPercent(r: FieldReader, name: string): number | undefined {
+export function validateIntOrPercent(r: FieldReader, name: string): number | undefined {
   const v = r.raw(name);
   const path = r.at(name);
   if (v === undefined) return undefined;

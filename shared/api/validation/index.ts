@@ -18,6 +18,7 @@ import { validateConfigMap } from './configmap.js';
 import { validateSecret } from './secret.js';
 import { validateEvent } from './event.js';
 import { validateControllerRevision } from './controllerrevision.js';
+import { validatePodDisruptionBudget } from './poddisruptionbudget.js';
 import { shapeErrors } from '../schema/shape.js';
 
 export { validateUpdate } from './update.js';
@@ -32,6 +33,7 @@ const KIND_VALIDATORS: Record<string, (obj: FieldReader) => void> = {
   Secret: validateSecret,
   Event: validateEvent,
   ControllerRevision: validateControllerRevision,
+  PodDisruptionBudget: validatePodDisruptionBudget,
 };
 
 /** Every problem with `obj` as an object of kind `info`; an empty list means it is valid. */

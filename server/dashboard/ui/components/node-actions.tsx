@@ -1,6 +1,6 @@
 /** Admin actions on one node, each behind a confirmation that names it: cordon, uncordon, drain, taint, label. */
 import { useState } from 'preact/hooks';
-import { del, patch } from '../api.js';
+import { patch, post } from '../api.js';
 import type { Node, Pod } from '../types.js';
 import { Confirm } from './confirm.js';
 
@@ -9,7 +9,7 @@ type Action = 'cordon' | 'uncordon' | 'drain' | 'taint' | 'label';
 const TAINT_RE = /^([A-Za-z0-9][-A-Za-z0-9_./]*)(?:=([-A-Za-z0-9_.]*))?:(NoSchedule|PreferNoSchedule|NoExecute)$/;
 const LABEL_RE = /^([A-Za-z0-9][-A-Za-z0-9_./]*)(?:=([-A-Za-z0-9_.]*)|(-))$/;
 
-/** Pods a drain deletes: everything on the node not managed by a DaemonSet and not finished. */
+/** Pods a drain evicts: everything on the node not managed by a DaemonSet and not finished. */
 export function drainablePods(pods: Pod[]): Pod[] {
   return pods.filter(
     (p) => !p.metadata.deletionTimestamp && !(p.metadata.ownerReferences ?? []).some((o) => o.kind === 'DaemonSet') && p.status?.phase !== 'Succeeded' && p.status?.phase !== 'Failed',
@@ -51,11 +51,14 @@ export function NodeActions({ node, pods }: { node: Node; pods: Pod[] }) {
         onClose={close}
         onConfirm={async () => {
           await patch(path, { spec: { unschedulable: true } });
-          for (const p of drain) await del(podPath(p));
+          // Evictions, as kubectl drain: a PodDisruptionBudget that forbids one answers 429 and the dialog shows why.
+          for (const p of drain) {
+            await post(`${podPath(p)}/eviction`, { apiVersion: 'policy/v1', kind: 'Eviction', metadata: { name: p.metadata.name, namespace: p.metadata.namespace ?? 'default' } });
+          }
         }}
       >
         <p>
-          {name} is cordoned and {drain.length === 0 ? 'no pods need to be deleted' : `these ${drain.length} pods are deleted`} (DaemonSet pods stay).
+          {name} is cordoned and {drain.length === 0 ? 'no pods need to be evicted' : `these ${drain.length} pods are evicted`} (PodDisruptionBudgets are respected; DaemonSet pods stay).
         </p>
         <ul class="drain-list">
           {drain.map((p) => (

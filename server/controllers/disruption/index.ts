@@ -1,0 +1,2 @@
+export { disruptionController, type DisruptionDeps } from './controller.js';
+export { planPdbStatus, type ControllerScale, type PdbPlan } from './plan.js';
