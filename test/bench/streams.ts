@@ -47,6 +47,8 @@ export async function benchStreams(rounds = 7, mib = 32): Promise<StreamsResult>
       metadata: { name: 'bench-streams' },
       spec: { nodeName: 'bench-streams', hostNetwork: true, containers: [{ name: 'main', image: TEST_IMAGE, imagePullPolicy: 'IfNotPresent', command: ['sh', '-c', script] }] },
     };
+    // A hostNetwork pod needs the privileged Pod Security level in its namespace.
+    await api('/api/v1/namespaces/default', { method: 'PATCH', body: { metadata: { labels: { 'pod-security.kubernetes.io/enforce': 'privileged' } } }, contentType: 'application/merge-patch+json' });
     const created = await api('/api/v1/namespaces/default/pods', { method: 'POST', body: pod });
     if (created.status !== 201) throw new Error(`the pod was not created: ${created.text}`);
     let last = '';
