@@ -12,6 +12,7 @@ import type { HubKeyRecord, NodeIdentity } from './identity/index.js';
 import { AgentLink, enroll, RECONNECT_BACKOFF, type LinkOptions, type MqttConnector } from './link/index.js';
 import type { ContainerEngine } from './engine/types.js';
 import { LogStreamer } from './logs/log-streamer.js';
+import { StreamHost } from './streams/stream-host.js';
 import type { MetricsSampler } from './metrics/sampler.js';
 import { DesiredCache } from './state/index.js';
 import { StatusReporter, type RuntimeProbe } from './status/index.js';
@@ -226,9 +227,20 @@ export async function startAgent(cfg: AgentConfig, deps: AgentDeps, opts: StartO
   );
 
   const logs = deps.engine ? new LogStreamer({ engine: deps.engine, send: (m) => link.sendLogChunk(m), clock: deps.clock, logger: nodeLog }) : undefined;
+  const streams = deps.engine
+    ? new StreamHost({
+        engine: deps.engine,
+        // Not awaited: mqtt.js sends in call order; the stream's window bounds what is in flight.
+        send: (m) => void link.sendStream(m),
+        logger: nodeLog,
+      })
+    : undefined;
   // A stream's chunks cannot reach the hub over a link that is down: the hub ends it on its side.
   link.onState((s) => {
-    if (s.state !== 'online') logs?.abortAll(`link ${s.state}`);
+    if (s.state !== 'online') {
+      logs?.abortAll(`link ${s.state}`);
+      void streams?.closeAll(`link ${s.state}`);
+    }
   });
 
   // The pods run from the persisted desired state whether or not the hub is reachable.
@@ -273,6 +285,16 @@ export async function startAgent(cfg: AgentConfig, deps: AgentDeps, opts: StartO
       }
       return;
     }
+    if (parsed.channel === 'stream-in') {
+      try {
+        const msg = decodeHubMessage('stream-in', payload);
+        if (streams) streams.handle(msg);
+        else if (msg.op === 'open') void link.sendStream({ v: 1, t: 'streamOut', op: 'opened', id: msg.id, error: 'this agent runs no container engine' });
+      } catch (e) {
+        nodeLog.warn('malformed stream message ignored', { error: errorMessage(e), bytes: payload.length });
+      }
+      return;
+    }
     nodeLog.warn('message on an unexpected topic ignored', { topic });
   });
 
@@ -291,6 +313,7 @@ export async function startAgent(cfg: AgentConfig, deps: AgentDeps, opts: StartO
       await deps.metrics?.stop();
       await reporter.stop();
       await logs?.stop();
+      await streams?.closeAll('agent stopping');
       await link.stop();
       await cache.close();
       await handlers;

@@ -39,6 +39,7 @@ import { publishHubInfo } from './fleet/hub-info.js';
 import { caCertPin } from '../shared/crypto/index.js';
 import { AgentIntake } from './link/agent-intake.js';
 import { LogRelay } from './link/log-relay.js';
+import { StreamRelay } from './link/stream-relay.js';
 import { NodeMetrics } from './link/node-metrics.js';
 import { MetricsApi } from './apiserver/metrics-api.js';
 import type { Publish } from './link/publish.js';
@@ -132,6 +133,7 @@ export async function startHub(cfg: HubConfig, deps: { clock: Clock; logger: Log
     watch: { defaultTimeoutSeconds: 1800, maxBufferedBytes: 16 * 1024 * 1024, maxTotalBufferedBytes: cfg.watchMemoryCapBytes, bookmarkIntervalMs: 60_000 },
     tls: pki.serving,
     podLogs: fleet.logs,
+    podStreams: fleet.streams,
     audit: audit.record,
     ui: dashboard.handle,
     metrics: new MetricsApi({ usage: fleet.metrics, service, clock }),
@@ -175,6 +177,8 @@ interface Fleet {
   broker: RunningBroker;
   /** Log streams between the API's `pods/NAME/log` and the devices. */
   logs: LogRelay;
+  /** exec / attach / port-forward streams between the API and the devices. */
+  streams: StreamRelay;
   /** Heartbeats in memory: the API's Lease view reads them. */
   leases: LeaseTracker;
   /** Usage samples in memory: the API's Metrics view reads them. */
@@ -204,6 +208,7 @@ async function startFleet(
   // Called only once the broker below is up (agents' messages and the publisher start after it).
   const publish: Publish = (topic, payload, opts) => broker.publish(topic, payload, opts);
   const logs = new LogRelay({ publish, clock, logger });
+  const streams = new StreamRelay({ publish, clock, logger });
   const metrics = new NodeMetrics({ publish, clock, logger: logger.child({ component: 'metrics' }) });
   const intake = new AgentIntake({
     client,
@@ -218,6 +223,7 @@ async function startFleet(
     graceMs: cfg.nodeMonitorGracePeriodMs,
     statusRequestIntervalMs: 30_000,
     logs,
+    streams,
     metrics,
   });
   // Sessions live in memory only (the store is the truth; desired documents are republished at
@@ -269,11 +275,13 @@ async function startFleet(
   return {
     broker,
     logs,
+    streams,
     leases,
     metrics,
     hubKeyFingerprint: hubKey.fingerprint,
     async close() {
       logs.closeAll();
+      streams.closeAll();
       controllers.stop();
       stopRevocations();
       await broker.close();

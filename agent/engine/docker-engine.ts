@@ -6,6 +6,7 @@
 import { createDockerClient, type DockerEngineOptions } from './docker-client.js';
 import { createContainer, listManaged, removeContainer, startContainer, stopContainer } from './docker-containers.js';
 import { exec } from './docker-exec.js';
+import { dockerStreams } from './docker-exec-stream.js';
 import { createNetwork, importImage, inspectNetwork } from './docker-network.js';
 import { runtimeInfo, runtimeVersion } from './docker-info.js';
 import { logs } from './docker-logs.js';
@@ -33,5 +34,6 @@ export function createDockerEngine(opts: DockerEngineOptions): ContainerEngine {
     importImage: (ref, tar) => importImage(c, ref, tar),
     exec: (id, cmd, timeoutMs) => exec(c, id, cmd, timeoutMs),
     logs: (id, logOpts) => logs(c, id, logOpts),
+    streams: dockerStreams(c),
   };
 }

@@ -3,6 +3,8 @@
  * dockerode (imported only in agent/engine); reconcile, probes and logs use only this.
  */
 
+import type { StreamEngine } from './stream-types.js';
+
 /** Labels on everything the agent creates; observed state is "containers with these labels". */
 export const LABELS = {
   managed: 'io.flotilla.managed', // "true"
@@ -217,4 +219,6 @@ export interface ContainerEngine {
   exec(id: string, cmd: string[], timeoutMs: number): Promise<ExecResult>;
   /** Demultiplexed log lines (stdout and stderr). */
   logs(id: string, opts: LogOptions): AsyncIterable<{ stream: 'stdout' | 'stderr'; line: string }>;
+  /** Interactive exec / attach (kubectl exec, attach, port-forward); absent: not supported. */
+  streams?: StreamEngine;
 }

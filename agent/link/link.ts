@@ -18,7 +18,7 @@
  */
 import { backoffDelay, type BackoffPolicy } from '../../shared/reconcile/backoff.js';
 import { agentSubscriptions, CHANNEL_DELIVERY, encode, logsTopic, nodeTopic } from '../../shared/protocol/index.js';
-import type { AgentMessage, AgentPublishChannel, LogChunkMessage, PresenceMessage, PresenceState } from '../../shared/protocol/index.js';
+import type { AgentMessage, AgentPublishChannel, LogChunkMessage, PresenceMessage, PresenceState, StreamOutMessage } from '../../shared/protocol/index.js';
 import type { Clock } from '../../shared/util/clock.js';
 import { errorMessage } from '../../shared/util/guards.js';
 import type { Logger } from '../../shared/util/logger.js';
@@ -71,7 +71,7 @@ export interface LinkDeps {
 }
 
 /** Agent channels the link publishes on directly (logs go per stream). */
-export type LinkChannel = Exclude<AgentPublishChannel, 'logs'>;
+export type LinkChannel = Exclude<AgentPublishChannel, 'logs' | 'stream-out'>;
 
 export interface SendResult {
   /** Handed to the broker: written (QoS 0) or acknowledged (QoS 1). */
@@ -139,6 +139,11 @@ export class AgentLink {
   /** Publishes a chunk of a log stream on the node's `logs/STREAMID` topic (QoS 0). */
   async sendLogChunk(msg: LogChunkMessage): Promise<SendResult> {
     return this.publishOn(logsTopic(this.opts.node, msg.streamId), encode(msg), CHANNEL_DELIVERY.logs.qos);
+  }
+
+  /** Publishes an exec/attach/port-forward message on the node's `stream-out` topic (QoS 1). */
+  async sendStream(msg: StreamOutMessage): Promise<SendResult> {
+    return this.publishOn(nodeTopic(this.opts.node, 'stream-out'), encode(msg), CHANNEL_DELIVERY['stream-out'].qos);
   }
 
   private async publishOn(topic: string, payload: Buffer, qos: 0 | 1): Promise<SendResult> {

@@ -68,3 +68,15 @@ export function authorize(p: Principal, method: string, path: ResourcePath): voi
     kind: path.info.plural,
   });
 }
+
+/** Exec, attach and port-forward run code on a device: admin only (a viewer gets Kubernetes' 403). */
+export function authorizeStream(p: Principal, path: ResourcePath): void {
+  if (p.role === 'admin') return;
+  const resource = `${path.info.plural}/${path.subresource ?? ''}`;
+  const scope = path.namespace === undefined ? 'at the cluster scope' : `in the namespace "${path.namespace}"`;
+  throw new ApiError(403, 'Forbidden', `${path.info.plural} "${path.name ?? ''}" is forbidden: User "${p.user}" cannot create resource "${resource}" in API group "${path.info.group}" ${scope} (viewer tokens may not exec, attach or port-forward)`, {
+    ...(path.name !== undefined ? { name: path.name } : {}),
+    group: path.info.group,
+    kind: path.info.plural,
+  });
+}

@@ -85,7 +85,7 @@ export interface PodLogOptions {
 }
 
 /** Kubernetes' query-parameter booleans: absent is false; `0`, `f`, `false`, `n`, `no` are false; anything else true. */
-function queryBool(params: URLSearchParams, name: string): boolean {
+export function queryBool(params: URLSearchParams, name: string): boolean {
   const v = params.get(name);
   if (v === null) return false;
   return !['0', 'f', 'false', 'n', 'no'].includes(v.toLowerCase());

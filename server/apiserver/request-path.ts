@@ -6,12 +6,23 @@ export interface ResourcePath {
   info: KindInfo;
   namespace?: string;
   name?: string;
-  /** `log`: a Pod's container log (pod-log.ts); `eviction`: policy/v1 Eviction (eviction.ts). */
-  subresource?: 'status' | 'log' | 'eviction';
+  /**
+   * `log`: a Pod's container log (pod-log.ts); `eviction`: policy/v1 Eviction (eviction.ts);
+   * `exec`, `attach`, `portforward`: streams (pod-stream.ts).
+   */
+  subresource?: 'status' | 'log' | 'eviction' | StreamSubresource;
 }
 
 /** Subresources beyond `status`, per kind. */
-const EXTRA_SUBRESOURCES: Record<string, readonly string[]> = { Pod: ['log', 'eviction'] };
+const EXTRA_SUBRESOURCES: Record<string, readonly string[]> = { Pod: ['log', 'eviction', 'exec', 'attach', 'portforward'] };
+
+/** Pod subresources reached only by an HTTP upgrade. */
+export const STREAM_SUBRESOURCES = ['exec', 'attach', 'portforward'] as const;
+export type StreamSubresource = (typeof STREAM_SUBRESOURCES)[number];
+
+export function isStreamSubresource(s: string | undefined): s is StreamSubresource {
+  return (STREAM_SUBRESOURCES as readonly (string | undefined)[]).includes(s);
+}
 
 /** Plurals of kinds users commonly ask for that are not served, for a message that says so. */
 const UNSERVED_PLURALS: Record<string, { apiVersion: string; kind: string }> = {
@@ -79,6 +90,6 @@ export function parseResourcePath(pathname: string): ResourcePath | undefined {
   const out: ResourcePath = { info };
   if (namespace !== undefined) out.namespace = namespace;
   if (name !== undefined) out.name = name;
-  if (sub === 'status' || sub === 'log' || sub === 'eviction') out.subresource = sub;
+  if (sub === 'status' || sub === 'log' || sub === 'eviction' || isStreamSubresource(sub)) out.subresource = sub;
   return out;
 }

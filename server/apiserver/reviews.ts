@@ -9,6 +9,7 @@ import { kindByPlural } from '../../shared/api/kinds.js';
 import { LEASE_KIND } from './leases.js';
 import { isRecord, type JsonObject } from '../../shared/util/guards.js';
 import type { Principal } from './auth.js';
+import { isStreamSubresource, STREAM_SUBRESOURCES } from './request-path.js';
 
 export const ACCESS_REVIEW_PATH = '/apis/authorization.k8s.io/v1/selfsubjectaccessreviews';
 export const SUBJECT_REVIEW_PATH = '/apis/authentication.k8s.io/v1/selfsubjectreviews';
@@ -19,7 +20,7 @@ const READ_VERBS = new Set(['get', 'list', 'watch']);
 
 const VERBS = new Set(['get', 'list', 'watch', 'create', 'update', 'patch', 'delete', 'deletecollection', '*']);
 /** Subresources beyond status, per plural. */
-const SUBRESOURCES: Record<string, readonly string[]> = { pods: ['log', 'eviction'] };
+const SUBRESOURCES: Record<string, readonly string[]> = { pods: ['log', 'eviction', ...STREAM_SUBRESOURCES] };
 const NON_RESOURCE = [/^\/api(\/|$)/, /^\/apis(\/|$)/, /^\/openapi(\/|$)/, /^\/version$/, /^\/(readyz|livez|healthz)$/];
 
 function str(o: JsonObject | undefined, key: string): string {
@@ -39,6 +40,7 @@ export function decideAccess(spec: unknown, role: Principal['role']): AccessDeci
   const ra = isRecord(spec) && isRecord(spec['resourceAttributes']) ? spec['resourceAttributes'] : undefined;
   if (!ra) return { allowed: true, reason: 'the hub serves this path to every signed-in token' };
   if (!READ_VERBS.has(str(ra, 'verb'))) return { allowed: false, reason: 'viewer tokens are read-only' };
+  if (isStreamSubresource(str(ra, 'subresource'))) return { allowed: false, reason: 'viewer tokens may not exec, attach or port-forward' };
   const resource = str(ra, 'resource');
   if (str(ra, 'group') === '' && (resource === 'secrets' || resource === '*')) return { allowed: false, reason: 'viewer tokens may not read Secrets' };
   return { allowed: true, reason: 'viewer tokens may read what the hub serves, except Secrets' };

@@ -1,5 +1,6 @@
 /** The hub's HTTP API: routing, authentication, content negotiation and Status errors. */
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { Duplex } from 'node:stream';
 import { createServer, type Server } from 'node:https';
 import { FLEET_NAMESPACE } from '../../shared/api/fleet-secrets.js';
 import { ApiError, isApiError } from '../../shared/api/errors.js';
@@ -12,13 +13,15 @@ import type { Clock } from '../../shared/util/clock.js';
 import { errorMessage } from '../../shared/util/guards.js';
 import type { Logger } from '../../shared/util/logger.js';
 import type { ObjectStore } from '../store/object-store.js';
-import { authorize, makeAuthenticator, type Principal } from './auth.js';
+import { authorize, authorizeStream, makeAuthenticator, type Principal } from './auth.js';
 import { decodeBody, mediaType, patchTypeOf, readBody } from './body.js';
 import { apiGroup, coreVersions, groupList, resourceList, versionInfo } from './discovery.js';
 import { parseListOptions } from './list-options.js';
 import { openApiGroupVersion, openApiIndex } from './openapi.js';
 import { POD_LOG_MAX_BUFFERED_BYTES, servePodLog, type PodLogSource } from './pod-log.js';
-import { parseResourcePath, type ResourcePath } from './request-path.js';
+import { isStreamSubresource, parseResourcePath, type ResourcePath } from './request-path.js';
+import type { PodStreamSource } from './pod-stream-types.js';
+import { servePodStreamUpgrade } from './pod-stream.js';
 import type { ResourceService} from './resource-service.js';
 import { type DeleteOptions } from './resource-service.js';
 import { emptyServiceList, isClusterInfoServiceList } from './cluster-info.js';
@@ -47,6 +50,8 @@ export interface ApiServerDeps {
   tls: { keyPem: string; certPem: string };
   /** Carries `pods/NAME/log` requests to the devices; undefined: they get 503. */
   podLogs?: PodLogSource;
+  /** Carries pods/exec, attach and portforward streams to the devices; undefined: they get 503. */
+  podStreams?: PodStreamSource;
   /** Hears every write and every refused authentication (the audit log). */
   audit?: AuditSink;
   /** Serves the dashboard under /ui/ (server/dashboard); true when it answered the request. */
@@ -107,6 +112,10 @@ export function createApiServer(deps: ApiServerDeps): Server {
     const writes = method === 'POST' || method === 'PUT' || method === 'PATCH';
     const fields = writes ? new FieldValidator(parseFieldValidation(params.get('fieldValidation'))) : IGNORE_FIELDS;
 
+    if (isStreamSubresource(path.subresource)) {
+      authorizeStream(who, path);
+      throw ApiError.badRequest(`pods/${path.subresource} is reached by an upgrade to a WebSocket (as kubectl does), not a plain ${method}`);
+    }
     if (path.subresource === 'log') {
       const logDeps = { service, logger: deps.logger, maxBufferedBytes: POD_LOG_MAX_BUFFERED_BYTES, ...(deps.podLogs ? { logs: deps.podLogs } : {}) };
       await servePodLog(req, res, path, params, logDeps);
@@ -216,7 +225,7 @@ export function createApiServer(deps: ApiServerDeps): Server {
     await handleResource(req, res, url, path, who);
   }
 
-  return createServer({ key: deps.tls.keyPem, cert: deps.tls.certPem }, (req, res) => {
+  const server = createServer({ key: deps.tls.keyPem, cert: deps.tls.certPem }, (req, res) => {
     const started = Date.now();
     handle(req, res)
       .catch((e: unknown) => {
@@ -240,4 +249,14 @@ export function createApiServer(deps: ApiServerDeps): Server {
         }
       });
   });
+  server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
+    servePodStreamUpgrade(req, socket, head, {
+      service: deps.service,
+      authenticate,
+      logger: deps.logger,
+      ...(deps.podStreams ? { streams: deps.podStreams } : {}),
+      ...(deps.audit ? { audit: deps.audit } : {}),
+    });
+  });
+  return server;
 }

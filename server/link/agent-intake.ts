@@ -31,6 +31,7 @@ import type { Enrollment } from '../fleet/enrollment.js';
 import type { LeaseTracker } from '../fleet/leases.js';
 import type { Publish } from './publish.js';
 import type { LogRelay } from './log-relay.js';
+import type { StreamRelay } from './stream-relay.js';
 import type { NodeMetrics } from './node-metrics.js';
 import { mergedMetadata, nodeStatusFromReport } from './node-status.js';
 import { PodStatusIntake } from './pod-status-intake.js';
@@ -52,6 +53,8 @@ export interface AgentIntakeDeps {
   statusRequestIntervalMs: number;
   /** Where log chunks go; undefined: they are dropped. */
   logs?: LogRelay;
+  /** Where exec/attach/port-forward output goes; undefined: it is dropped. */
+  streams?: StreamRelay;
   /** Where usage reports go; undefined: they are dropped. */
   metrics?: NodeMetrics;
   /** Messages one node may have waiting behind its store writes; more are dropped (a flood). */
@@ -116,6 +119,14 @@ export class AgentIntake {
       }
       return;
     }
+    if (parsed.channel === 'stream-out') {
+      try {
+        this.deps.streams?.onMessage(node, decodeAgentMessage('stream-out', payload, this.deps.limits));
+      } catch (e: unknown) {
+        this.rejectPayload(node, parsed.channel, payload.length, e);
+      }
+      return;
+    }
     if (parsed.channel === 'events') {
       // Decoded and rate-limited on arrival, so a flood is dropped here, not queued behind store writes.
       let msg: EventsMessage;
@@ -146,7 +157,10 @@ export class AgentIntake {
             const m = decodeAgentMessage('presence', payload, this.deps.limits);
             this.log.info('agent presence', { node, state: m.state, agentVersion: m.agentVersion });
             if (m.state === 'online') this.deps.leases.renew(node, this.deps.graceMs);
-            else this.deps.logs?.nodeOffline(node);
+            else {
+              this.deps.logs?.nodeOffline(node);
+              this.deps.streams?.nodeOffline(node);
+            }
             return;
           }
           case 'pods':

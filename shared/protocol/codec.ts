@@ -20,6 +20,8 @@ import type {
 import type { ParsedTopic } from './topics.js';
 import { readEnrollRequest, readEvents, readHeartbeat, readLogChunk, readPods, readPresence } from './agent-schemas.js';
 import { readCommand, readEnrollResponse } from './hub-schemas.js';
+import type { StreamInMessage, StreamOutMessage } from './stream-messages.js';
+import { readStreamIn, readStreamOut } from './stream-schemas.js';
 import { readMetrics, type MetricsMessage } from './metrics.js';
 import { readStatusMessage } from './node-status-schema.js';
 
@@ -47,6 +49,7 @@ export interface AgentChannelMessages {
   events: EventsMessage;
   pods: PodsMessage;
   logs: LogChunkMessage;
+  'stream-out': StreamOutMessage;
   'enroll-req': EnrollRequestMessage;
   metrics: MetricsMessage;
 }
@@ -55,11 +58,12 @@ export type AgentChannel = keyof AgentChannelMessages;
 /** Message type carried by each channel the agent decodes (desired: see openDesired). */
 export interface HubChannelMessages {
   cmd: CommandMessage;
+  'stream-in': StreamInMessage;
   'enroll-res': EnrollResponseMessage;
 }
 export type HubChannel = keyof HubChannelMessages;
 
-interface Spec<M extends Message> {
+interface Spec<M extends Message | StreamInMessage | StreamOutMessage> {
   t: M['t'];
   small?: boolean;
   read: (f: Fields, limits: DecodeLimits) => M;
@@ -72,16 +76,18 @@ const AGENT_SPECS: { [C in AgentChannel]: Spec<AgentChannelMessages[C]> } = {
   events: { t: 'events', read: readEvents },
   pods: { t: 'pods', read: readPods },
   logs: { t: 'logChunk', read: readLogChunk },
+  'stream-out': { t: 'streamOut', read: readStreamOut },
   'enroll-req': { t: 'enrollReq', read: readEnrollRequest },
   metrics: { t: 'metrics', read: readMetrics },
 };
 
 const HUB_SPECS: { [C in HubChannel]: Spec<HubChannelMessages[C]> } = {
   cmd: { t: 'cmd', read: readCommand },
+  'stream-in': { t: 'streamIn', read: readStreamIn },
   'enroll-res': { t: 'enrollRes', read: readEnrollResponse },
 };
 
-function decodeWith<M extends Message>(spec: Spec<M>, channel: string, payload: Uint8Array, limits: DecodeLimits): M {
+function decodeWith<M extends Message | StreamInMessage | StreamOutMessage>(spec: Spec<M>, channel: string, payload: Uint8Array, limits: DecodeLimits): M {
   const maxBytes = spec.small === true ? Math.min(limits.maxSmallBytes, limits.maxBytes) : limits.maxBytes;
   return spec.read(openEnvelope(payload, maxBytes, spec.t, channel), limits);
 }
@@ -110,6 +116,6 @@ export function channelOf(topic: ParsedTopic): AgentChannel | HubChannel | 'desi
   return topic.channel;
 }
 
-export function encode(msg: Message): Buffer {
+export function encode(msg: Message | StreamInMessage | StreamOutMessage): Buffer {
   return Buffer.from(JSON.stringify(msg), 'utf8');
 }

@@ -13,3 +13,4 @@ export * from './status-hash.js';
 export * from './topics.js';
 export * from './join-string.js';
 export * from './sealed-secret.js';
+export * from './stream-messages.js';

@@ -9,6 +9,8 @@
  *   flotilla/v1/nodes/NAME/events          agent → hub  QoS 1
  *   flotilla/v1/nodes/NAME/pods            agent → hub  QoS 1, pod status
  *   flotilla/v1/nodes/NAME/logs/STREAMID   agent → hub  QoS 0, log chunks of a requested stream
+ *   flotilla/v1/nodes/NAME/stream-in       hub → agent  QoS 1, exec/attach/port-forward input (stream-messages.ts)
+ *   flotilla/v1/nodes/NAME/stream-out      agent → hub  QoS 1, their output
  *   flotilla/v1/nodes/NAME/metrics         agent → hub  QoS 0, resource usage (metrics.ts)
  *   flotilla/v1/enroll/CLIENTID/req        bootstrap client → hub  QoS 1
  *   flotilla/v1/enroll/CLIENTID/res        hub → that client       QoS 1
@@ -21,13 +23,13 @@ import { ProtocolError } from './errors.js';
 
 export const TOPIC_PREFIX = 'flotilla/v1';
 
-export const NODE_CHANNELS = ['desired', 'cmd', 'status', 'hb', 'presence', 'events', 'pods', 'logs', 'metrics'] as const;
+export const NODE_CHANNELS = ['desired', 'cmd', 'status', 'hb', 'presence', 'events', 'pods', 'logs', 'metrics', 'stream-in', 'stream-out'] as const;
 export type NodeChannel = (typeof NODE_CHANNELS)[number];
 /** Channels the agent publishes on. */
-export const AGENT_PUBLISH_CHANNELS = ['status', 'hb', 'presence', 'events', 'pods', 'logs', 'metrics'] as const;
+export const AGENT_PUBLISH_CHANNELS = ['status', 'hb', 'presence', 'events', 'pods', 'logs', 'metrics', 'stream-out'] as const;
 export type AgentPublishChannel = (typeof AGENT_PUBLISH_CHANNELS)[number];
 /** Channels the agent subscribes to. */
-export const AGENT_SUBSCRIBE_CHANNELS = ['desired', 'cmd'] as const;
+export const AGENT_SUBSCRIBE_CHANNELS = ['desired', 'cmd', 'stream-in'] as const;
 export type AgentSubscribeChannel = (typeof AGENT_SUBSCRIBE_CHANNELS)[number];
 
 export type EnrollDirection = 'req' | 'res';
@@ -47,6 +49,8 @@ export const CHANNEL_DELIVERY: Readonly<Record<NodeChannel | 'enroll', { qos: 0 
   events: { qos: 1, retain: false },
   pods: { qos: 1, retain: false },
   logs: { qos: 0, retain: false },
+  'stream-in': { qos: 1, retain: false },
+  'stream-out': { qos: 1, retain: false },
   metrics: { qos: 0, retain: false },
   enroll: { qos: 1, retain: false },
 };

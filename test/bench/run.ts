@@ -7,6 +7,7 @@ import { benchHeartbeatWire } from './heartbeat-wire.js';
 import { benchDaemonSetRollout } from './daemonset-rollout.js';
 import { benchReconnect } from './reconnect.js';
 import { benchWorkload, median } from './workload.js';
+import { benchStreams, describeStreams } from './streams.js';
 
 function line(name: string, value: string): void {
   process.stdout.write(`${name.padEnd(52)} ${value}\n`);
@@ -47,6 +48,11 @@ async function main(): Promise<void> {
   line('offline device: link restored → reconnected', `${median(rc.connectMs)} ms median (${rc.connectMs.join(', ')} ms; backoff capped at 2 s)`);
   line('offline device: link restored → node converged', `${median(rc.convergedMs)} ms median (${rc.convergedMs.join(', ')} ms; fault scenario 1: a DaemonSet updated twice, a ConfigMap change, a DaemonSet deleted; includes the rollout reaching the device)`);
   line('offline device: link restored → hub shows it Current', `${median(rc.currentMs)} ms median (${rc.currentMs.join(', ')} ms; applied revision reported with a 1 s heartbeat)`);
+  try {
+    for (const [name, value] of describeStreams(await benchStreams())) line(name, value);
+  } catch (e: unknown) {
+    line('kubectl exec / port-forward through the hub', `not measured: ${e instanceof Error ? e.message : String(e)}`);
+  }
   const d = await benchDashboard();
   const pct = (x: number): string => `${(x * 100).toFixed(1)} %`;
   const fleet = `${d.nodes} nodes, ${d.heartbeating} heartbeating every 10 s`;

@@ -146,6 +146,7 @@ describe('protocol/topics', () => {
       `${P}/nodes/+/pods`,
       `${P}/nodes/+/logs/+`,
       `${P}/nodes/+/metrics`,
+      `${P}/nodes/+/stream-out`,
       `${P}/enroll/+/req`,
     ]);
   });
