@@ -11,7 +11,7 @@ import type Docker from 'dockerode';
 import type { DockerClient } from './docker-client.js';
 import { FrameDemuxer, toBuffer } from './docker-stream.js';
 import { EngineError, isEngineError } from './errors.js';
-import type { EngineExecOptions, EngineStream, EngineStreamOptions, StreamEngine } from './stream-types.js';
+import type { EngineExecOptions, EngineStream, EngineStreamOptions, NetworkReach, StreamEngine } from './stream-types.js';
 
 interface Wiring {
   socket: Duplex;
@@ -161,13 +161,24 @@ async function attachStream(c: DockerClient, containerId: string, opts: EngineSt
   });
 }
 
+async function networkReach(c: DockerClient, id: string): Promise<NetworkReach> {
+  let info = await c.call(`inspect ${id}`, (signal) => c.docker.getContainer(id).inspect({ abortSignal: signal }));
+  const shared = /^container:(.+)$/.exec(info.HostConfig.NetworkMode ?? '');
+  if (shared?.[1] !== undefined) {
+    const sandbox = shared[1];
+    info = await c.call(`inspect ${sandbox}`, (signal) => c.docker.getContainer(sandbox).inspect({ abortSignal: signal }));
+  }
+  if (info.HostConfig.NetworkMode === 'host') return { kind: 'host' };
+  // Docker sends `"Networks": null` for a container in another's namespace, whatever the typings say.
+  const networks: Record<string, { IPAddress?: string }> | null | undefined = info.NetworkSettings.Networks;
+  const address = Object.values(networks ?? {}).find((n) => typeof n.IPAddress === 'string' && n.IPAddress !== '')?.IPAddress;
+  return address === undefined ? { kind: 'isolated' } : { kind: 'address', address };
+}
+
 export function dockerStreams(c: DockerClient): StreamEngine {
   return {
     exec: (id, opts) => execStream(c, id, opts),
     attach: (id, opts) => attachStream(c, id, opts),
-    networkMode: async (id) => {
-      const info = await c.call(`inspect ${id}`, (signal) => c.docker.getContainer(id).inspect({ abortSignal: signal }));
-      return info.HostConfig.NetworkMode ?? '';
-    },
+    networkReach: (id) => networkReach(c, id),
   };
 }

@@ -36,6 +36,9 @@ export interface EngineStream {
 export interface StreamEngine {
   exec(containerId: string, opts: EngineExecOptions): Promise<EngineStream>;
   attach(containerId: string, opts: EngineStreamOptions): Promise<EngineStream>;
-  /** Docker's network mode of the container (`host`, `none`, `container:<id>`, a network name). */
-  networkMode(containerId: string): Promise<string>;
+  /** How the agent reaches the container's ports, following `container:<id>` to its sandbox. */
+  networkReach(containerId: string): Promise<NetworkReach>;
 }
+
+/** `host`: on the host's network (dial 127.0.0.1); `address`: an IP on a bridge; `isolated`: neither. */
+export type NetworkReach = { kind: 'host' } | { kind: 'address'; address: string } | { kind: 'isolated' };

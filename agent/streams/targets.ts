@@ -1,17 +1,17 @@
 /**
  * What a device stream connects to: an exec or attach of the container (the engine), or for
- * port-forward a TCP connection to the pod's port. Pods on the host network (or sharing a
- * sandbox that is) are reached by dialling 127.0.0.1 from the agent, which works for any image;
- * other pods through a `nc 127.0.0.1 PORT` exec inside the container (its network namespace),
- * which needs `nc` in the image (busybox has it).
+ * port-forward a TCP connection to the pod's port. The agent dials it itself, which works for
+ * any image: 127.0.0.1 for pods on the host network, the pod IP for pods on the device's pod
+ * network. Only a pod with no network but loopback is reached through a `nc 127.0.0.1 PORT`
+ * exec inside its network namespace, which needs `nc` in the image (busybox has it).
  */
 import { connect } from 'node:net';
 import type { EngineStream, OutputChannel, StreamEngine } from '../engine/stream-types.js';
 
 /** A TCP connection with the EngineStream shape. */
-export function dialLocal(port: number, onOutput: (ch: OutputChannel, data: Buffer) => void): Promise<EngineStream> {
+export function dialTcp(host: string, port: number, onOutput: (ch: OutputChannel, data: Buffer) => void): Promise<EngineStream> {
   return new Promise((resolve, reject) => {
-    const socket = connect({ host: '127.0.0.1', port });
+    const socket = connect({ host, port });
     let connected = false;
     const done = new Promise<{ exitCode?: number }>((resolveDone) => {
       socket.on('close', () => resolveDone({}));
@@ -43,15 +43,9 @@ export function dialLocal(port: number, onOutput: (ch: OutputChannel, data: Buff
   });
 }
 
-/** True when the container runs in the host's network namespace (directly or through its sandbox). */
-export async function onHostNetwork(engine: StreamEngine, containerId: string): Promise<boolean> {
-  let mode = await engine.networkMode(containerId);
-  const shared = /^container:(.+)$/.exec(mode);
-  if (shared?.[1] !== undefined) mode = await engine.networkMode(shared[1]);
-  return mode === 'host';
-}
-
 export async function openPortForward(engine: StreamEngine, containerId: string, port: number, onOutput: (ch: OutputChannel, data: Buffer) => void): Promise<EngineStream> {
-  if (await onHostNetwork(engine, containerId)) return dialLocal(port, onOutput);
+  const reach = await engine.networkReach(containerId);
+  if (reach.kind === 'host') return dialTcp('127.0.0.1', port, onOutput);
+  if (reach.kind === 'address') return dialTcp(reach.address, port, onOutput);
   return engine.exec(containerId, { cmd: ['nc', '127.0.0.1', String(port)], tty: false, stdin: true, onOutput: (ch, d) => ch === 1 && onOutput(1, d) });
 }

@@ -34,6 +34,10 @@ const PODS = '/api/v1/namespaces/default/pods';
 const NODE = 'pi-streams';
 const RUN = `${process.pid}-${Date.now().toString(36)}`;
 
+/** A bridge network this test makes (and removes) for a pod reached by its IP. */
+const PF_NETWORK = 'flotest-pf';
+const PF_SUBNET = '10.89.7.0/24';
+
 describe('kubectl exec, attach, cp and port-forward: hub, real agent, real Docker', function () {
   this.timeout(120_000);
   let hub: HubHandle;
@@ -105,6 +109,7 @@ describe('kubectl exec, attach, cp and port-forward: hub, real agent, real Docke
     }
     await agent?.stop();
     await containers.removeAll({ ignoreErrors: true });
+    await run('docker', ['network', 'rm', PF_NETWORK]);
     await hub?.dispose();
     if (agentDir) await rm(agentDir, { recursive: true, force: true });
     if (workDir) await rm(workDir, { recursive: true, force: true });
@@ -159,11 +164,10 @@ describe('kubectl exec, attach, cp and port-forward: hub, real agent, real Docke
     }
   });
 
-  it('kubectl port-forward reaches an HTTP server in the pod, fetched with curl', async function () {
-    const remote = await freePort();
+  /** Runs kubectl port-forward to `pod` and fetches the page three times with curl on 127.0.0.1. */
+  async function forwardAndFetch(podName: string, remote: number, page: string): Promise<void> {
     const local = await freePort();
-    await podWithContainer('web', `mkdir -p /tmp/www && echo hello-from-the-pod > /tmp/www/index.html && exec httpd -f -p 127.0.0.1:${remote} -h /tmp/www`, 'host');
-    const p = spawn('kubectl', ['--kubeconfig', hub.kubeconfig, 'port-forward', 'pod/web', `${local}:${remote}`], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const p = spawn('kubectl', ['--kubeconfig', hub.kubeconfig, 'port-forward', `pod/${podName}`, `${local}:${remote}`], { stdio: ['ignore', 'pipe', 'pipe'] });
     let out = '';
     p.stdout.on('data', (d: Buffer) => (out += d.toString()));
     p.stderr.on('data', (d: Buffer) => (out += d.toString()));
@@ -174,7 +178,7 @@ describe('kubectl exec, attach, cp and port-forward: hub, real agent, real Docke
           const c = await run('curl', ['-s', '-m', '10', `http://127.0.0.1:${local}/`]);
           return c.code === 0 ? c : undefined;
         });
-        assert.equal(r.stdout, 'hello-from-the-pod\n', out);
+        assert.equal(r.stdout, page, out);
       }
     } catch (e) {
       console.log(out, hub.logs.filter((l) => l.includes('stream')).join('\n'), agentLogs.filter((l) => l.includes('stream')).join(''));
@@ -182,6 +186,27 @@ describe('kubectl exec, attach, cp and port-forward: hub, real agent, real Docke
     } finally {
       p.kill('SIGKILL');
     }
+  }
+
+  const httpd = (listen: string, page: string): string => `mkdir -p /tmp/www && echo ${page} > /tmp/www/index.html && exec httpd -f -p ${listen} -h /tmp/www`;
+
+  it('kubectl port-forward reaches an HTTP server in a host-network pod, fetched with curl', async function () {
+    const remote = await freePort();
+    await podWithContainer('web', httpd(`127.0.0.1:${remote}`, 'hello-from-the-pod'), 'host');
+    await forwardAndFetch('web', remote, 'hello-from-the-pod\n');
+  });
+
+  it('kubectl port-forward reaches a pod on a bridge network by its IP', async function () {
+    await run('docker', ['network', 'rm', PF_NETWORK]); // left over by a killed run
+    const made = await run('docker', ['network', 'create', '--driver', 'bridge', '--subnet', PF_SUBNET, PF_NETWORK]);
+    assert.equal(made.code, 0, made.stderr);
+    await podWithContainer('web-bridged', httpd('8080', 'hello-over-the-bridge'), PF_NETWORK);
+    await forwardAndFetch('web-bridged', 8080, 'hello-over-the-bridge\n');
+  });
+
+  it('kubectl port-forward reaches a pod with only loopback through nc in its namespace', async function () {
+    await podWithContainer('web-isolated', httpd('127.0.0.1:8080', 'hello-from-loopback'), 'none');
+    await forwardAndFetch('web-isolated', 8080, 'hello-from-loopback\n');
   });
 
   it('a viewer token is refused exec, attach and port-forward with 403', async function () {
