@@ -1,6 +1,7 @@
 /**
  * `kubectl exec` round trip and `kubectl port-forward` throughput through the hub and the real
- * agent (dist/, the reconcile loop running a hostNetwork busybox pod on Docker). Figures only.
+ * agent (dist/, the reconcile loop running a busybox pod on its own bridge network on Docker,
+ * which port-forward reaches by the pod IP). Figures only.
  */
 import { spawn } from 'node:child_process';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
@@ -32,23 +33,23 @@ export async function benchStreams(rounds = 7, mib = 32): Promise<StreamsResult>
   const dir = await mkdtemp(join(tmpdir(), 'flotilla-bench-streams-'));
   const api = apiClient(endpoint(hub));
   const token = await bootstrapToken(hub);
-  await writeFile(join(dir, 'config.json'), JSON.stringify({ podInfraImage: TEST_IMAGE, podInfraCommand: ['sleep', '2147483647'] }));
+  const podNetwork = { name: 'flobench0', subnet: '10.89.9.0/24', hostPortAddress: '127.0.0.1' };
+  await run('docker', ['network', 'rm', podNetwork.name]); // left over by a killed run
+  await writeFile(join(dir, 'config.json'), JSON.stringify({ podInfraImage: TEST_IMAGE, podInfraCommand: ['sleep', '2147483647'], podNetwork }));
   const agentCmd = distEntry('agent/main.js');
   const agent = spawn(agentCmd.cmd, [...agentCmd.args, '--hub', hub.mqttUrl, '--data-dir', dir, '--node-name', 'bench-streams', '--token', token], { stdio: ['ignore', 'ignore', 'ignore'] });
   const kubectl = (args: string[]): ReturnType<typeof run> => run('kubectl', ['--kubeconfig', hub.kubeconfig, ...args], { timeoutMs: 120_000 });
-  const remote = await freePort();
+  const remote = 8080; // in the pod's own network namespace
   const local = await freePort();
   try {
     await until('node registered', async () => ((await api('/api/v1/nodes/bench-streams')).status === 200 ? true : undefined), 90_000);
-    const script = `mkdir -p /tmp/www && dd if=/dev/zero of=/tmp/www/blob bs=1048576 count=${mib} 2>/dev/null && exec httpd -f -p 127.0.0.1:${remote} -h /tmp/www`;
+    const script = `mkdir -p /tmp/www && dd if=/dev/zero of=/tmp/www/blob bs=1048576 count=${mib} 2>/dev/null && exec httpd -f -p ${remote} -h /tmp/www`;
     const pod = {
       apiVersion: 'v1',
       kind: 'Pod',
       metadata: { name: 'bench-streams' },
-      spec: { nodeName: 'bench-streams', hostNetwork: true, containers: [{ name: 'main', image: TEST_IMAGE, imagePullPolicy: 'IfNotPresent', command: ['sh', '-c', script] }] },
+      spec: { nodeName: 'bench-streams', containers: [{ name: 'main', image: TEST_IMAGE, imagePullPolicy: 'IfNotPresent', command: ['sh', '-c', script] }] },
     };
-    // A hostNetwork pod needs the privileged Pod Security level in its namespace.
-    await api('/api/v1/namespaces/default', { method: 'PATCH', body: { metadata: { labels: { 'pod-security.kubernetes.io/enforce': 'privileged' } } }, contentType: 'application/merge-patch+json' });
     const created = await api('/api/v1/namespaces/default/pods', { method: 'POST', body: pod });
     if (created.status !== 201) throw new Error(`the pod was not created: ${created.text}`);
     let last = '';
@@ -84,6 +85,7 @@ export async function benchStreams(rounds = 7, mib = 32): Promise<StreamsResult>
     agent.kill('SIGTERM');
     await new Promise((r) => setTimeout(r, 1000));
     for (const c of await engine.listManaged()) if (c.podName === 'bench-streams') await engine.removeContainer(c.id).catch(() => undefined);
+    await run('docker', ['network', 'rm', podNetwork.name]);
     await hub.dispose();
     await rm(dir, { recursive: true, force: true });
   }
