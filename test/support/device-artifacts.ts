@@ -141,12 +141,26 @@ export interface BaseImage {
 
 const MiB = 1024 * 1024;
 
+export type PartitionTable = 'dos' | 'gpt';
+/** GPT type GUIDs sfdisk is given: an EFI system partition for boot, Linux filesystem data for root. */
+const GPT_BOOT_TYPE = 'C12A7328-F81F-11D2-BA4B-00A0C93EC93B';
+const GPT_ROOT_TYPE = '0FC63DAF-8483-4772-8E79-3D69D8477DE4';
+
+/** sfdisk's script for the two partitions (GPT leaves 1 MiB at the end for the backup table). */
+function sfdiskLayout(table: PartitionTable, boot: { offset: number; size: number }, root: { offset: number; size: number }): string {
+  const s = (n: number): number => n / 512;
+  if (table === 'gpt') {
+    return `label: gpt\nstart=${s(boot.offset)}, size=${s(boot.size)}, type=${GPT_BOOT_TYPE}, name=bootfs\nstart=${s(root.offset)}, size=${s(root.size)}, type=${GPT_ROOT_TYPE}, name=rootfs\n`;
+  }
+  return `label: dos\nlabel-id: 0x1234abcd\nstart=${s(boot.offset)}, size=${s(boot.size)}, type=c\nstart=${s(root.offset)}, size=${s(root.size)}, type=83\n`;
+}
+
 /**
- * A Pi-like disk image: MBR; partition 1 FAT32 "bootfs" with config.txt and cmdline.txt;
+ * A Pi-like disk image: MBR (or GPT); partition 1 FAT32 "bootfs" with config.txt and cmdline.txt;
  * partition 2 ext4 "rootfs" made from `rootDir` with `freeMiB` to spare. Built without mounting:
  * mkfs.vfat + mcopy, mkfs.ext4 -d, sfdisk, dd.
  */
-export async function makePiImage(rootDir: string, out: string, freeMiB = 320): Promise<BaseImage> {
+export async function makePiImage(rootDir: string, out: string, freeMiB = 320, table: PartitionTable = 'dos'): Promise<BaseImage> {
   const bootMiB = 64;
   const usedKiB = Number((await sh('du', ['-sk', rootDir])).split('\t')[0]);
   const rootMiB = Math.ceil((usedKiB * 1.15) / 1024) + freeMiB;
@@ -164,9 +178,8 @@ export async function makePiImage(rootDir: string, out: string, freeMiB = 320): 
     await sh('mcopy', ['-i', bootImg, join(parts, 'config.txt'), join(parts, 'cmdline.txt'), '::/']);
     const rootImg = join(parts, 'root.img');
     await sh('mkfs.ext4', ['-q', '-F', '-L', 'rootfs', '-d', rootDir, rootImg, `${rootMiB}M`]);
-    await sh('truncate', ['-s', String(root.offset + root.size), out]);
-    const layout = `label: dos\nlabel-id: 0x1234abcd\nstart=${boot.offset / 512}, size=${boot.size / 512}, type=c\nstart=${root.offset / 512}, size=${root.size / 512}, type=83\n`;
-    await sh('sh', ['-c', `printf '%s' "$1" | sfdisk --quiet "$2"`, 'sh', layout, out]);
+    await sh('truncate', ['-s', String(root.offset + root.size + (table === 'gpt' ? MiB : 0)), out]);
+    await sh('sh', ['-c', `printf '%s' "$1" | sfdisk --quiet "$2"`, 'sh', sfdiskLayout(table, boot, root), out]);
     await sh('dd', [`if=${bootImg}`, `of=${out}`, 'bs=1M', `seek=${boot.offset / MiB}`, 'conv=notrunc,sparse', 'status=none']);
     await sh('dd', [`if=${rootImg}`, `of=${out}`, 'bs=1M', `seek=${root.offset / MiB}`, 'conv=notrunc,sparse', 'status=none']);
   } finally {
@@ -175,17 +188,17 @@ export async function makePiImage(rootDir: string, out: string, freeMiB = 320): 
   return { path: out, boot, root };
 }
 
-/** The Pi-like base image over the arm64 Debian root, made once per root tarball and layout. */
-export async function piBaseImage(): Promise<BaseImage> {
+/** The Pi-like base image over the arm64 Debian root, made once per root tarball, table and layout. */
+export async function piBaseImage(table: PartitionTable = 'dos'): Promise<BaseImage> {
   const tar = await debianRootfsTar('arm64');
-  const k = key(tar, PI_CONFIG_TXT, PI_CMDLINE_TXT, 'v1');
+  const k = key(tar, PI_CONFIG_TXT, PI_CMDLINE_TXT, 'v1', ...(table === 'gpt' ? ['gpt'] : []));
   const path = join(DEVICE_CACHE, `pi-base-${k}.img`);
   const meta = `${path}.json`;
   if (existsSync(path) && existsSync(meta)) return JSON.parse(await readFile(meta, 'utf8')) as BaseImage;
   const work = await mkdtemp(join(DEVICE_CACHE, 'base-'));
   try {
     const root = await extractRootfs(tar, work);
-    const img = await makePiImage(root, `${path}.tmp`);
+    const img = await makePiImage(root, `${path}.tmp`, 320, table);
     await rename(img.path, path);
     const out = { ...img, path };
     await writeFile(meta, JSON.stringify(out));

@@ -120,6 +120,6 @@ export function registerImage(program: Command, io: CliIO): void {
       } catch (e: unknown) {
         throw new CliError(`image build: ${e instanceof Error ? e.message : String(e)}`);
       }
-      io.stdout.write(`wrote ${report.out}: ${report.rootEdits} root filesystem entries, boot partition: ${report.bootEdits.join(', ') || 'none'} (${((Date.now() - t0) / 1000).toFixed(1)} s)\n`);
+      io.stdout.write(`wrote ${report.out} (${report.table.toUpperCase()}): ${report.rootEdits} root filesystem entries, boot partition: ${report.bootEdits.join(', ') || 'none'} (${((Date.now() - t0) / 1000).toFixed(1)} s)\n`);
     });
 }

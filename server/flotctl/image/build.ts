@@ -28,6 +28,7 @@ export interface BuildOptions {
 
 export interface BuildReport {
   out: string;
+  table: 'mbr' | 'gpt';
   rootEdits: number;
   bootEdits: string[];
   cmdlineFixed: boolean;
@@ -71,7 +72,7 @@ export async function buildImage(o: BuildOptions): Promise<BuildReport> {
       }
     }
     await rename(partial, o.out);
-    return { out: o.out, rootEdits: plan.root.length, bootEdits: plan.boot.map((b) => b.name), cmdlineFixed: cmdline !== undefined && cmdline !== plan.boot[0]?.text };
+    return { out: o.out, table: layout.table, rootEdits: plan.root.length, bootEdits: plan.boot.map((b) => b.name), cmdlineFixed: cmdline !== undefined && cmdline !== plan.boot[0]?.text };
   } finally {
     await rm(partial, { force: true });
     await rm(tmp, { recursive: true, force: true });
