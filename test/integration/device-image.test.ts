@@ -3,18 +3,16 @@
 // then the arm64 agent from the built image's root runs under qemu-user in a chroot of that root
 // and enrolls with a real hub on loopback.
 import assert from 'node:assert/strict';
-import { spawn, type ChildProcess } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { agentDeb, DEVICE_CACHE, deviceToolsMissing, dumpRoot, piBaseImage, sh, type BaseImage } from '../support/device-artifacts.js';
+import { runAgentInChroot } from '../support/device-chroot.js';
 import { bootFile, rootCat, rootStat } from '../support/device-readback.js';
 import { requireService, TEST_IMAGE } from '../support/env.js';
-import { endpoint, startHub, tsEntry, type HubHandle } from '../support/hub.js';
-import { apiClient } from '../support/http.js';
+import { startHub, tsEntry, type HubHandle } from '../support/hub.js';
 import { run } from '../support/run.js';
-import { until } from '../support/wait.js';
 
 const NODE_NAME = 'pi-image-arm64';
 const SSH_KEY = 'ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIBmRNl6ojuRo5SC35pSv5hgS39AyhqOqZGChK5lJGeZ5 ops@example\n';
@@ -147,35 +145,9 @@ describe('device image: flotctl image build and the agent from it under qemu (ar
   it('runs the arm64 agent from the image under qemu in a chroot of its root: enrolls, node Ready, arch arm64', async () => {
     assert.ok(hub && built);
     const root = await dumpRoot(built.path, built.root.offset, work);
-    await mkdir(join(root, 'proc'), { recursive: true });
-    await mkdir(join(root, 'run'), { recursive: true });
-    await writeFile(join(root, 'run', 'docker.sock'), '');
-    // What first boot does before the agent starts: name the host. Docker is the host's (socket bound in).
-    const script = `hostname ${NODE_NAME} && mount -t proc proc "$1/proc" && mount --bind /var/run/docker.sock "$1/run/docker.sock" && exec chroot "$1" /usr/bin/flotilla-agent --data-dir /var/lib/flotilla-agent`;
-    const t0 = Date.now();
-    const agent: ChildProcess = spawn('unshare', ['--mount', '--uts', 'sh', '-c', script, 'sh', root], { stdio: ['ignore', 'ignore', 'pipe'] });
-    const logs: string[] = [];
-    agent.stderr?.on('data', (d: Buffer) => logs.push(d.toString()));
-    const api = apiClient(endpoint(hub));
-    try {
-      const node = await until(
-        'node Ready',
-        async () => {
-          const r = await api<{ metadata?: { labels?: Record<string, string> }; status?: { conditions?: { type: string; status: string }[] } }>(`/api/v1/nodes/${NODE_NAME}`);
-          return r.status === 200 && r.body.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True') ? r.body : undefined;
-        },
-        300_000,
-        500,
-      ).catch((e: unknown) => {
-        throw new Error(`${e instanceof Error ? e.message : String(e)}; agent log:\n${logs.join('').slice(-3000)}`, { cause: e });
-      });
-      console.log(`      arm64 agent under qemu: node Ready ${Date.now() - t0} ms after start`);
-      assert.equal(node.metadata?.labels?.['kubernetes.io/arch'], 'arm64');
-      assert.ok(existsSync(join(root, 'var/lib/flotilla-agent')), 'the agent wrote its identity in the image root');
-    } finally {
-      agent.kill('SIGTERM');
-      await new Promise((r) => setTimeout(r, 3000));
-      if (agent.exitCode === null) agent.kill('SIGKILL');
-    }
+    const { node, readyMs } = await runAgentInChroot(hub, root, NODE_NAME);
+    console.log(`      arm64 agent under qemu: node Ready ${readyMs} ms after start`);
+    assert.equal(node.metadata?.labels?.['kubernetes.io/arch'], 'arm64');
+    assert.ok(existsSync(join(root, 'var/lib/flotilla-agent')), 'the agent wrote its identity in the image root');
   });
 });

@@ -20,16 +20,18 @@ const exec = promisify(execFile);
 const BIG = { maxBuffer: 64 * 1024 * 1024 };
 
 export const DEVICE_CACHE = join(process.env.FLOTILLA_TEST_STATE ?? '/var/tmp/flotilla-test', 'device');
-export const DEBIAN_SUITE = 'bookworm';
 /**
- * Debian's Essential set (dpkg, libc6, coreutils, dash, …) plus what the agent's runtime links
- * against and what its postinst enables the unit with; no apt, whose configuration under qemu
- * is slow.
+ * The Debian root per architecture: Debian's Essential set (dpkg, libc6, coreutils, dash, …) plus
+ * what the agent's runtime links against and what its postinst enables the unit with; no apt,
+ * whose configuration under qemu is slow. armhf is Debian 13 with its nodejs (>= 20.19), which
+ * the armhf package depends on (firmware-images/packaging/runtimes.ts).
  */
 const ROOTFS_VARIANT = 'essential';
 const ROOTFS_PACKAGES = ['libstdc++6', 'libgcc-s1', 'init-system-helpers'];
-/** armhf's Node.js also links libatomic (the package depends on it; Raspberry Pi OS has it). */
-const ROOTFS_EXTRA: Record<'arm64' | 'armhf', string[]> = { arm64: [], armhf: ['libatomic1'] };
+const ROOTFS: Record<'arm64' | 'armhf', { suite: string; extra: string[] }> = {
+  arm64: { suite: 'bookworm', extra: [] },
+  armhf: { suite: 'trixie', extra: ['nodejs'] },
+};
 
 /** Runs a command; on failure the error carries its stderr. */
 export async function sh(cmd: string, args: string[], opts: { cwd?: string; timeoutMs?: number } = {}): Promise<string> {
@@ -75,11 +77,12 @@ async function cached(path: string, make: (tmp: string) => Promise<void>): Promi
 
 /** A tarball of a minimal Debian root for `arch` (mmdebstrap; minutes under qemu the first time). */
 export async function debianRootfsTar(arch: 'arm64' | 'armhf'): Promise<string> {
-  const packages = [...ROOTFS_PACKAGES, ...ROOTFS_EXTRA[arch]];
-  const k = key(DEBIAN_SUITE, arch, ROOTFS_VARIANT, ...packages);
+  const { suite, extra } = ROOTFS[arch];
+  const packages = [...ROOTFS_PACKAGES, ...extra];
+  const k = key(suite, arch, ROOTFS_VARIANT, ...packages);
   return cached(join(DEVICE_CACHE, `rootfs-${arch}-${k}.tar`), async (tmp) => {
     const mirror = await aptMirror();
-    await sh('mmdebstrap', ['--quiet', `--variant=${ROOTFS_VARIANT}`, `--arch=${arch}`, `--include=${packages.join(',')}`, '--format=tar', DEBIAN_SUITE, tmp, mirror], {
+    await sh('mmdebstrap', ['--quiet', `--variant=${ROOTFS_VARIANT}`, `--arch=${arch}`, `--include=${packages.join(',')}`, '--format=tar', suite, tmp, mirror], {
       timeoutMs: 1_200_000,
     });
   });
@@ -113,8 +116,8 @@ export async function agentDeb(arch: DebArch): Promise<string> {
   }
 }
 
-/** Why device tests cannot run here ('' when they can): root, qemu-user binfmt for arm64, Debian tools. */
-export async function deviceToolsMissing(): Promise<string> {
+/** Why device tests cannot run here ('' when they can): root, qemu-user binfmt for `arch`, Debian tools. */
+export async function deviceToolsMissing(arch: 'arm64' | 'armhf' = 'arm64'): Promise<string> {
   if (process.getuid?.() !== 0) return 'not root (chroot and dpkg -i need it)';
   for (const tool of ['mmdebstrap', 'dpkg-deb', 'systemd-analyze', 'sfdisk', 'mkfs.vfat', 'mcopy', 'mkfs.ext4', 'debugfs']) {
     try {
@@ -123,7 +126,7 @@ export async function deviceToolsMissing(): Promise<string> {
       return `${tool} is not installed (test/setup.sh installs it)`;
     }
   }
-  const binfmt = '/proc/sys/fs/binfmt_misc/qemu-aarch64';
+  const binfmt = `/proc/sys/fs/binfmt_misc/${arch === 'arm64' ? 'qemu-aarch64' : 'qemu-arm'}`;
   if (!existsSync(binfmt) || !(await readFile(binfmt, 'utf8')).startsWith('enabled')) return `${binfmt} is not enabled (qemu-user-static + binfmt, test/setup.sh)`;
   return '';
 }
