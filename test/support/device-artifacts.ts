@@ -14,6 +14,7 @@ import { promisify } from 'node:util';
 import { bundleAgent } from '../../firmware-images/packaging/bundle-agent.js';
 import { buildDeb, packageVersion } from '../../firmware-images/packaging/deb.js';
 import { DEFAULT_RUNTIME_CACHE, fetchRuntime, type DebArch } from '../../firmware-images/packaging/runtimes.js';
+import { useAndPrune, type CacheSlot } from './device-cache-prune.js';
 import { REPO_ROOT } from './hub.js';
 
 const exec = promisify(execFile);
@@ -64,14 +65,20 @@ async function aptMirror(): Promise<string> {
   throw new Error('no Debian mirror in /etc/apt/sources.list(.d)');
 }
 
-/** Makes `path` once: `make(tmp)` writes a temporary path that is renamed into place. */
-async function cached(path: string, make: (tmp: string) => Promise<void>): Promise<string> {
-  if (existsSync(path)) return path;
-  await mkdir(DEVICE_CACHE, { recursive: true });
-  const tmp = `${path}.tmp-${process.pid}`;
-  await rm(tmp, { recursive: true, force: true });
-  await make(tmp);
-  await rename(tmp, path);
+/**
+ * The cache entry `<slot>-<key><suffix>`, made once: `make(tmp)` writes a temporary path that is
+ * renamed into place. Using it prunes what is stale in the cache (device-cache-prune.ts).
+ */
+async function cached(slot: CacheSlot, k: string, suffix: string, make: (tmp: string) => Promise<void>): Promise<string> {
+  const path = join(DEVICE_CACHE, `${slot}-${k}${suffix}`);
+  if (!existsSync(path)) {
+    await mkdir(DEVICE_CACHE, { recursive: true });
+    const tmp = `${path}.tmp-${process.pid}`;
+    await rm(tmp, { recursive: true, force: true });
+    await make(tmp);
+    await rename(tmp, path);
+  }
+  await useAndPrune(DEVICE_CACHE, slot, k, path);
   return path;
 }
 
@@ -80,7 +87,7 @@ export async function debianRootfsTar(arch: 'arm64' | 'armhf'): Promise<string> 
   const { suite, extra } = ROOTFS[arch];
   const packages = [...ROOTFS_PACKAGES, ...extra];
   const k = key(suite, arch, ROOTFS_VARIANT, ...packages);
-  return cached(join(DEVICE_CACHE, `rootfs-${arch}-${k}.tar`), async (tmp) => {
+  return cached(`rootfs-${arch}`, k, '.tar', async (tmp) => {
     const mirror = await aptMirror();
     await sh('mmdebstrap', ['--quiet', `--variant=${ROOTFS_VARIANT}`, `--arch=${arch}`, `--include=${packages.join(',')}`, '--format=tar', suite, tmp, mirror], {
       timeoutMs: 1_200_000,
@@ -105,12 +112,12 @@ export async function agentDeb(arch: DebArch): Promise<string> {
     for (const f of (await readdir(join(REPO_ROOT, 'firmware-images', 'packaging'), { recursive: true })).sort()) {
       if (/\.(ts|service)$|deb\/\w+$/.test(f)) parts.push(Buffer.from(f), await readFile(join(REPO_ROOT, 'firmware-images', 'packaging', f)));
     }
-    const out = join(DEVICE_CACHE, `debs-${key(arch, ...parts)}`);
     const version = await packageVersion(REPO_ROOT);
-    const deb = join(out, `flotilla-agent_${version}_${arch}.deb`);
-    if (existsSync(deb)) return deb;
-    const runtime = await fetchRuntime(arch, process.env.FLOTILLA_RUNTIME_CACHE ?? DEFAULT_RUNTIME_CACHE);
-    return await buildDeb({ arch, version, bundle: bundle.path, runtime, outDir: out });
+    const dir = await cached(`debs-${arch}`, key(arch, ...parts), '', async (tmp) => {
+      const runtime = await fetchRuntime(arch, process.env.FLOTILLA_RUNTIME_CACHE ?? DEFAULT_RUNTIME_CACHE);
+      await buildDeb({ arch, version, bundle: bundle.path, runtime, outDir: tmp });
+    });
+    return join(dir, `flotilla-agent_${version}_${arch}.deb`);
   } finally {
     await rm(work, { recursive: true, force: true });
   }
@@ -194,21 +201,20 @@ export async function makePiImage(rootDir: string, out: string, freeMiB = 320, t
 /** The Pi-like base image over the arm64 Debian root, made once per root tarball, table and layout. */
 export async function piBaseImage(table: PartitionTable = 'dos'): Promise<BaseImage> {
   const tar = await debianRootfsTar('arm64');
-  const k = key(tar, PI_CONFIG_TXT, PI_CMDLINE_TXT, 'v1', ...(table === 'gpt' ? ['gpt'] : []));
-  const path = join(DEVICE_CACHE, `pi-base-${k}.img`);
-  const meta = `${path}.json`;
-  if (existsSync(path) && existsSync(meta)) return JSON.parse(await readFile(meta, 'utf8')) as BaseImage;
-  const work = await mkdtemp(join(DEVICE_CACHE, 'base-'));
-  try {
-    const root = await extractRootfs(tar, work);
-    const img = await makePiImage(root, `${path}.tmp`, 320, table);
-    await rename(img.path, path);
-    const out = { ...img, path };
-    await writeFile(meta, JSON.stringify(out));
-    return out;
-  } finally {
-    await rm(work, { recursive: true, force: true });
-  }
+  const k = key(tar, PI_CONFIG_TXT, PI_CMDLINE_TXT, 'v1', table);
+  // A directory holding the image and its layout, so the entry appears whole or not at all.
+  const dir = await cached(`pi-base-${table}`, k, '', async (tmp) => {
+    await mkdir(tmp, { recursive: true });
+    const work = await mkdtemp(join(DEVICE_CACHE, 'base-'));
+    try {
+      const img = await makePiImage(await extractRootfs(tar, work), join(tmp, 'base.img'), 320, table);
+      await writeFile(join(tmp, 'layout.json'), JSON.stringify({ boot: img.boot, root: img.root }));
+    } finally {
+      await rm(work, { recursive: true, force: true });
+    }
+  });
+  const layout = JSON.parse(await readFile(join(dir, 'layout.json'), 'utf8')) as Omit<BaseImage, 'path'>;
+  return { ...layout, path: join(dir, 'base.img') };
 }
 
 /** Copies the root partition of `image` out into a new directory under `parent` (debugfs rdump; owners kept as root). */
