@@ -45,14 +45,14 @@ export async function sh(cmd: string, args: string[], opts: { cwd?: string; time
   }
 }
 
-function key(...parts: (string | Buffer)[]): string {
+export function key(...parts: (string | Buffer)[]): string {
   const h = createHash('sha256');
   for (const p of parts) h.update(p).update('\0');
   return h.digest('hex').slice(0, 16);
 }
 
 /** The first deb822 or one-line `deb` mirror of Debian in this machine's apt sources. */
-async function aptMirror(): Promise<string> {
+export async function aptMirror(): Promise<string> {
   const texts: string[] = [];
   for (const f of ['/etc/apt/sources.list']) if (existsSync(f)) texts.push(await readFile(f, 'utf8'));
   if (existsSync('/etc/apt/sources.list.d')) {
@@ -69,7 +69,7 @@ async function aptMirror(): Promise<string> {
  * The cache entry `<slot>-<key><suffix>`, made once: `make(tmp)` writes a temporary path that is
  * renamed into place. Using it prunes what is stale in the cache (device-cache-prune.ts).
  */
-async function cached(slot: CacheSlot, k: string, suffix: string, make: (tmp: string) => Promise<void>): Promise<string> {
+export async function cached(slot: CacheSlot, k: string, suffix: string, make: (tmp: string) => Promise<void>): Promise<string> {
   const path = join(DEVICE_CACHE, `${slot}-${k}${suffix}`);
   if (!existsSync(path)) {
     await mkdir(DEVICE_CACHE, { recursive: true });

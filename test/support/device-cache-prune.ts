@@ -9,7 +9,7 @@ import { readdir, rm, stat, utimes } from 'node:fs/promises';
 import { join } from 'node:path';
 
 /** The slots: one current entry each. */
-export const CACHE_SLOTS = ['rootfs-arm64', 'rootfs-armhf', 'debs-arm64', 'debs-armhf', 'debs-amd64', 'pi-base-dos', 'pi-base-gpt'] as const;
+export const CACHE_SLOTS = ['rootfs-arm64', 'rootfs-armhf', 'boot-rootfs-arm64', 'debs-arm64', 'debs-armhf', 'debs-amd64', 'pi-base-dos', 'pi-base-gpt'] as const;
 export type CacheSlot = (typeof CACHE_SLOTS)[number];
 export const PRUNE_GRACE_MS = 60 * 60 * 1000;
 
