@@ -30,8 +30,11 @@ const NODE_NAME = 'qemu-arm64';
 const GUEST_HOST = '10.0.2.100';
 const DOCKER_PORT = 2375;
 const PACKAGES = ['systemd', 'systemd-sysv', 'udev', 'kmod', 'linux-image-arm64', 'libstdc++6', 'libgcc-s1', 'init-system-helpers', 'busybox-static'];
-/** mkinitramfs is replaced by `true` before the kernel is installed (the initrd is made here). */
-const NO_MKINITRAMFS = 'chroot "$1" dpkg-divert --local --rename --add /usr/sbin/mkinitramfs && ln -sf /bin/true "$1/usr/sbin/mkinitramfs"';
+/**
+ * mkinitramfs is diverted before the kernel is installed and replaced by a stub that leaves the
+ * empty `….new` file update-initramfs renames (the initrd is made here instead).
+ */
+const NO_MKINITRAMFS = `chroot "$1" dpkg-divert --local --rename --add /usr/sbin/mkinitramfs && printf '#!/bin/sh\\nfor a; do case $a in *.new) : >"$a";; esac; done\\n' >"$1/usr/sbin/mkinitramfs" && chmod 755 "$1/usr/sbin/mkinitramfs"`;
 
 function log(msg: string, t0: number): void {
   process.stdout.write(`[${((Date.now() - t0) / 1000).toFixed(0).padStart(5)} s] ${msg}\n`);

@@ -3,15 +3,14 @@
 // with sfdisk, e2fsprogs and mtools; a corrupt table is refused with an error naming what is wrong.
 import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
-import { copyFile, mkdir, mkdtemp, open, rm } from 'node:fs/promises';
+import { copyFile, open, rm } from 'node:fs/promises';
 import { join } from 'node:path';
-import { agentDeb, DEVICE_CACHE, deviceToolsMissing, piBaseImage, sh, type BaseImage } from '../support/device-artifacts.js';
-import { bootFile, rootCat, rootStat } from '../support/device-readback.js';
+import { deviceToolsMissing, sh, type BaseImage } from '../support/device-artifacts.js';
+import { bootFile, flotctlImageBuild, imageBuildRig, OFFLINE_JOIN, rootCat, rootStat, type ImageBuildRig } from '../support/device-readback.js';
 import { requireService } from '../support/env.js';
-import { tsEntry } from '../support/hub.js';
 import { run } from '../support/run.js';
 
-const JOIN = `mqtts://abcdef.0123456789abcdef@hub.example:8883/?ca=sha256:${'1'.repeat(64)}&key=sha256:${'2'.repeat(64)}`;
+const JOIN = OFFLINE_JOIN;
 
 /** Flips one bit of the image at `offset`. */
 async function flip(path: string, offset: number): Promise<void> {
@@ -28,22 +27,20 @@ async function flip(path: string, offset: number): Promise<void> {
 
 describe('device image: flotctl image build on a GPT base image', function () {
   this.timeout(1_200_000);
+  let rig: ImageBuildRig | undefined;
   let base: BaseImage;
   let deb = '';
   let work = '';
-  const flot = tsEntry('server/flotctl/main.ts');
-  const build = (args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> => run(flot.cmd, [...flot.args, 'image', 'build', ...args], { timeoutMs: 600_000 });
+  const build = flotctlImageBuild;
 
   before(async function () {
     await requireService('device tools (root, qemu-user binfmt, mmdebstrap, dpkg, mtools, e2fsprogs)', async () => (await deviceToolsMissing()) === '', this);
-    base = await piBaseImage('gpt');
-    deb = await agentDeb('arm64');
-    await mkdir(DEVICE_CACHE, { recursive: true });
-    work = await mkdtemp(join(DEVICE_CACHE, 'gpt-test-'));
+    rig = await imageBuildRig('gpt', 'gpt-test-');
+    ({ base, deb, work } = rig);
   });
 
   after(async () => {
-    if (work) await rm(work, { recursive: true, force: true });
+    await rig?.dispose();
   });
 
   it('finds the FAT boot and ext4 root partitions from the GPT and writes into them; the table stays valid', async () => {

@@ -4,17 +4,14 @@
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
-import { mkdir, mkdtemp, rm } from 'node:fs/promises';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
-import { agentDeb, DEVICE_CACHE, deviceToolsMissing, piBaseImage, sh, type BaseImage } from '../support/device-artifacts.js';
-import { rootStat } from '../support/device-readback.js';
+import { deviceToolsMissing, sh, type BaseImage } from '../support/device-artifacts.js';
+import { flotctlImageBuild, imageBuildRig, OFFLINE_JOIN, rootStat, type ImageBuildRig } from '../support/device-readback.js';
 import { REGISTRY_URL, requireService, TEST_IMAGE } from '../support/env.js';
-import { tsEntry } from '../support/hub.js';
-import { run } from '../support/run.js';
 
-const JOIN = `mqtts://abcdef.0123456789abcdef@hub.example:8883/?ca=sha256:${'1'.repeat(64)}&key=sha256:${'2'.repeat(64)}`;
+const JOIN = OFFLINE_JOIN;
 const ARCHIVE = `/var/cache/flotilla/preload/${TEST_IMAGE.replace(/[^A-Za-z0-9._-]+/g, '_')}.tar`;
 
 /** A registry on loopback whose only layer does not match the digest its manifest gives. */
@@ -40,23 +37,21 @@ function lyingRegistry(): Promise<Server> {
 
 describe('device image: --preload-image pulls an image reference from its registry', function () {
   this.timeout(1_200_000);
+  let rig: ImageBuildRig | undefined;
   let base: BaseImage;
   let deb = '';
   let work = '';
-  const flot = tsEntry('server/flotctl/main.ts');
-  const build = (args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> => run(flot.cmd, [...flot.args, 'image', 'build', ...args], { timeoutMs: 600_000 });
+  const build = flotctlImageBuild;
 
   before(async function () {
     await requireService('device tools (root, qemu-user binfmt, mmdebstrap, dpkg, mtools, e2fsprogs)', async () => (await deviceToolsMissing()) === '', this);
     await requireService(`the local registry (${REGISTRY_URL})`, async () => (await fetch(`${REGISTRY_URL}/v2/`)).ok, this);
-    base = await piBaseImage();
-    deb = await agentDeb('arm64');
-    await mkdir(DEVICE_CACHE, { recursive: true });
-    work = await mkdtemp(join(DEVICE_CACHE, 'preload-test-'));
+    rig = await imageBuildRig('dos', 'preload-test-');
+    ({ base, deb, work } = rig);
   });
 
   after(async () => {
-    if (work) await rm(work, { recursive: true, force: true });
+    await rig?.dispose();
   });
 
   it('pulls 127.0.0.1:5000/flotilla/busybox:1.0 into the image; docker load takes the archive as that image', async () => {

@@ -3,9 +3,10 @@
  * debugfs (IMAGE?offset=N), the FAT boot partition with mtools (IMAGE@@N).
  */
 import assert from 'node:assert/strict';
-import { readFile, rm } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
-import { sh, type BaseImage } from './device-artifacts.js';
+import { agentDeb, DEVICE_CACHE, piBaseImage, sh, type BaseImage, type PartitionTable } from './device-artifacts.js';
+import { tsEntry } from './hub.js';
 import { run } from './run.js';
 
 const MTOOLS = { MTOOLS_SKIP_CHECK: '1' };
@@ -34,4 +35,30 @@ export async function bootFile(img: BaseImage, name: string): Promise<string> {
   const r = await run('mtype', ['-i', `${img.path}@@${img.boot.offset}`, `::${name}`], { env: { ...process.env, ...MTOOLS } });
   assert.equal(r.code, 0, `${name} on the boot partition: ${r.stderr}`);
   return r.stdout;
+}
+
+/** A join string for image builds that never reach a hub (the builder only parses it). */
+export const OFFLINE_JOIN = `mqtts://abcdef.0123456789abcdef@hub.example:8883/?ca=sha256:${'1'.repeat(64)}&key=sha256:${'2'.repeat(64)}`;
+
+export interface ImageBuildRig {
+  base: BaseImage;
+  deb: string;
+  /** A fresh directory in the device cache, removed by dispose(). */
+  work: string;
+  dispose(): Promise<void>;
+}
+
+/** What image-build tests share: a base image (MBR or GPT), the arm64 agent package, a work directory. */
+export async function imageBuildRig(table: PartitionTable, workPrefix: string): Promise<ImageBuildRig> {
+  const base = await piBaseImage(table);
+  const deb = await agentDeb('arm64');
+  await mkdir(DEVICE_CACHE, { recursive: true });
+  const work = await mkdtemp(join(DEVICE_CACHE, workPrefix));
+  return { base, deb, work, dispose: () => rm(work, { recursive: true, force: true }) };
+}
+
+/** `flotctl image build ARGS` from the sources. */
+export function flotctlImageBuild(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  const flot = tsEntry('server/flotctl/main.ts');
+  return run(flot.cmd, [...flot.args, 'image', 'build', ...args], { timeoutMs: 600_000 });
 }
