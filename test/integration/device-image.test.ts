@@ -3,48 +3,22 @@
 // then the arm64 agent from the built image's root runs under qemu-user in a chroot of that root
 // and enrolls with a real hub on loopback.
 import assert from 'node:assert/strict';
-import { spawn, type ChildProcess } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { agentDeb, DEVICE_CACHE, deviceToolsMissing, dumpRoot, piBaseImage, sh, type BaseImage } from '../support/device-artifacts.js';
+import { runAgentInChroot } from '../support/device-chroot.js';
+import { bootFile, rootCat, rootStat } from '../support/device-readback.js';
 import { requireService, TEST_IMAGE } from '../support/env.js';
-import { endpoint, startHub, tsEntry, type HubHandle } from '../support/hub.js';
-import { apiClient } from '../support/http.js';
+import { startHub, tsEntry, type HubHandle } from '../support/hub.js';
 import { run } from '../support/run.js';
-import { until } from '../support/wait.js';
 
 const NODE_NAME = 'pi-image-arm64';
 const SSH_KEY = 'ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIBmRNl6ojuRo5SC35pSv5hgS39AyhqOqZGChK5lJGeZ5 ops@example\n';
-const MTOOLS = { MTOOLS_SKIP_CHECK: '1' };
 
 async function sha256(path: string): Promise<string> {
   return createHash('sha256').update(await readFile(path)).digest('hex');
-}
-
-/** `debugfs stat` of a path in the image's root: type, octal mode, uid, gid; undefined when absent. */
-async function stat(img: BaseImage, path: string): Promise<{ type: string; mode: string; uid: string; gid: string } | undefined> {
-  const r = await run('debugfs', ['-R', `stat ${path}`, `${img.path}?offset=${img.root.offset}`], { env: { ...process.env, DEBUGFS_PAGER: '__none__' } });
-  const m = /Type: (\w+)\s+Mode:\s+(\d+)/.exec(r.stdout);
-  const o = /User:\s+(\d+)\s+Group:\s+(\d+)/.exec(r.stdout);
-  return m && o ? { type: m[1] ?? '', mode: m[2] ?? '', uid: o[1] ?? '', gid: o[2] ?? '' } : undefined;
-}
-
-async function cat(img: BaseImage, path: string, tmp: string): Promise<Buffer> {
-  const local = join(tmp, `cat-${Math.random().toString(36).slice(2)}`);
-  await sh('debugfs', ['-R', `dump ${path} ${local}`, `${img.path}?offset=${img.root.offset}`]);
-  try {
-    return await readFile(local);
-  } finally {
-    await rm(local, { force: true });
-  }
-}
-
-async function bootFile(img: BaseImage, name: string): Promise<string> {
-  const r = await run('mtype', ['-i', `${img.path}@@${img.boot.offset}`, `::${name}`], { env: { ...process.env, ...MTOOLS } });
-  assert.equal(r.code, 0, `${name} on the boot partition: ${r.stderr}`);
-  return r.stdout;
 }
 
 describe('device image: flotctl image build and the agent from it under qemu (arm64)', function () {
@@ -115,21 +89,21 @@ describe('device image: flotctl image build and the agent from it under qemu (ar
       ['/var/cache/flotilla/preload/busybox.tar', 'regular', '0644'],
     ];
     for (const [path, type, mode] of expect) {
-      const st = await stat(built, path);
+      const st = await rootStat(built, path);
       assert.deepEqual(st, { type, mode, uid: '0', gid: '0' }, path);
     }
     for (const f of ['usr/lib/flotilla-agent/node', 'usr/lib/flotilla-agent/flotilla-agent.cjs', 'usr/bin/flotilla-agent']) {
-      assert.ok((await cat(built, `/${f}`, work)).equals(await readFile(join(x, f))), `${f} is the package's`);
+      assert.ok((await rootCat(built, `/${f}`, work)).equals(await readFile(join(x, f))), `${f} is the package's`);
     }
     assert.match(token, /^mqtts:\/\/[a-z0-9]{6}\.[a-z0-9]{16}@127\.0\.0\.1:\d+\/\?ca=sha256:[0-9a-f]{64}&key=sha256:[0-9a-f]{64}$/, 'token create prints a join string');
-    assert.deepEqual(JSON.parse((await cat(built, '/etc/flotilla/agent.json', work)).toString()), { token });
-    assert.equal((await cat(built, '/etc/flotilla/hostname-template', work)).toString(), 'pi-{serial}\n');
-    const wifi = (await cat(built, '/etc/NetworkManager/system-connections/flotilla-wifi.nmconnection', work)).toString();
+    assert.deepEqual(JSON.parse((await rootCat(built, '/etc/flotilla/agent.json', work)).toString()), { token });
+    assert.equal((await rootCat(built, '/etc/flotilla/hostname-template', work)).toString(), 'pi-{serial}\n');
+    const wifi = (await rootCat(built, '/etc/NetworkManager/system-connections/flotilla-wifi.nmconnection', work)).toString();
     assert.match(wifi, /^ssid=fleet-net$/m);
     assert.match(wifi, /^psk=correct horse battery$/m);
-    assert.equal((await cat(built, '/root/.ssh/authorized_keys', work)).toString(), SSH_KEY);
-    assert.ok((await cat(built, '/var/cache/flotilla/preload/busybox.tar', work)).equals(await readFile(preload)));
-    assert.match((await cat(built, '/usr/lib/flotilla-agent/firstboot', work)).toString(), /docker load -i/);
+    assert.equal((await rootCat(built, '/root/.ssh/authorized_keys', work)).toString(), SSH_KEY);
+    assert.ok((await rootCat(built, '/var/cache/flotilla/preload/busybox.tar', work)).equals(await readFile(preload)));
+    assert.match((await rootCat(built, '/usr/lib/flotilla-agent/firstboot', work)).toString(), /docker load -i/);
 
     const cmdline = await bootFile(built, 'cmdline.txt');
     assert.equal(cmdline.split('cgroup_enable=memory').length - 1, 1);
@@ -146,7 +120,7 @@ describe('device image: flotctl image build and the agent from it under qemu (ar
     const r = await build(['--base', built.path, '-o', again, '--join', token, '--agent-deb', deb]);
     assert.equal(r.code, 0, r.stderr);
     assert.equal(await bootFile({ ...base, path: again }, 'cmdline.txt'), await bootFile(built, 'cmdline.txt'));
-    assert.deepEqual(await stat({ ...base, path: again }, '/usr/lib/flotilla-agent/node'), { type: 'regular', mode: '0755', uid: '0', gid: '0' });
+    assert.deepEqual(await rootStat({ ...base, path: again }, '/usr/lib/flotilla-agent/node'), { type: 'regular', mode: '0755', uid: '0', gid: '0' });
   });
 
   it('refuses bad input naming the flag, and writes nothing', async () => {
@@ -171,35 +145,9 @@ describe('device image: flotctl image build and the agent from it under qemu (ar
   it('runs the arm64 agent from the image under qemu in a chroot of its root: enrolls, node Ready, arch arm64', async () => {
     assert.ok(hub && built);
     const root = await dumpRoot(built.path, built.root.offset, work);
-    await mkdir(join(root, 'proc'), { recursive: true });
-    await mkdir(join(root, 'run'), { recursive: true });
-    await writeFile(join(root, 'run', 'docker.sock'), '');
-    // What first boot does before the agent starts: name the host. Docker is the host's (socket bound in).
-    const script = `hostname ${NODE_NAME} && mount -t proc proc "$1/proc" && mount --bind /var/run/docker.sock "$1/run/docker.sock" && exec chroot "$1" /usr/bin/flotilla-agent --data-dir /var/lib/flotilla-agent`;
-    const t0 = Date.now();
-    const agent: ChildProcess = spawn('unshare', ['--mount', '--uts', 'sh', '-c', script, 'sh', root], { stdio: ['ignore', 'ignore', 'pipe'] });
-    const logs: string[] = [];
-    agent.stderr?.on('data', (d: Buffer) => logs.push(d.toString()));
-    const api = apiClient(endpoint(hub));
-    try {
-      const node = await until(
-        'node Ready',
-        async () => {
-          const r = await api<{ metadata?: { labels?: Record<string, string> }; status?: { conditions?: { type: string; status: string }[] } }>(`/api/v1/nodes/${NODE_NAME}`);
-          return r.status === 200 && r.body.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True') ? r.body : undefined;
-        },
-        300_000,
-        500,
-      ).catch((e: unknown) => {
-        throw new Error(`${e instanceof Error ? e.message : String(e)}; agent log:\n${logs.join('').slice(-3000)}`, { cause: e });
-      });
-      console.log(`      arm64 agent under qemu: node Ready ${Date.now() - t0} ms after start`);
-      assert.equal(node.metadata?.labels?.['kubernetes.io/arch'], 'arm64');
-      assert.ok(existsSync(join(root, 'var/lib/flotilla-agent')), 'the agent wrote its identity in the image root');
-    } finally {
-      agent.kill('SIGTERM');
-      await new Promise((r) => setTimeout(r, 3000));
-      if (agent.exitCode === null) agent.kill('SIGKILL');
-    }
+    const { node, readyMs } = await runAgentInChroot(hub, root, NODE_NAME);
+    console.log(`      arm64 agent under qemu: node Ready ${readyMs} ms after start`);
+    assert.equal(node.metadata?.labels?.['kubernetes.io/arch'], 'arm64');
+    assert.ok(existsSync(join(root, 'var/lib/flotilla-agent')), 'the agent wrote its identity in the image root');
   });
 });

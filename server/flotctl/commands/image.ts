@@ -7,8 +7,9 @@ import type { Command } from 'commander';
 import { FLOTILLA_VERSION } from '../../../shared/version.js';
 import { CliError } from '../errors.js';
 import type { CliIO } from '../io.js';
-import { buildImage } from '../image/build.js';
+import { buildImage, type PreloadSource } from '../image/build.js';
 import { agentJson, parseJoin } from '../image/join.js';
+import { parseImageRef } from '../image/registry-pull.js';
 
 const ARCHES = ['arm64', 'armhf', 'amd64'];
 const HOSTNAME_TEMPLATE_RE = /^[a-z0-9]([a-z0-9-]|\{serial\})*$/;
@@ -44,6 +45,26 @@ async function readInput(io: CliIO, flag: string, path: string): Promise<string>
   }
 }
 
+/** A `docker save` archive when `p` is a file, else an image reference to pull from its registry. */
+async function preloadSource(cwd: string, p: string): Promise<PreloadSource> {
+  const path = resolve(cwd, p);
+  if (!existsSync(path)) {
+    const ref = parseImageRef(p);
+    if (!ref) throw new CliError(`--preload-image ${p}: neither a file nor an image reference such as registry.example/app:1.0`);
+    return { ref };
+  }
+  const head = Buffer.alloc(512);
+  try {
+    const fh = await open(path, 'r');
+    await fh.read(head, 0, 512, 0);
+    await fh.close();
+  } catch (e: unknown) {
+    throw new CliError(`--preload-image ${p}: ${e instanceof Error ? e.message : String(e)}`);
+  }
+  if (head.subarray(257, 262).toString('latin1') !== 'ustar') throw new CliError(`--preload-image ${p}: not a tar archive (make one with: docker save IMAGE -o FILE.tar, or name the image to pull it)`);
+  return { file: path };
+}
+
 async function validate(f: BuildFlags, io: CliIO): Promise<Parameters<typeof buildImage>[0]> {
   const cwd = io.cwd ?? process.cwd();
   if (!ARCHES.includes(f.arch)) throw new CliError(`--arch "${f.arch}": expected one of ${ARCHES.join(', ')}`);
@@ -66,17 +87,8 @@ async function validate(f: BuildFlags, io: CliIO): Promise<Parameters<typeof bui
     if (lines.length === 0 || !lines.every((l) => SSH_KEY_RE.test(l.trim()))) throw new CliError(`--ssh-authorized-key ${f.sshAuthorizedKey}: not an OpenSSH public key (e.g. the .pub file)`);
     if (!keys.endsWith('\n')) keys += '\n';
   }
-  for (const p of f.preloadImage) {
-    const head = Buffer.alloc(512);
-    try {
-      const fh = await open(resolve(cwd, p), 'r');
-      await fh.read(head, 0, 512, 0);
-      await fh.close();
-    } catch (e: unknown) {
-      throw new CliError(`--preload-image ${p}: ${e instanceof Error ? e.message : String(e)}`);
-    }
-    if (head.subarray(257, 262).toString('latin1') !== 'ustar') throw new CliError(`--preload-image ${p}: not a tar archive (make one with: docker save IMAGE -o FILE.tar)`);
-  }
+  const preload: PreloadSource[] = [];
+  for (const p of f.preloadImage) preload.push(await preloadSource(cwd, p));
   const base = resolve(cwd, f.base);
   if (!existsSync(base)) throw new CliError(`--base ${f.base}: no such file`);
   const agentDeb = f.agentDeb !== undefined ? resolve(cwd, f.agentDeb) : defaultDeb(f.arch);
@@ -90,7 +102,7 @@ async function validate(f: BuildFlags, io: CliIO): Promise<Parameters<typeof bui
     ...(f.hostnameTemplate !== undefined ? { hostnameTemplate: f.hostnameTemplate } : {}),
     ...(wifi ? { wifi } : {}),
     ...(keys !== undefined ? { sshAuthorizedKeys: keys } : {}),
-    preload: f.preloadImage.map((p) => resolve(cwd, p)),
+    preload,
   };
 }
 
@@ -108,7 +120,7 @@ export function registerImage(program: Command, io: CliIO): void {
     .option('--wifi-ssid <ssid>', 'Wi-Fi network to join')
     .option('--wifi-psk-file <file>', 'file holding its WPA passphrase')
     .option('--ssh-authorized-key <file>', "an OpenSSH public key allowed to log in as root")
-    .option('--preload-image <file>', 'a `docker save` archive loaded at first boot (repeatable)', (v: string, prev: string[]) => [...prev, v], [])
+    .option('--preload-image <file>', 'a `docker save` archive, or an image reference pulled from its registry now, loaded at first boot (repeatable)', (v: string, prev: string[]) => [...prev, v], [])
     .option('--agent-deb <file>', 'the agent package (default: dist/packages/flotilla-agent_<version>_<arch>.deb)')
     .option('--arch <arch>', 'the device architecture: arm64, armhf or amd64', 'arm64')
     .action(async (flags: BuildFlags) => {
@@ -120,6 +132,6 @@ export function registerImage(program: Command, io: CliIO): void {
       } catch (e: unknown) {
         throw new CliError(`image build: ${e instanceof Error ? e.message : String(e)}`);
       }
-      io.stdout.write(`wrote ${report.out}: ${report.rootEdits} root filesystem entries, boot partition: ${report.bootEdits.join(', ') || 'none'} (${((Date.now() - t0) / 1000).toFixed(1)} s)\n`);
+      io.stdout.write(`wrote ${report.out} (${report.table.toUpperCase()}): ${report.rootEdits} root filesystem entries, boot partition: ${report.bootEdits.join(', ') || 'none'} (${((Date.now() - t0) / 1000).toFixed(1)} s)\n`);
     });
 }

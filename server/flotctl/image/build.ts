@@ -11,7 +11,11 @@ import { readDeb } from './deb-reader.js';
 import { applyRootEdits, verifyRootEdits, type LocalFile } from './ext4.js';
 import { planImage, type ImagePlan } from './plan.js';
 import { readLayout } from './partitions.js';
+import { pullToArchive, type ImageRef } from './registry-pull.js';
 import { fatRead, fatWrite } from './tools.js';
+
+/** A `docker save` archive on disk, or an image to pull from its registry into one. */
+export type PreloadSource = { file: string } | { ref: ImageRef };
 
 export interface BuildOptions {
   base: string;
@@ -23,11 +27,12 @@ export interface BuildOptions {
   hostnameTemplate?: string;
   wifi?: { ssid: string; psk: string };
   sshAuthorizedKeys?: string;
-  preload: readonly string[];
+  preload: readonly PreloadSource[];
 }
 
 export interface BuildReport {
   out: string;
+  table: 'mbr' | 'gpt';
   rootEdits: number;
   bootEdits: string[];
   cmdlineFixed: boolean;
@@ -38,12 +43,14 @@ export async function buildImage(o: BuildOptions): Promise<BuildReport> {
   const debBuf = await readFile(o.agentDeb);
   const deb = readDeb(debBuf);
   if (deb.architecture !== o.arch) throw new Error(`${o.agentDeb} is for ${deb.architecture || 'no architecture'}, not ${o.arch}`);
-  const preload: { name: string; file: LocalFile }[] = [];
-  for (const p of o.preload) preload.push({ name: basename(p), file: { localPath: resolve(p), size: (await stat(p)).size } });
-
   const tmp = await mkdtemp(join(tmpdir(), 'flotctl-image-'));
   const partial = `${o.out}.partial`;
   try {
+    const preload: { name: string; file: LocalFile }[] = [];
+    for (const [i, p] of o.preload.entries()) {
+      const path = 'file' in p ? p.file : await pullToArchive(p.ref, o.arch, join(tmp, `pull-${i}`));
+      preload.push({ name: basename(path), file: { localPath: resolve(path), size: (await stat(path)).size } });
+    }
     await copyFile(o.base, partial, constants.COPYFILE_FICLONE);
     const layout = await readLayout(partial);
     const cmdline = layout.boot ? await fatRead(partial, layout.boot.offset, 'cmdline.txt') : undefined;
@@ -71,7 +78,7 @@ export async function buildImage(o: BuildOptions): Promise<BuildReport> {
       }
     }
     await rename(partial, o.out);
-    return { out: o.out, rootEdits: plan.root.length, bootEdits: plan.boot.map((b) => b.name), cmdlineFixed: cmdline !== undefined && cmdline !== plan.boot[0]?.text };
+    return { out: o.out, table: layout.table, rootEdits: plan.root.length, bootEdits: plan.boot.map((b) => b.name), cmdlineFixed: cmdline !== undefined && cmdline !== plan.boot[0]?.text };
   } finally {
     await rm(partial, { force: true });
     await rm(tmp, { recursive: true, force: true });

@@ -67,10 +67,17 @@ for archive in ${PRELOAD_DIR}/*.tar; do
   docker load -i "$archive" && rm -f "$archive"
 done
 
-# 4. Register the agent's package with dpkg (its files are in place already), keeping agent.json.
+# 4. Register the agent's package with dpkg (its files are in place already), keeping agent.json;
+#    apt brings what it depends on and the image lacks (the armhf package: the distribution's nodejs).
 for deb in ${DEB_CACHE_DIR}/flotilla-agent_*.deb; do
   [ -e "$deb" ] || continue
-  dpkg --force-confold -i "$deb" && rm -f "$deb"
+  if ! dpkg --force-confold -i "$deb"; then
+    log "installing the agent package's dependencies"
+    export DEBIAN_FRONTEND=noninteractive
+    apt-get update
+    apt-get install -y --no-install-recommends -o Dpkg::Options::=--force-confold -f
+  fi
+  rm -f "$deb"
 done
 
 # 5. Enroll: the agent starts after this unit, with the join settings in /etc/flotilla/agent.json.
