@@ -5,6 +5,7 @@
  * carries the budget's resourceVersion, so concurrent evictions cannot overshoot: the loser of
  * a race reads again. Pods that are pending, finished or already being deleted are never held.
  */
+import { setTimeout as delay } from 'node:timers/promises';
 import { budgetCovers, isPodReady, MAX_DISRUPTED_PODS, withDisruptionAllowed } from '../../shared/api/disruption-budget.js';
 import { ApiError } from '../../shared/api/errors.js';
 import { kindByName, resourceName, type KindInfo } from '../../shared/api/kinds.js';
@@ -20,6 +21,12 @@ const EVICTION_API_VERSIONS = ['policy/v1', 'policy/v1beta1'];
 const VIOLATION = "Cannot evict pod as it would violate the pod's disruption budget.";
 /** Attempts when another eviction or the controller changed the budget between read and write. */
 const CONFLICT_ATTEMPTS = 10;
+/**
+ * Pause before reading again after a conflict (client-go's DefaultRetry: 10 ms steps with
+ * jitter): the winner's write becomes readable once the store has committed it, so an
+ * immediate re-read could still see the old budget and lose every attempt.
+ */
+const CONFLICT_BACKOFF_MS = 10;
 
 export interface EvictionDeps {
   service: ResourceService;
@@ -80,6 +87,8 @@ export class Evictions {
       } catch (e: unknown) {
         if (!(e instanceof ApiError && e.code === 409 && e.reason === 'Conflict') || attempt >= CONFLICT_ATTEMPTS) throw e;
       }
+      const pause = CONFLICT_BACKOFF_MS * attempt * (1 + Math.random() * 0.1);
+      await delay(pause); // a wait for the store's commit, not a point in time: not the injected clock
     }
   }
 
