@@ -2,9 +2,10 @@ import assert from 'node:assert/strict';
 import type { Eligibility } from '../../server/controllers/daemonset/eligibility.js';
 import { planManage, type BackoffEntry } from '../../server/controllers/daemonset/manage.js';
 import { podsByNode } from '../../server/controllers/daemonset/pods.js';
-import { canonicalJson, planRevisions, revisionData, templateHash } from '../../server/controllers/daemonset/revisions.js';
+import { canonicalJson, planRevisions, revisionData, revisionTemplate, templateHash } from '../../server/controllers/daemonset/revisions.js';
 import { mergeConditions, statusCounts } from '../../server/controllers/daemonset/status.js';
 import type { DaemonPodView, RevisionView } from '../../server/controllers/daemonset/view.js';
+import { decodeDaemonSet, isDecodeError } from '../../shared/api/types/index.js';
 import { pod, sec, starting, template } from './daemonset-fixtures.js';
 
 const RUN: Eligibility = { wantToRun: true, shouldRun: true, shouldContinueRunning: true };
@@ -65,7 +66,7 @@ describe('daemonset: revisions', () => {
     assert.equal(templateHash({}), '5859f96865'); // FNV-32a("{}") = 1415952421, safe-encoded
   });
 
-  const rev = (name: string, revision: number, t: ReturnType<typeof template>, hash = name.slice('agent-'.length)): RevisionView => ({ name, revision, hash, data: revisionData(t) });
+  const rev = (name: string, revision: number, t: ReturnType<typeof template>, hash = name.slice('agent-'.length)): RevisionView => ({ name, revision, hash, template: t });
   const t1 = template();
   const t2 = template({ hostNetwork: true });
   const t3 = template({ hostPID: true });
@@ -76,6 +77,16 @@ describe('daemonset: revisions', () => {
     assert.equal(p.create?.revision, 1);
     assert.deepEqual(p.create?.data, { spec: { template: { ...t1, $patch: 'replace' } } });
     assert.equal(p.hash, templateHash(t1));
+  });
+
+  it("a revision's data decodes back to the stored template it snapshotted; data that holds none is a DecodeError", () => {
+    const ds = decodeDaemonSet({ apiVersion: 'apps/v1', kind: 'DaemonSet', metadata: { name: 'agent', namespace: 'default' }, spec: { selector: { matchLabels: { app: 'agent' } }, template: t1 } });
+    const stored = ds.spec.template;
+    assert.deepEqual(revisionTemplate(revisionData(stored), 'agent-aaa', 'default'), stored);
+    assert.equal(canonicalJson(revisionTemplate(revisionData(stored), 'agent-aaa', 'default')), canonicalJson(stored));
+    for (const bad of [undefined, {}, { spec: { template: 'x' } }, { spec: { template: { metadata: { labels: { app: 'agent' } }, spec: { containers: 'x' } } } }]) {
+      assert.throws(() => revisionTemplate(bad, 'agent-aaa', 'default'), (e: unknown) => isDecodeError(e) && e.name === 'DecodeError', JSON.stringify(bad));
+    }
   });
 
   it('a template back to an old revision reuses it, renumbered to the top (rollout undo)', () => {
