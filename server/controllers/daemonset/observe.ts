@@ -4,12 +4,11 @@
  */
 import { parseIntOrPercent, type IntOrPercent } from '../../../shared/api/int-or-percent.js';
 import { quantityValue } from '../../../shared/api/quantity.js';
-import type { ControllerRevision, DaemonSet, Node, Pod } from '../../../shared/api/types/index.js';
+import { isDecodeError, type ControllerRevision, type DaemonSet, type Node, type Pod } from '../../../shared/api/types/index.js';
 import type { OwnerReference } from '../../../shared/api/types/meta.js';
+import type { Logger } from '../../../shared/util/logger.js';
 import { TEMPLATE_GENERATION_ANNOTATION } from '../../apiserver/admission/daemonset.js';
 import { podRequests } from './resources.js';
-import { isDecodeError } from '../../../shared/api/types/decode.js';
-import type { Logger } from '../../../shared/util/logger.js';
 import { REVISION_HASH_LABEL, TEMPLATE_GENERATION_LABEL, revisionTemplate } from './revisions.js';
 import type { Condition, DaemonPodView, DaemonSetView, NodeView, RevisionView, UpdateStrategy } from './view.js';
 
