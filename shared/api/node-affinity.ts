@@ -6,8 +6,9 @@
  * matchExpressions (labels) and matchFields (`metadata.name`) requirement must hold; a term
  * with no requirements, or one that does not parse, matches nothing.
  */
-import { isRecord } from '../util/guards.js';
 import { matchesLabels, type SelectorOperator } from './label-selector.js';
+import type { PodSpec } from './types/pod.js';
+import type { NodeSelectorRequirement as StoredRequirement, NodeSelectorTerm as StoredTerm } from './types/scheduling.js';
 
 export type NodeSelectorOperator = 'In' | 'NotIn' | 'Exists' | 'DoesNotExist' | 'Gt' | 'Lt';
 
@@ -43,26 +44,22 @@ function isOperator(v: unknown): v is NodeSelectorOperator {
 }
 const INTEGER_RE = /^[+-]?[0-9]+$/;
 
-function parseRequirement(raw: unknown, isField: boolean): NodeSelectorRequirement | undefined {
-  if (!isRecord(raw) || typeof raw['key'] !== 'string' || !isOperator(raw['operator'])) return undefined;
-  const op = raw['operator'];
-  const values = raw['values'] ?? [];
-  if (!Array.isArray(values) || !values.every((v): v is string => typeof v === 'string')) return undefined;
+function parseRequirement(raw: StoredRequirement, isField: boolean): NodeSelectorRequirement | undefined {
+  const op = raw.operator;
+  if (raw.key === undefined || !isOperator(op)) return undefined;
+  const values = raw.values ?? [];
   if ((op === 'In' || op === 'NotIn') && values.length === 0) return undefined;
   if ((op === 'Exists' || op === 'DoesNotExist') && values.length > 0) return undefined;
   if ((op === 'Gt' || op === 'Lt') && (values.length !== 1 || !INTEGER_RE.test(values[0] ?? ''))) return undefined;
   // Fields: only metadata.name, with In / NotIn (Kubernetes' field selector for node affinity).
-  if (isField && (raw['key'] !== 'metadata.name' || (op !== 'In' && op !== 'NotIn'))) return undefined;
-  return { key: raw['key'], operator: op, values };
+  if (isField && (raw.key !== 'metadata.name' || (op !== 'In' && op !== 'NotIn'))) return undefined;
+  return { key: raw.key, operator: op, values };
 }
 
-function parseTerm(raw: unknown): NodeSelectorTerm {
+function parseTerm(raw: StoredTerm): NodeSelectorTerm {
   const term: NodeSelectorTerm = { matchExpressions: [], matchFields: [] };
-  if (!isRecord(raw)) return { ...term, invalid: true };
   for (const [list, isField] of [['matchExpressions', false], ['matchFields', true]] as const) {
-    const items = raw[list] ?? [];
-    if (!Array.isArray(items)) return { ...term, invalid: true };
-    for (const item of items as unknown[]) {
+    for (const item of raw[list] ?? []) {
       const r = parseRequirement(item, isField);
       if (!r) return { ...term, invalid: true };
       term[list].push(r);
@@ -72,20 +69,10 @@ function parseTerm(raw: unknown): NodeSelectorTerm {
 }
 
 /** Reads the required placement from a pod spec (a Pod's or a DaemonSet template's). */
-export function requiredNodePlacement(podSpec: unknown): RequiredNodePlacement {
-  const out: RequiredNodePlacement = { nodeSelector: {} };
-  if (!isRecord(podSpec)) return out;
-  const selector = podSpec['nodeSelector'];
-  if (isRecord(selector)) {
-    for (const [k, v] of Object.entries(selector)) if (typeof v === 'string') out.nodeSelector[k] = v;
-  }
-  const affinity = podSpec['affinity'];
-  const nodeAffinity = isRecord(affinity) ? affinity['nodeAffinity'] : undefined;
-  const required = isRecord(nodeAffinity) ? nodeAffinity['requiredDuringSchedulingIgnoredDuringExecution'] : undefined;
-  if (isRecord(required)) {
-    const terms = required['nodeSelectorTerms'];
-    out.terms = Array.isArray(terms) ? (terms as unknown[]).map(parseTerm) : [];
-  }
+export function requiredNodePlacement(podSpec: Pick<PodSpec, 'nodeSelector' | 'affinity'>): RequiredNodePlacement {
+  const out: RequiredNodePlacement = { nodeSelector: { ...(podSpec.nodeSelector ?? {}) } };
+  const required = podSpec.affinity?.nodeAffinity?.requiredDuringSchedulingIgnoredDuringExecution;
+  if (required) out.terms = (required.nodeSelectorTerms ?? []).map(parseTerm);
   return out;
 }
 

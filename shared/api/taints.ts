@@ -3,8 +3,6 @@
  * `Toleration.ToleratesTaint`, component-helpers' `FindMatchingUntoleratedTaint`, and the
  * taint-eviction controller's `GetMatchingTolerations` + `getMinTolerationTime`).
  */
-import { isRecord, type JsonObject } from '../util/guards.js';
-
 import type { Node } from './types/node.js';
 import type { TaintEffect, Toleration, Taint } from './types/scheduling.js';
 
@@ -103,27 +101,4 @@ export function formatTaint(t: { key: string; value?: string; effect?: string })
 /** A node's `spec.taints` (a copy of the list: callers may change it). */
 export function taintsOf(node: Node): Taint[] {
   return [...(node.spec?.taints ?? [])];
-}
-
-/**
- * The `spec.tolerations` of a pod template held as JSON (a DaemonSet's template, or one an older
- * revision stores), skipping malformed entries. A decoded Pod's are `pod.spec.tolerations`.
- */
-export function tolerationsOf(pod: JsonObject): Toleration[] {
-  const spec = pod['spec'];
-  if (!isRecord(spec) || !Array.isArray(spec['tolerations'])) return [];
-  const out: Toleration[] = [];
-  for (const raw of spec['tolerations'] as unknown[]) {
-    if (!isRecord(raw)) continue;
-    const t: Toleration = {};
-    if (typeof raw['key'] === 'string') t.key = raw['key'];
-    if (raw['operator'] === 'Exists' || raw['operator'] === 'Equal') t.operator = raw['operator'];
-    else if (typeof raw['operator'] === 'string' && raw['operator'] !== '') continue; // unknown operator: tolerates nothing
-    if (typeof raw['value'] === 'string') t.value = raw['value'];
-    if (isTaintEffect(raw['effect'])) t.effect = raw['effect'];
-    else if (typeof raw['effect'] === 'string' && raw['effect'] !== '') continue;
-    if (typeof raw['tolerationSeconds'] === 'number') t.tolerationSeconds = raw['tolerationSeconds'];
-    out.push(t);
-  }
-  return out;
 }

@@ -7,7 +7,7 @@
  * go to SCREENSHOT_DIR (artefacts, not committed).
  */
 import assert from 'node:assert/strict';
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { request } from 'node:https';
 import { tmpdir } from 'node:os';
@@ -17,7 +17,8 @@ import { chromiumAvailable, launchBrowser, type Browser } from '../support/brows
 import { BROKEN_IMAGE } from '../support/daemonset-e2e.js';
 import { dockerAvailable, registryAvailable, requireService, TEST_IMAGE, TEST_IMAGE_LATEST } from '../support/env.js';
 import { flotctl } from '../support/flotctl.js';
-import { endpoint, startHub, tsEntry, type HubHandle } from '../support/hub.js';
+import { spawnDeviceAgent } from '../support/agent-process.js';
+import { endpoint, startHub, type HubHandle } from '../support/hub.js';
 import { apiClient, type Api } from '../support/http.js';
 import { run } from '../support/run.js';
 import { until } from '../support/wait.js';
@@ -60,13 +61,8 @@ describe('dashboard in a real browser', function () {
   let joinToken: string;
   let viewerToken: string;
 
-  const startAgent = (withToken: boolean): ChildProcess => {
-    const { cmd, args } = tsEntry('agent/main.ts');
-    const flags = ['--hub', hub.mqttsUrl ?? hub.mqttUrl, '--data-dir', agentDir, '--node-name', NODE, '--heartbeat-interval', '1s', ...(withToken ? ['--token', joinToken] : [])];
-    const p = spawn(cmd, [...args, ...flags], { stdio: ['ignore', 'ignore', 'pipe'] });
-    p.stderr?.resume();
-    return p;
-  };
+  const startAgent = (withToken: boolean): ChildProcess =>
+    spawnDeviceAgent({ hub, dataDir: agentDir, nodeName: NODE, ...(withToken ? { token: joinToken } : {}) }).proc;
   const status = async (): Promise<string> => (await row(admin, NODE).locator('.col-status').textContent()) ?? '';
 
   before(async function () {

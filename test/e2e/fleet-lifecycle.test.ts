@@ -5,7 +5,7 @@
  * taints gone and Ready again. kubectl and flotctl show each step.
  */
 import assert from 'node:assert/strict';
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -13,6 +13,7 @@ import type { KubeObject } from '../../shared/api/meta.js';
 import { createDockerEngine } from '../../agent/engine/docker-engine.js';
 import { silentLogger } from '../../shared/util/logger.js';
 import { dockerAvailable, registryAvailable, requireService, TEST_IMAGE } from '../support/env.js';
+import { spawnDeviceAgent } from '../support/agent-process.js';
 import { endpoint, startHub, tsEntry, type HubHandle } from '../support/hub.js';
 import { apiClient, type Api } from '../support/http.js';
 import { run } from '../support/run.js';
@@ -48,13 +49,8 @@ describe('node lifecycle with a real agent (short grace period)', function () {
   let agent: ChildProcess | undefined;
   let token: string;
 
-  const startAgent = (withToken: boolean): ChildProcess => {
-    const { cmd, args } = tsEntry('agent/main.ts');
-    const flags = ['--hub', hub.mqttsUrl ?? hub.mqttUrl, '--data-dir', agentDir, '--node-name', NODE, '--heartbeat-interval', '1s', ...(withToken ? ['--token', token] : [])];
-    const p = spawn(cmd, [...args, ...flags], { stdio: ['ignore', 'ignore', 'pipe'] });
-    p.stderr?.resume();
-    return p;
-  };
+  const startAgent = (withToken: boolean): ChildProcess =>
+    spawnDeviceAgent({ hub, dataDir: agentDir, nodeName: NODE, ...(withToken ? { token: token } : {}) }).proc;
   const node = async (): Promise<KubeObject | undefined> => {
     const r = await api<KubeObject>(`/api/v1/nodes/${NODE}`);
     return r.status === 200 ? r.body : undefined;

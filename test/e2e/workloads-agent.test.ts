@@ -6,7 +6,7 @@
  * the pod back from its persisted desired state alone.
  */
 import assert from 'node:assert/strict';
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -14,6 +14,7 @@ import { LABELS } from '../../agent/engine/types.js';
 import type { KubeObject } from '../../shared/api/meta.js';
 import { isRecord } from '../../shared/util/guards.js';
 import { dockerAvailable, registryAvailable, requireService, TEST_IMAGE, testImageAvailable } from '../support/env.js';
+import { spawnDeviceAgent } from '../support/agent-process.js';
 import { endpoint, startHub, tsEntry, type HubHandle } from '../support/hub.js';
 import { apiClient, type Api } from '../support/http.js';
 import { run } from '../support/run.js';
@@ -78,13 +79,8 @@ describe('workloads: a real agent runs pods on Docker', function () {
   let token: string;
   const uids: string[] = [];
 
-  const startAgent = (withToken: boolean): ChildProcess => {
-    const { cmd, args } = tsEntry('agent/main.ts');
-    const flags = ['--hub', hub.mqttsUrl ?? hub.mqttUrl, '--data-dir', agentDir, '--node-name', NODE, '--heartbeat-interval', '1s', ...(withToken ? ['--token', token] : [])];
-    const p = spawn(cmd, [...args, ...flags], { stdio: ['ignore', 'ignore', 'pipe'] });
-    p.stderr?.resume();
-    return p;
-  };
+  const startAgent = (withToken: boolean): ChildProcess =>
+    spawnDeviceAgent({ hub, dataDir: agentDir, nodeName: NODE, ...(withToken ? { token: token } : {}) }).proc;
 
   const stopAgent = async (signal: NodeJS.Signals): Promise<void> => {
     const p = agent;

@@ -1,7 +1,7 @@
 /** A real agent process (agent/main.ts through tsx) and its JSON logs, for tests that drive it from outside. */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { isRecord } from '../../shared/util/guards.js';
-import { REPO_ROOT, tsEntry } from './hub.js';
+import { REPO_ROOT, tsEntry, type HubHandle } from './hub.js';
 
 /** A running agent process and its stderr (JSON log lines). */
 export interface AgentProc {
@@ -30,6 +30,12 @@ export function spawnAgent(flags: string[]): AgentProc {
   const proc = spawn(cmd, [...args, ...flags], { cwd: REPO_ROOT, stdio: ['ignore', 'ignore', 'pipe'] });
   proc.stderr?.on('data', (d: Buffer) => (stderr += d.toString()));
   return { proc, stderr: () => stderr, logs: () => jsonLines(stderr) };
+}
+
+/** A device agent for the e2e tests: enrolls with `token` (without one, reconnects with the credentials in `dataDir`); heartbeat 1 s. */
+export function spawnDeviceAgent(o: { hub: Pick<HubHandle, 'mqttUrl' | 'mqttsUrl'>; dataDir: string; nodeName: string; token?: string }): AgentProc {
+  const flags = ['--hub', o.hub.mqttsUrl ?? o.hub.mqttUrl, '--data-dir', o.dataDir, '--node-name', o.nodeName, '--heartbeat-interval', '1s'];
+  return spawnAgent(o.token === undefined ? flags : [...flags, '--token', o.token]);
 }
 
 export async function stopAgent(a: AgentProc | undefined): Promise<void> {

@@ -118,9 +118,9 @@ describe('daemonset: resource fit', () => {
   }
 
   it('effective requests: containers summed, raised to the largest init container, plus overhead', () => {
-    const spec = {
-      containers: [{ resources: { requests: { cpu: '200m' } } }, { resources: { requests: { cpu: '300m', memory: '64Mi' } } }],
-      initContainers: [{ resources: { requests: { cpu: '1', memory: '1Mi' } } }],
+    const spec: Parameters<typeof podRequests>[0] = {
+      containers: [{ name: 'a', image: 'x', resources: { requests: { cpu: '200m' } } }, { name: 'b', image: 'x', resources: { requests: { cpu: '300m', memory: '64Mi' } } }],
+      initContainers: [{ name: 'i', image: 'x', resources: { requests: { cpu: '1', memory: '1Mi' } } }],
       overhead: { cpu: '10m' },
     };
     const r = podRequests(spec);

@@ -1,6 +1,6 @@
 /** Builders for the DaemonSet planner tests: nodes, daemon pods, a DaemonSet view. */
 import type { Taint } from '../../shared/api/taints.js';
-import type { JsonObject } from '../../shared/util/guards.js';
+import type { PodSpec, PodTemplateSpec } from '../../shared/api/types/index.js';
 import type { DaemonPodView, DaemonSetView, NodeView, UpdateStrategy } from '../../server/controllers/daemonset/view.js';
 
 export const T0 = Date.parse('2026-01-01T00:00:00Z');
@@ -24,7 +24,7 @@ export function pod(name: string, nodeName: string, hash: string, extra: Partial
 export const starting = (name: string, nodeName: string, hash: string, ago: number, reasons: string[] = []): DaemonPodView =>
   pod(name, nodeName, hash, { createdAt: sec(-ago), ready: false, readySince: undefined, phase: reasons.length ? 'Running' : 'Pending', failureReasons: reasons });
 
-export function template(spec: JsonObject = {}): JsonObject {
+export function template(spec: Partial<PodSpec> = {}): PodTemplateSpec {
   return { metadata: { labels: { app: 'agent' } }, spec: { containers: [{ name: 'c', image: 'busybox:1' }], ...spec } };
 }
 

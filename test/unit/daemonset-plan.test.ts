@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { planDaemonSet, type DaemonSetPlan, type DaemonSetPlanInput } from '../../server/controllers/daemonset/plan.js';
 import { daemonPodFor } from '../../server/controllers/daemonset/pod-template.js';
-import { revisionData, templateHash } from '../../server/controllers/daemonset/revisions.js';
+import { templateHash } from '../../server/controllers/daemonset/revisions.js';
 import type { DaemonPodView, NodeView, RevisionView } from '../../server/controllers/daemonset/view.js';
 import { daemonSet, node, pod, sec, starting, taint, template } from './daemonset-fixtures.js';
 
@@ -10,8 +10,8 @@ const NEW_T = template({ hostNetwork: true });
 const OLD = templateHash(OLD_T);
 const NEW = templateHash(NEW_T);
 const REVISIONS: RevisionView[] = [
-  { name: `agent-${OLD}`, revision: 1, hash: OLD, data: revisionData(OLD_T) },
-  { name: `agent-${NEW}`, revision: 2, hash: NEW, data: revisionData(NEW_T) },
+  { name: `agent-${OLD}`, revision: 1, hash: OLD, template: OLD_T },
+  { name: `agent-${NEW}`, revision: 2, hash: NEW, template: NEW_T },
 ];
 const UNREACHABLE = [taint('node.kubernetes.io/unreachable', 'NoExecute'), taint('node.kubernetes.io/unreachable', 'NoSchedule')];
 const offline = (name: string): NodeView => node(name, { reachable: false, taints: UNREACHABLE });

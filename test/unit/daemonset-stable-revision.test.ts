@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { planDaemonSet } from '../../server/controllers/daemonset/plan.js';
 import { daemonPodFor } from '../../server/controllers/daemonset/pod-template.js';
-import { revisionData, templateHash } from '../../server/controllers/daemonset/revisions.js';
+import { templateHash } from '../../server/controllers/daemonset/revisions.js';
 import type { DaemonPodView, NodeView, RevisionView } from '../../server/controllers/daemonset/view.js';
 import { daemonSet, node, pod, sec, starting, template } from './daemonset-fixtures.js';
 
@@ -10,9 +10,9 @@ const OLD_T = template();
 const NEW_T = template({ hostNetwork: true });
 const [V1, OLD, NEW] = [templateHash(V1_T), templateHash(OLD_T), templateHash(NEW_T)];
 const REVISIONS: RevisionView[] = [
-  { name: `agent-${V1}`, revision: 1, hash: V1, data: revisionData(V1_T) },
-  { name: `agent-${OLD}`, revision: 2, hash: OLD, data: revisionData(OLD_T) },
-  { name: `agent-${NEW}`, revision: 3, hash: NEW, data: revisionData(NEW_T) },
+  { name: `agent-${V1}`, revision: 1, hash: V1, template: V1_T },
+  { name: `agent-${OLD}`, revision: 2, hash: OLD, template: OLD_T },
+  { name: `agent-${NEW}`, revision: 3, hash: NEW, template: NEW_T },
 ];
 const NAMES: Record<string, string> = { [V1]: 'V1', [OLD]: 'OLD', [NEW]: 'NEW' };
 const HALT = { 'flotilla.io/failure-budget': '0', 'flotilla.io/progress-deadline': '60s' };

@@ -2,10 +2,13 @@ import assert from 'node:assert/strict';
 import type { Eligibility } from '../../server/controllers/daemonset/eligibility.js';
 import { planManage, type BackoffEntry } from '../../server/controllers/daemonset/manage.js';
 import { podsByNode } from '../../server/controllers/daemonset/pods.js';
-import { canonicalJson, planRevisions, revisionData, templateHash } from '../../server/controllers/daemonset/revisions.js';
+import { canonicalJson, planRevisions, revisionData, revisionTemplate, templateHash } from '../../server/controllers/daemonset/revisions.js';
 import { mergeConditions, statusCounts } from '../../server/controllers/daemonset/status.js';
 import type { DaemonPodView, RevisionView } from '../../server/controllers/daemonset/view.js';
-import { pod, sec, starting, template } from './daemonset-fixtures.js';
+import { revisionView } from '../../server/controllers/daemonset/observe.js';
+import { decodeDaemonSet, isDecodeError, type ControllerRevision } from '../../shared/api/types/index.js';
+import { createJsonLogger } from '../../shared/util/logger.js';
+import { T0, pod, sec, starting, template } from './daemonset-fixtures.js';
 
 const RUN: Eligibility = { wantToRun: true, shouldRun: true, shouldContinueRunning: true };
 const KEEP: Eligibility = { wantToRun: false, shouldRun: false, shouldContinueRunning: true };
@@ -65,7 +68,7 @@ describe('daemonset: revisions', () => {
     assert.equal(templateHash({}), '5859f96865'); // FNV-32a("{}") = 1415952421, safe-encoded
   });
 
-  const rev = (name: string, revision: number, t: ReturnType<typeof template>, hash = name.slice('agent-'.length)): RevisionView => ({ name, revision, hash, data: revisionData(t) });
+  const rev = (name: string, revision: number, t: ReturnType<typeof template>, hash = name.slice('agent-'.length)): RevisionView => ({ name, revision, hash, template: t });
   const t1 = template();
   const t2 = template({ hostNetwork: true });
   const t3 = template({ hostPID: true });
@@ -76,6 +79,29 @@ describe('daemonset: revisions', () => {
     assert.equal(p.create?.revision, 1);
     assert.deepEqual(p.create?.data, { spec: { template: { ...t1, $patch: 'replace' } } });
     assert.equal(p.hash, templateHash(t1));
+  });
+
+  it("a revision's data decodes back to the stored template it snapshotted; data that holds none is a DecodeError", () => {
+    const ds = decodeDaemonSet({ apiVersion: 'apps/v1', kind: 'DaemonSet', metadata: { name: 'agent', namespace: 'default' }, spec: { selector: { matchLabels: { app: 'agent' } }, template: t1 } });
+    const stored = ds.spec.template;
+    assert.deepEqual(revisionTemplate(revisionData(stored), 'agent-aaa', 'default'), stored);
+    assert.equal(canonicalJson(revisionTemplate(revisionData(stored), 'agent-aaa', 'default')), canonicalJson(stored));
+    for (const bad of [undefined, {}, { spec: { template: 'x' } }, { spec: { template: { metadata: { labels: { app: 'agent' } }, spec: { containers: 'x' } } } }]) {
+      assert.throws(() => revisionTemplate(bad, 'agent-aaa', 'default'), (e: unknown) => isDecodeError(e) && e.name === 'DecodeError', JSON.stringify(bad));
+    }
+  });
+
+  it('revisionView: a revision whose data does not decode is logged and has no template (never the current one)', () => {
+    const lines: string[] = [];
+    const log = createJsonLogger((l) => lines.push(l), { level: 'info', now: () => new Date(T0) });
+    const cr = (name: string, data: unknown): ControllerRevision => ({ apiVersion: 'apps/v1', kind: 'ControllerRevision', metadata: { name, namespace: 'default', labels: { 'controller-revision-hash': name.slice(6) } }, revision: 1, data });
+    const bad = revisionView(cr('agent-bad', { spec: { template: { metadata: { labels: { app: 'agent' } }, spec: { containers: [{ name: 'c', image: 7 }] } } } }), log);
+    assert.deepEqual(bad, { name: 'agent-bad', revision: 1, hash: 'bad' });
+    assert.equal(lines.length, 1);
+    assert.match(lines[0] ?? '', /"msg":"revision data does not decode".*"revision":"agent-bad".*"field":"spec\.template\.spec\.containers\[0\]\.image"/);
+    const good = revisionView(cr('agent-ok', revisionData(t1)), log);
+    assert.equal(good.template?.spec.containers[0]?.image, 'busybox:1');
+    assert.equal(planRevisions('agent', t1, undefined, [bad], 10, new Set()).create?.revision, 2);
   });
 
   it('a template back to an old revision reuses it, renumbered to the top (rollout undo)', () => {

@@ -7,12 +7,11 @@ import {
   minTolerationSeconds,
   taintsOf,
   tolerates,
-  tolerationsOf,
   tolerationsTolerateTaint,
   type Taint,
   type Toleration,
 } from '../../shared/api/taints.js';
-import { decodeNode, isDecodeError } from '../../shared/api/types/index.js';
+import { decodeNode, decodePod, isDecodeError } from '../../shared/api/types/index.js';
 
 const T = (key: string, effect: Taint['effect'], value?: string): Taint => ({ key, effect, ...(value !== undefined ? { value } : {}) });
 
@@ -133,13 +132,16 @@ describe('taints: reading objects', () => {
     );
   });
 
-  it('tolerationsOf skips entries with unknown operators or effects', () => {
+  it('a pod whose tolerations have an unknown operator or effect does not decode (naming the field)', () => {
     const pod: KubeObject = {
       apiVersion: 'v1',
       kind: 'Pod',
-      metadata: { name: 'p' },
-      spec: { tolerations: [{ operator: 'Exists' }, { key: 'k', operator: 'Lt' }, { key: 'k', effect: 'Never' }, { key: 'k', value: 'v', effect: 'NoExecute', tolerationSeconds: 5 }] },
+      metadata: { name: 'p', namespace: 'default' },
+      spec: { containers: [{ name: 'c', image: 'busybox' }], tolerations: [{ operator: 'Exists' }, { key: 'k', operator: 'Lt' }, { key: 'k', effect: 'Never' }] },
     };
-    assert.deepEqual(tolerationsOf(pod), [{ operator: 'Exists' }, { key: 'k', value: 'v', effect: 'NoExecute', tolerationSeconds: 5 }]);
+    assert.throws(
+      () => decodePod(pod),
+      (e: unknown) => isDecodeError(e) && e.message.includes('spec.tolerations[1].operator') && e.message.includes('spec.tolerations[2].effect'),
+    );
   });
 });

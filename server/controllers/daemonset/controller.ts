@@ -87,14 +87,14 @@ export function daemonSetController(deps: DaemonSetControllerDeps): Controller {
     return [...claimed.owned, ...claimed.adopt];
   }
 
-  function plan(ds: DaemonSet, pods: Pod[], cache: CacheReader, key: string): DaemonSetPlan {
+  function plan(ds: DaemonSet, pods: Pod[], cache: CacheReader, key: string, log: Logger): DaemonSetPlan {
     const uid = ds.metadata.uid ?? '';
     const revisions = cache.ownedBy(uid, 'ControllerRevision').filter((r) => controllerRef(r.metadata)?.uid === uid);
     return planDaemonSet({
       ds: daemonSetView(ds),
       nodes: cache.list('Node').map((n) => nodeView(n, cache.podsOnNode(n.metadata.name ?? ''))),
       pods: pods.map(daemonPodView),
-      revisions: revisions.map(revisionView),
+      revisions: revisions.map((r) => revisionView(r, log)),
       backoff: backoffs.get(key) ?? new Map(),
       now: clock.now().getTime(),
     });
@@ -129,7 +129,7 @@ export function daemonSetController(deps: DaemonSetControllerDeps): Controller {
     if (ds.metadata.deletionTimestamp) return;
 
     const pods = await claim(ds, cache, log);
-    const p = plan(ds, pods, cache, key);
+    const p = plan(ds, pods, cache, key, log);
     backoffs.set(key, p.backoff);
     const involved = involvedOf(ds);
     for (const e of p.events) events.record(involved, e.type, e.reason, e.message);

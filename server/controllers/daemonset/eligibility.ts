@@ -10,8 +10,8 @@
  * decides. Too few free resources → wanted, not placed (a FailedPlacement event), kept if running.
  */
 import { placementMismatch, requiredNodePlacement, type RequiredNodePlacement } from '../../../shared/api/node-affinity.js';
-import { findUntoleratedTaint, formatTaint, TAINT_NODE_UNSCHEDULABLE, tolerationsOf, type Taint, type Toleration } from '../../../shared/api/taints.js';
-import { isRecord, type JsonObject } from '../../../shared/util/guards.js';
+import { findUntoleratedTaint, formatTaint, TAINT_NODE_UNSCHEDULABLE, type Taint, type Toleration } from '../../../shared/api/taints.js';
+import type { PodTemplateSpec } from '../../../shared/api/types/index.js';
 import { insufficientResources, podRequests } from './resources.js';
 import { daemonPodTolerations } from './tolerations.js';
 import type { NodeView, Resources } from './view.js';
@@ -37,15 +37,15 @@ export interface Eligibility {
   insufficient?: string[];
 }
 
-export function daemonPodScheduling(template: JsonObject, ownerUid: string): DaemonPodScheduling {
-  const spec = isRecord(template['spec']) ? template['spec'] : {};
+export function daemonPodScheduling(template: PodTemplateSpec, ownerUid: string): DaemonPodScheduling {
+  const spec = template.spec;
   const out: DaemonPodScheduling = {
     ownerUid,
     placement: requiredNodePlacement(spec),
-    tolerations: daemonPodTolerations(tolerationsOf(template), spec['hostNetwork'] === true),
+    tolerations: daemonPodTolerations(spec.tolerations ?? [], spec.hostNetwork === true),
     requests: podRequests(spec),
   };
-  if (typeof spec['nodeName'] === 'string' && spec['nodeName'] !== '') out.nodeName = spec['nodeName'];
+  if (spec.nodeName) out.nodeName = spec.nodeName;
   return out;
 }
 

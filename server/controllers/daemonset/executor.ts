@@ -106,7 +106,7 @@ export async function executePlan(deps: ExecuteDeps, input: ExecuteInput): Promi
 
   const createPod = async (s: Step<'createPod'>): Promise<void> => {
     try {
-      const pod = await client.create('Pod', daemonPodFor(ds, s.node, s.hash, s.template) as KubeObject);
+      const pod = await client.create('Pod', daemonPodFor(ds, s.node, s.hash, s.template));
       emit(createdEvent(pod.metadata.name ?? ''));
     } catch (e: unknown) {
       emit(failedCreateEvent(errorMessage(e)));

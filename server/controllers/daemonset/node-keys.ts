@@ -36,7 +36,7 @@ export function nodeKeys(e: StoreEvent, cache: CacheReader): string[] {
   for (const ds of cache.list('DaemonSet')) {
     const key = keyOf(ds);
     if (keys.has(key)) continue;
-    const scheduling = daemonPodScheduling({ ...ds.spec.template }, ds.metadata.uid ?? '');
+    const scheduling = daemonPodScheduling(ds.spec.template, ds.metadata.uid ?? '');
     if (views.some((v) => {
       const el = nodeEligibility(v, scheduling);
       return el.wantToRun || el.shouldContinueRunning;

@@ -4,11 +4,12 @@
  */
 import { parseIntOrPercent, type IntOrPercent } from '../../../shared/api/int-or-percent.js';
 import { quantityValue } from '../../../shared/api/quantity.js';
-import type { ControllerRevision, DaemonSet, Node, Pod } from '../../../shared/api/types/index.js';
+import { isDecodeError, type ControllerRevision, type DaemonSet, type Node, type Pod } from '../../../shared/api/types/index.js';
 import type { OwnerReference } from '../../../shared/api/types/meta.js';
+import type { Logger } from '../../../shared/util/logger.js';
 import { TEMPLATE_GENERATION_ANNOTATION } from '../../apiserver/admission/daemonset.js';
 import { podRequests } from './resources.js';
-import { REVISION_HASH_LABEL, TEMPLATE_GENERATION_LABEL } from './revisions.js';
+import { REVISION_HASH_LABEL, TEMPLATE_GENERATION_LABEL, revisionTemplate } from './revisions.js';
 import type { Condition, DaemonPodView, DaemonSetView, NodeView, RevisionView, UpdateStrategy } from './view.js';
 
 
@@ -64,7 +65,7 @@ export function daemonSetView(ds: DaemonSet): DaemonSetView {
     uid: m.uid ?? '',
     generation: m.generation ?? 1,
     annotations,
-    template: { ...ds.spec.template },
+    template: ds.spec.template,
     updateStrategy: strategyOf(ds),
     minReadySeconds: ds.spec.minReadySeconds ?? 0,
     revisionHistoryLimit: ds.spec.revisionHistoryLimit ?? 10,
@@ -138,8 +139,15 @@ export function daemonPodView(pod: Pod): DaemonPodView {
   return view;
 }
 
-export function revisionView(r: ControllerRevision): RevisionView {
-  const view: RevisionView = { name: r.metadata.name ?? '', revision: r.revision, data: r.data };
+/** The boundary for a revision's `data`: its template is decoded here, once; data that does not decode is logged and read as no template. */
+export function revisionView(r: ControllerRevision, log: Logger): RevisionView {
+  const view: RevisionView = { name: r.metadata.name ?? '', revision: r.revision };
+  try {
+    view.template = revisionTemplate(r.data, r.metadata.name ?? '', r.metadata.namespace ?? 'default');
+  } catch (e) {
+    if (!isDecodeError(e)) throw e;
+    log.warn('revision data does not decode', { revision: view.name, field: e.field, error: e.message });
+  }
   const hash = r.metadata.labels?.[REVISION_HASH_LABEL];
   if (hash !== undefined) view.hash = hash;
   return view;

@@ -3,15 +3,12 @@
  * the DaemonSet controller must do itself here because the hub binds daemon pods directly.
  */
 import { quantityValue } from '../../../shared/api/quantity.js';
-import { isRecord } from '../../../shared/util/guards.js';
+import type { Container, PodSpec } from '../../../shared/api/types/index.js';
 import type { NodeView, Resources } from './view.js';
 
-function containerRequests(c: unknown): Record<string, number> {
+function containerRequests(c: Container): Record<string, number> {
   const out: Record<string, number> = {};
-  const resources = isRecord(c) ? c['resources'] : undefined;
-  const requests = isRecord(resources) ? resources['requests'] : undefined;
-  if (!isRecord(requests)) return out;
-  for (const [name, q] of Object.entries(requests)) {
+  for (const [name, q] of Object.entries(c.resources?.requests ?? {})) {
     const n = quantityValue(q);
     if (n !== undefined) out[name] = n;
   }
@@ -20,27 +17,19 @@ function containerRequests(c: unknown): Record<string, number> {
 
 const STANDARD = new Set(['cpu', 'memory', 'ephemeral-storage']);
 
-function list(v: unknown): unknown[] {
-  return Array.isArray(v) ? (v as unknown[]) : [];
-}
-
 /**
  * A pod spec's effective requests (`resourcehelper.PodRequests`): the sum over containers,
  * raised to the largest init container's (init containers run one at a time), plus overhead.
  */
-export function podRequests(podSpec: unknown): Record<string, number> {
-  const spec = isRecord(podSpec) ? podSpec : {};
+export function podRequests(spec: Pick<PodSpec, 'containers' | 'initContainers' | 'overhead'>): Record<string, number> {
   const total: Record<string, number> = {};
-  for (const c of list(spec['containers'])) {
+  for (const c of spec.containers) {
     for (const [k, v] of Object.entries(containerRequests(c))) total[k] = (total[k] ?? 0) + v;
   }
-  for (const c of list(spec['initContainers'])) {
+  for (const c of spec.initContainers ?? []) {
     for (const [k, v] of Object.entries(containerRequests(c))) total[k] = Math.max(total[k] ?? 0, v);
   }
-  const overhead = spec['overhead'];
-  if (isRecord(overhead)) {
-    for (const [k, q] of Object.entries(overhead)) total[k] = (total[k] ?? 0) + (quantityValue(q) ?? 0);
-  }
+  for (const [k, q] of Object.entries(spec.overhead ?? {})) total[k] = (total[k] ?? 0) + (quantityValue(q) ?? 0);
   return total;
 }
 

@@ -10,6 +10,8 @@
  *   with the others' hashes are relabelled, the others deleted;
  * - old revisions beyond revisionHistoryLimit are deleted oldest first, skipping any a pod still uses.
  */
+import { required } from '../../../shared/api/validation/field-errors.js';
+import { decodeAs, DecodeError, type PodTemplateSpec } from '../../../shared/api/types/index.js';
 import { isRecord, type JsonObject } from '../../../shared/util/guards.js';
 import type { RevisionView } from './view.js';
 
@@ -42,7 +44,7 @@ function safeEncode(s: string): string {
 }
 
 /** `controller.ComputeHash(template, collisionCount)`: the count as 8 bytes little-endian (the upper 4 zero). */
-export function templateHash(template: JsonObject, collisionCount?: number): string {
+export function templateHash(template: object, collisionCount?: number): string {
   let h = fnv32a(new TextEncoder().encode(canonicalJson(template)));
   if (collisionCount !== undefined) {
     const bytes = new Uint8Array(8);
@@ -53,17 +55,24 @@ export function templateHash(template: JsonObject, collisionCount?: number): str
 }
 
 /** What a DaemonSet revision stores: `{spec: {template: {…, $patch: replace}}}` (Kubernetes' `getPatch`). */
-export function revisionData(template: JsonObject): JsonObject {
+export function revisionData(template: PodTemplateSpec): JsonObject {
   return { spec: { template: { ...template, $patch: 'replace' } } };
 }
 
-/** The template a revision's data holds, without the `$patch` marker; undefined if malformed. */
-export function revisionTemplate(data: unknown): JsonObject | undefined {
+/**
+ * Decodes the template a revision's data holds (without the `$patch` marker), as the DaemonSet
+ * template it was snapshotted from: validated and defaulted as one (defaulting a stored
+ * template changes nothing). Throws a DecodeError when the data holds no valid template.
+ */
+export function revisionTemplate(data: unknown, name: string, namespace: string): PodTemplateSpec {
   const spec = isRecord(data) ? data['spec'] : undefined;
-  const template = isRecord(spec) ? spec['template'] : undefined;
-  if (!isRecord(template)) return undefined;
-  const { $patch: _marker, ...rest } = template;
-  return rest;
+  const raw = isRecord(spec) ? spec['template'] : undefined;
+  if (!isRecord(raw)) throw new DecodeError('ControllerRevision', name, [required('data.spec.template')]);
+  const { $patch: _marker, ...template } = structuredClone(raw);
+  const meta = template['metadata'];
+  const labels = isRecord(meta) && isRecord(meta['labels']) ? meta['labels'] : {};
+  const ds = decodeAs('DaemonSet', { apiVersion: 'apps/v1', kind: 'DaemonSet', metadata: { name, namespace }, spec: { selector: { matchLabels: labels }, template } });
+  return ds.spec.template;
 }
 
 export interface NewRevision {
@@ -94,17 +103,14 @@ const byRevision = (a: RevisionView, b: RevisionView): number => a.revision - b.
 
 export function planRevisions(
   dsName: string,
-  template: JsonObject,
+  template: PodTemplateSpec,
   collisionCount: number | undefined,
   revisions: readonly RevisionView[],
   historyLimit: number,
   liveHashes: ReadonlySet<string>,
 ): RevisionPlan {
   const wanted = canonicalJson(template);
-  const holdsCurrent = (r: RevisionView): boolean => {
-    const t = revisionTemplate(r.data);
-    return t !== undefined && canonicalJson(t) === wanted;
-  };
+  const holdsCurrent = (r: RevisionView): boolean => r.template !== undefined && canonicalJson(r.template) === wanted;
   const current = revisions.filter(holdsCurrent).sort(byRevision);
   const old = revisions.filter((r) => !holdsCurrent(r)).sort(byRevision);
   const next = (old.at(-1)?.revision ?? 0) + 1;

@@ -10,13 +10,12 @@
  * such pod → none: the node gets the current revision (nothing better is known).
  */
 import { isAvailable } from './pods.js';
-import { revisionTemplate } from './revisions.js';
 import type { DaemonPodView, RevisionView } from './view.js';
-import type { JsonObject } from '../../../shared/util/guards.js';
+import type { PodTemplateSpec } from '../../../shared/api/types/index.js';
 
 export interface StableRevision {
   hash: string;
-  template: JsonObject;
+  template: PodTemplateSpec;
 }
 
 export function stableRevision(
@@ -34,10 +33,10 @@ export function stableRevision(
     if (isAvailable(p, minReadySeconds, now)) t.available++;
     tally.set(p.revisionHash, t);
   }
-  let best: { r: RevisionView; template: JsonObject; available: number; live: number } | undefined;
+  let best: { r: RevisionView; template: PodTemplateSpec; available: number; live: number } | undefined;
   for (const r of history) {
     const t = r.hash === undefined ? undefined : tally.get(r.hash);
-    const template = revisionTemplate(r.data);
+    const template = r.template;
     if (!t || !template) continue;
     const better = !best || t.available > best.available || (t.available === best.available && (t.live > best.live || (t.live === best.live && r.revision > best.r.revision)));
     if (better) best = { r, template, ...t };

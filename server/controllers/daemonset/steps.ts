@@ -1,5 +1,5 @@
 /** What the DaemonSet planners hand the executors. */
-import type { JsonObject } from '../../../shared/util/guards.js';
+import type { PodTemplateSpec } from '../../../shared/api/types/index.js';
 import type { NewRevision } from './revisions.js';
 
 export type DeleteReason =
@@ -28,7 +28,7 @@ export type DaemonSetStep =
    * A pod from the current template bound to `node`, labelled with `hash` (and the template
    * generation); with `template`, from that older revision's template instead (stable-revision.ts).
    */
-  | { kind: 'createPod'; node: string; hash: string; reason: CreateReason; template?: JsonObject };
+  | { kind: 'createPod'; node: string; hash: string; reason: CreateReason; template?: PodTemplateSpec };
 
 export interface PlannedEvent {
   type: 'Normal' | 'Warning';

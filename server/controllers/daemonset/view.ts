@@ -4,7 +4,7 @@
  */
 import type { IntOrPercent } from '../../../shared/api/int-or-percent.js';
 import type { Taint } from '../../../shared/api/taints.js';
-import type { JsonObject } from '../../../shared/util/guards.js';
+import type { PodTemplateSpec } from '../../../shared/api/types/index.js';
 
 /** Resource name → amount in base units (cores, bytes, count), as `quantityValue` gives them. */
 export type Resources = Readonly<Record<string, number>>;
@@ -67,8 +67,8 @@ export interface RevisionView {
   revision: number;
   /** Label `controller-revision-hash`. */
   hash?: string;
-  /** `data`, as stored. */
-  data: unknown;
+  /** The template its `data` holds, decoded (observe.ts); absent when the data does not decode. */
+  template?: PodTemplateSpec;
 }
 
 export type UpdateStrategy =
@@ -82,7 +82,7 @@ export interface DaemonSetView {
   generation: number;
   annotations: Readonly<Record<string, string>>;
   /** `spec.template` as stored (defaulted): hashed and snapshotted into revisions. */
-  template: JsonObject;
+  template: PodTemplateSpec;
   updateStrategy: UpdateStrategy;
   minReadySeconds: number;
   revisionHistoryLimit: number;
