@@ -11,21 +11,15 @@ import { randomBytes } from 'node:crypto';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { startAgent, type RunningAgent } from '../../agent/agent.js';
-import { DEFAULT_WORKLOAD_SETTINGS, type AgentConfig } from '../../agent/config/index.js';
 import type { ContainerEngine } from '../../agent/engine/types.js';
-import { mqttJsConnector } from '../../agent/link/index.js';
 import type { KubeObject } from '../../shared/api/meta.js';
-import { systemClock } from '../../shared/util/clock.js';
-import { createJsonLogger } from '../../shared/util/logger.js';
+import { startDockerAgent, type DockerAgent } from '../support/docker-agent.js';
 import { TestContainers, engineWithTestImage, managedLabels, shellSpec } from '../support/engine-harness.js';
-import { DOCKER_SOCKET, requireService } from '../support/env.js';
+import { requireService } from '../support/env.js';
 import { pod } from '../support/fixtures.js';
-import { bootstrapToken, flotctl, kubectlAvailable } from '../support/flotctl.js';
+import { flotctl, kubectlAvailable } from '../support/flotctl.js';
 import { endpoint, startHub, type HubHandle } from '../support/hub.js';
 import { apiClient, type Api } from '../support/http.js';
-import { loadHostFixture, recordedHostProbe } from '../support/recorded-host.js';
 import { freePort } from '../support/free-port.js';
 import { run, type RunResult } from '../support/run.js';
 import { until } from '../support/wait.js';
@@ -43,10 +37,8 @@ describe('kubectl exec, attach, cp and port-forward: hub, real agent, real Docke
   let hub: HubHandle;
   let api: Api;
   let engine: ContainerEngine;
-  let agent: RunningAgent | undefined;
-  let agentDir: string;
+  let agent: DockerAgent | undefined;
   let workDir: string;
-  const agentLogs: string[] = [];
   const containers = new TestContainers(() => engine);
   const ids = new Map<string, string>();
 
@@ -73,45 +65,20 @@ describe('kubectl exec, attach, cp and port-forward: hub, real agent, real Docke
     engine = await engineWithTestImage(this);
     hub = await startHub();
     api = apiClient(endpoint(hub));
-    const token = await bootstrapToken(hub);
-    agentDir = await mkdtemp(join(tmpdir(), 'flotilla-agent-streams-'));
     workDir = await mkdtemp(join(tmpdir(), 'flotilla-streams-'));
-    const host = await loadHostFixture(fileURLToPath(new URL('../fixtures/conditions/pi4-bookworm.json', import.meta.url)));
-    const cfg: AgentConfig = {
-      ...DEFAULT_WORKLOAD_SETTINGS,
-      hubUrl: hub.mqttUrl,
-      dataDir: agentDir,
-      nodeName: NODE,
-      nodeNameSource: 'flag',
-      token,
-      dockerSocket: DOCKER_SOCKET,
-      heartbeatIntervalMs: 1000,
-      statusIntervalMs: 60_000,
-      logLevel: 'debug',
-      labels: {},
-    };
-    agent = await startAgent(cfg, {
-      connector: mqttJsConnector,
-      clock: systemClock,
-      logger: createJsonLogger((l) => agentLogs.push(l), { level: 'debug', now: () => new Date() }),
-      hostProbe: recordedHostProbe(host),
-      runtime: { probe: () => Promise.resolve({ reachable: true, version: 'test' }) },
-      engine,
-    });
-    await until('agent online', () => (agent?.link.state === 'online' ? true : undefined));
+    agent = await startDockerAgent(hub, engine, { node: NODE, tag: 'streams', reconcile: false });
     await podWithContainer('shell', 'sleep 600');
   });
 
   after(async function () {
     if (this.currentTest?.state === 'failed') {
-      console.log(agentLogs.slice(-40).join(''));
+      console.log((agent?.logs ?? []).slice(-40).join(''));
       console.log(hub.logs.slice(-40).join('\n'));
     }
     await agent?.stop();
     await containers.removeAll({ ignoreErrors: true });
     await run('docker', ['network', 'rm', PF_NETWORK]);
     await hub?.dispose();
-    if (agentDir) await rm(agentDir, { recursive: true, force: true });
     if (workDir) await rm(workDir, { recursive: true, force: true });
   });
 
@@ -181,7 +148,7 @@ describe('kubectl exec, attach, cp and port-forward: hub, real agent, real Docke
         assert.equal(r.stdout, page, out);
       }
     } catch (e) {
-      console.log(out, hub.logs.filter((l) => l.includes('stream')).join('\n'), agentLogs.filter((l) => l.includes('stream')).join(''));
+      console.log(out, hub.logs.filter((l) => l.includes('stream')).join('\n'), (agent?.logs ?? []).filter((l) => l.includes('stream')).join(''));
       throw e;
     } finally {
       p.kill('SIGKILL');

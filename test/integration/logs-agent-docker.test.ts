@@ -6,23 +6,14 @@
  * is not wired here: the test creates them through the engine, as the loop will.)
  */
 import assert from 'node:assert/strict';
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { startAgent, type RunningAgent } from '../../agent/agent.js';
-import { loadHostFixture, recordedHostProbe } from '../support/recorded-host.js';
-import { DEFAULT_WORKLOAD_SETTINGS, type AgentConfig } from '../../agent/config/index.js';
 import type { ContainerEngine } from '../../agent/engine/types.js';
-import { mqttJsConnector } from '../../agent/link/index.js';
 import type { KubeObject } from '../../shared/api/meta.js';
-import { systemClock } from '../../shared/util/clock.js';
-import { createJsonLogger } from '../../shared/util/logger.js';
 import { main as flotctlMain } from '../../server/flotctl/cli.js';
+import { startDockerAgent, type DockerAgent } from '../support/docker-agent.js';
 import { TestContainers, engineWithTestImage, managedLabels, shellSpec } from '../support/engine-harness.js';
-import { DOCKER_SOCKET, requireService } from '../support/env.js';
+import { requireService } from '../support/env.js';
 import { pod } from '../support/fixtures.js';
-import { bootstrapToken, flotctl, kubectlAvailable } from '../support/flotctl.js';
+import { flotctl, kubectlAvailable } from '../support/flotctl.js';
 import { endpoint, startHub, type HubHandle } from '../support/hub.js';
 import { apiClient, type Api } from '../support/http.js';
 import { run } from '../support/run.js';
@@ -37,9 +28,7 @@ describe('logs end to end: hub, real agent, real Docker', function () {
   let hub: HubHandle;
   let api: Api;
   let engine: ContainerEngine;
-  let agent: RunningAgent | undefined;
-  let agentDir: string;
-  const agentLogs: string[] = [];
+  let agent: DockerAgent | undefined;
   const containers = new TestContainers(() => engine);
 
   /** A pod bound to the agent's node, and its container started on Docker with the agent's labels. */
@@ -60,39 +49,14 @@ describe('logs end to end: hub, real agent, real Docker', function () {
     engine = await engineWithTestImage(this);
     hub = await startHub();
     api = apiClient(endpoint(hub));
-    const token = await bootstrapToken(hub);
-    agentDir = await mkdtemp(join(tmpdir(), 'flotilla-agent-logs-'));
-    const host = await loadHostFixture(fileURLToPath(new URL('../fixtures/conditions/pi4-bookworm.json', import.meta.url)));
-    const cfg: AgentConfig = {
-      ...DEFAULT_WORKLOAD_SETTINGS,
-      hubUrl: hub.mqttUrl,
-      dataDir: agentDir,
-      nodeName: NODE,
-      nodeNameSource: 'flag',
-      token,
-      dockerSocket: DOCKER_SOCKET,
-      heartbeatIntervalMs: 1000,
-      statusIntervalMs: 60_000,
-      logLevel: 'debug',
-      labels: {},
-    };
-    agent = await startAgent(cfg, {
-      connector: mqttJsConnector,
-      clock: systemClock,
-      logger: createJsonLogger((l) => agentLogs.push(l), { level: 'debug', now: () => new Date() }),
-      hostProbe: recordedHostProbe(host),
-      runtime: { probe: () => Promise.resolve({ reachable: true, version: 'test' }) },
-      engine,
-    });
-    await until('agent online', () => (agent?.link.state === 'online' ? true : undefined));
+    agent = await startDockerAgent(hub, engine, { node: NODE, tag: 'logs', reconcile: false });
   });
 
   after(async function () {
-    if (this.currentTest?.state === 'failed') console.log(agentLogs.slice(-30).join(''));
+    if (this.currentTest?.state === 'failed') console.log((agent?.logs ?? []).slice(-30).join(''));
     await agent?.stop();
     await containers.removeAll({ ignoreErrors: true });
     await hub?.dispose();
-    if (agentDir) await rm(agentDir, { recursive: true, force: true });
   });
 
   it("flotctl logs prints a container's stdout and stderr from Docker, and --tail limits it", async function () {
@@ -194,6 +158,6 @@ describe('logs end to end: hub, real agent, real Docker', function () {
       signal: ac.signal,
     });
     assert.equal(await done, 0);
-    await until('the agent stopped the stream', () => (agentLogs.some((l) => l.includes('log stream aborted') && l.includes('stopped by the hub')) ? true : undefined));
+    await until('the agent stopped the stream', () => ((agent?.logs ?? []).some((l) => l.includes('log stream aborted') && l.includes('stopped by the hub')) ? true : undefined));
   });
 });

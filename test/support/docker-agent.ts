@@ -7,7 +7,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { startAgent, type RunningAgent } from '../../agent/agent.js';
+import { startAgent, type AgentDeps, type RunningAgent } from '../../agent/agent.js';
 import { DEFAULT_WORKLOAD_SETTINGS, type AgentConfig } from '../../agent/config/index.js';
 import type { ContainerEngine } from '../../agent/engine/types.js';
 import { mqttJsConnector } from '../../agent/link/index.js';
@@ -28,6 +28,8 @@ export interface DockerAgentOptions {
   tag: string;
   /** The broker URL the agent dials; the hub's own by default (a tap in between, say). */
   hubUrl?: string;
+  /** False: the link alone, no reconcile loop (the test creates the containers itself). */
+  reconcile?: boolean;
 }
 
 export interface DockerAgent {
@@ -69,7 +71,23 @@ export async function startDockerAgent(hub: HubHandle, engine: ContainerEngine, 
     hostProbe: recordedHostProbe(host),
     runtime: { probe: () => Promise.resolve({ reachable: true, version: 'test' }) },
     engine,
-    startWorkloads: (ctx) => {
+    ...(opts.reconcile === false ? {} : { startWorkloads: reconcileOn(engine, cfg) }),
+  });
+  await until('agent online', () => (agent.link.state === 'online' ? true : undefined));
+  return {
+    agent,
+    dataDir,
+    logs,
+    stop: async () => {
+      await agent.stop();
+      await rm(dataDir, { recursive: true, force: true });
+    },
+  };
+}
+
+/** The agent's reconcile loop on `engine`, polling fast, with probes that never run. */
+function reconcileOn(engine: ContainerEngine, cfg: AgentConfig): NonNullable<AgentDeps['startWorkloads']> {
+  return (ctx) => {
       const rec = startReconciler({
         engine,
         probes: noProbes(),
@@ -82,16 +100,5 @@ export async function startDockerAgent(hub: HubHandle, engine: ContainerEngine, 
         logger: ctx.logger,
       });
       return { update: (s) => rec.update(s), stop: () => rec.stop() };
-    },
-  });
-  await until('agent online', () => (agent.link.state === 'online' ? true : undefined));
-  return {
-    agent,
-    dataDir,
-    logs,
-    stop: async () => {
-      await agent.stop();
-      await rm(dataDir, { recursive: true, force: true });
-    },
   };
 }
