@@ -74,9 +74,7 @@ export class AgentIntake {
   private readonly knownHash = new Map<string, string>();
   private readonly lastAsked = new Map<string, number>();
   /** Writes per node are serialized so reports apply in order. */
-  private readonly chains = new Map<string, Promise<void>>();
-  /** Messages waiting in each chain. */
-  private readonly pending = new Map<string, number>();
+  private readonly chains = new Map<string, { tail: Promise<void>; waiting: number }>();
   private readonly drops: DropSummary;
   private readonly log: Logger;
   private readonly pods: PodStatusIntake;
@@ -177,7 +175,7 @@ export class AgentIntake {
 
   /** For tests: resolves when everything received so far has been processed. */
   async drain(): Promise<void> {
-    await Promise.all([...this.chains.values()]);
+    await Promise.all([...this.chains.values()].map((c) => c.tail));
   }
 
   private get maxPending(): number {
@@ -190,22 +188,21 @@ export class AgentIntake {
   }
 
   private serial(key: string, fn: () => Promise<void>): void {
-    const waiting = this.pending.get(key) ?? 0;
-    if (waiting >= this.maxPending) {
+    const chain = this.chains.get(key) ?? { tail: Promise.resolve(), waiting: 0 };
+    if (chain.waiting >= this.maxPending) {
       this.drops.count(key, 1);
       this.knownHash.delete(key); // what was dropped may have been status: the next heartbeat asks again
       return;
     }
-    this.pending.set(key, waiting + 1);
-    const next = (this.chains.get(key) ?? Promise.resolve()).then(fn).catch((e: unknown) => {
+    chain.waiting++;
+    const next = chain.tail.then(fn).catch((e: unknown) => {
       this.log.error('agent message handling failed', { key, error: errorMessage(e) });
     });
-    this.chains.set(key, next);
+    chain.tail = next;
+    this.chains.set(key, chain);
     void next.finally(() => {
-      const left = (this.pending.get(key) ?? 1) - 1;
-      if (left > 0) this.pending.set(key, left);
-      else this.pending.delete(key);
-      if (this.chains.get(key) === next) this.chains.delete(key);
+      chain.waiting--;
+      if (chain.waiting === 0 && this.chains.get(key) === chain) this.chains.delete(key);
     });
   }
 
