@@ -47,6 +47,12 @@ async function waitFor(what: string, cond: () => boolean | Promise<boolean>, tim
   return undefined;
 }
 
+/** CPU time so far of the hub and of all simulator processes, for the storm's CPU shares. */
+async function stormCpu(hub: HubHandle, sims: SimProc[]): Promise<{ at: number; hub: number; sims: number }> {
+  const simMs = await Promise.all(sims.map((s) => (s.proc.pid === undefined ? 0 : cpuMs(s.proc.pid).catch(() => 0))));
+  return { at: Date.now(), hub: await cpuMs(hub.pid()), sims: simMs.reduce((a, b) => a + b, 0) };
+}
+
 const secs = (ms: number | undefined): string => (ms === undefined ? 'did not converge' : `${(ms / 1000).toFixed(1)} s`);
 
 async function runSize(n: number): Promise<void> {
@@ -93,11 +99,15 @@ async function runSize(n: number): Promise<void> {
     await hub.restart();
     const ready = Date.now() - tKill;
     let resynced = false;
-    const during = sampleApi(api, 'bench', { stop: () => resynced });
+    const cpu0 = await stormCpu(hub, sims);
+    const during = sampleApi(api, 'bench', { stop: () => resynced, everyMs: 1000 });
     const back = await waitFor('every device back online', () => totalOnline(sims) >= n, 600_000);
     resynced = true;
+    const cpu1 = await stormCpu(hub, sims);
+    const pct = (a: number, b: number): string => `${(((b - a) / (cpu1.at - cpu0.at)) * 100).toFixed(0)}%`;
     say(`reconnect storm after kill -9:              hub up in ${secs(ready)}; all ${n} back online ${secs(back)} after it was up`);
-    say(`API during the storm:                       ${summarize(await during)}`);
+    say(`CPU during the storm (of one core):         hub ${pct(cpu0.hub, cpu1.hub)}, simulators ${pct(cpu0.sims, cpu1.sims)}`);
+    say(`API during the storm (a round a second):    ${summarize(await during)}`);
     await sleep(Math.max(0, 50_000 - (Date.now() - tKill)));
     const list = await api<{ items?: { status?: { conditions?: { type: string; status: string }[] } }[] }>('/api/v1/nodes');
     const notReady = (list.body.items ?? []).filter((o) => !(o.status?.conditions ?? []).some((c) => c.type === 'Ready' && c.status === 'True')).length;
