@@ -4,6 +4,8 @@
  *
  *   flotilla.io/desired-revision  the revision of the latest document the hub issued for the node
  *   flotilla.io/applied-revision  the revision the device reports it has carried out
+ *   flotilla.io/desired-hash      the content digest of the document at desired-revision (so a
+ *                                 restarted hub republishes unchanged content at the same revision)
  *
  * Values are `[EPOCH.]SEQ` (shared/protocol/revision.ts). `kubectl get nodes -o wide` and
  * `flotctl get nodes -o wide` show them with the verdict (Current, Behind, Ahead, Unknown).
@@ -12,9 +14,10 @@ import { parseRevision, syncState, type SyncState } from '../protocol/revision.j
 
 export const DESIRED_REVISION_ANNOTATION = 'flotilla.io/desired-revision';
 export const APPLIED_REVISION_ANNOTATION = 'flotilla.io/applied-revision';
+export const DESIRED_HASH_ANNOTATION = 'flotilla.io/desired-hash';
 
 /** Keys only the hub writes on a Node. */
-export const HUB_OWNED_NODE_ANNOTATIONS: readonly string[] = [DESIRED_REVISION_ANNOTATION, APPLIED_REVISION_ANNOTATION];
+export const HUB_OWNED_NODE_ANNOTATIONS: readonly string[] = [DESIRED_REVISION_ANNOTATION, APPLIED_REVISION_ANNOTATION, DESIRED_HASH_ANNOTATION];
 
 export interface DesiredSync {
   desired: string | undefined;

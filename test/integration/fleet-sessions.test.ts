@@ -6,7 +6,9 @@
 import assert from 'node:assert/strict';
 import mqtt, { type MqttClient } from 'mqtt';
 import { createVerifier, fromBase64 } from '../../shared/crypto/index.js';
-import { nodeClientId, nodeTopic, openDesired, type DesiredState } from '../../shared/protocol/index.js';
+import { DESIRED_REVISION_ANNOTATION } from '../../shared/api/desired-sync.js';
+import type { KubeObject } from '../../shared/api/meta.js';
+import { nodeClientId, nodeTopic, openDesired, parseRevision, type DesiredState } from '../../shared/protocol/index.js';
 import { bootstrapToken } from '../support/flotctl.js';
 import { enroll, newDevice, nextPassword, type Device } from '../support/device.js';
 import { endpoint, startHub, type HubHandle } from '../support/hub.js';
@@ -68,4 +70,43 @@ describe('agent sessions across a hub kill -9', function () {
     assert.equal(docs.length, 1, 'exactly the retained desired document, republished from the store');
     assert.deepEqual(docs[0]?.pods.map((p) => p.metadata.name), ['w-1', 'w-2', 'w-3']);
   });
+
+  it('republishes unchanged content at the same revision after a restart, writing nothing to the Node', async function () {
+    const before = await nodeObject();
+    const revision = before.metadata.annotations?.[DESIRED_REVISION_ANNOTATION];
+    assert.ok(revision, 'the Node records the desired revision');
+    await hub.restart({ hard: true });
+
+    const [again] = await latestDocs();
+    assert.equal(again?.seq, parseRevision(revision)?.seq, 'the same revision: the device takes it as a duplicate');
+    assert.deepEqual(again?.pods.map((p) => p.metadata.name), ['w-1', 'w-2', 'w-3']);
+    await new Promise((r) => setTimeout(r, 500));
+    assert.equal((await nodeObject()).metadata.resourceVersion, before.metadata.resourceVersion, 'no Node write for an unchanged document');
+
+    // Changed content after a restart still gets a new, higher revision.
+    await hub.restart({ hard: true });
+    assert.equal((await api('/api/v1/namespaces/default/pods', { method: 'POST', body: pod('w-4', { nodeName: d.name }) })).status, 201);
+    await new Promise((r) => setTimeout(r, 300));
+    const [changed] = await latestDocs();
+    assert.ok((changed?.seq ?? 0) > (again?.seq ?? Infinity), `new content gets a higher seq (${changed?.seq} after ${again?.seq})`);
+    assert.equal(changed?.pods.length, 4);
+  });
+
+  async function nodeObject(): Promise<KubeObject> {
+    const res = await api<KubeObject>(`/api/v1/nodes/${d.name}`);
+    assert.equal(res.status, 200);
+    return res.body;
+  }
+
+  /** Connects as the device, subscribes as the agent does and returns the documents that arrive within a second. */
+  async function latestDocs(): Promise<DesiredState[]> {
+    const docs: DesiredState[] = [];
+    const verify = createVerifier(fromBase64(hubKey) ?? new Uint8Array());
+    const c = await mqtt.connectAsync(hub.mqttUrl, { clientId: nodeClientId(d.name), username: d.name, password: nextPassword(d), clean: true, reconnectPeriod: 0, protocolVersion: 4, keepalive: 30 });
+    c.on('message', (_t, payload) => docs.push(openDesired(payload, verify, { node: d.name, minSeq: 0 })));
+    await c.subscribeAsync(nodeTopic(d.name, 'desired'), { qos: 1 });
+    await new Promise((r) => setTimeout(r, 1000));
+    await c.endAsync();
+    return docs;
+  }
 });

@@ -2,12 +2,14 @@
  * The node-desired-state controller: keyed by node name, it turns the pods bound to the node
  * (and the ConfigMaps and Secrets they reference) into the node's signed desired document and
  * publishes it (retained, QoS 1) when its content changed, and every node's at start: the
- * broker's retained messages are delivery, the store is the truth. It does not speak MQTT
+ * broker's retained messages are delivery, the store is the truth. At start, content that did not
+ * change keeps its revision (revision.ts), so a hub restart costs no Node write and no device
+ * a new document to store. It does not speak MQTT
  * itself; it is handed the link's publish function. The issued revision goes on the Node
  * (flotilla.io/desired-revision) so an operator can see which devices have not caught up.
  */
 import { sha256 } from '../../../shared/crypto/index.js';
-import { DESIRED_REVISION_ANNOTATION } from '../../../shared/api/desired-sync.js';
+import { DESIRED_HASH_ANNOTATION, DESIRED_REVISION_ANNOTATION } from '../../../shared/api/desired-sync.js';
 import { canonicalJsonBytes, formatRevision, nodeTopic, sealDesired } from '../../../shared/protocol/index.js';
 import { rfc3339, type Clock } from '../../../shared/util/clock.js';
 import type { InternalClient } from '../../apiserver/internal-client.js';
@@ -15,6 +17,7 @@ import type { HubSigningKey } from '../../fleet/hub-signing-key.js';
 import type { Publish } from '../../link/publish.js';
 import { identityNode, nodesReferencing, podNodes, type CacheReader, type Controller } from '../runtime/index.js';
 import { desiredContent } from './content.js';
+import { revisionToIssue } from './revision.js';
 import { nodeBoxKey, sealContent } from './seal.js';
 
 export interface NodeDesiredStateDeps {
@@ -47,7 +50,8 @@ export function nodeDesiredStateController(deps: NodeDesiredStateDeps): Controll
       { kind: 'Secret', map: (e, cache) => [...nodesReferencing(e, cache), ...identityNode(e)] },
     ],
     async reconcile(node, { cache, log }) {
-      if (!cache.get('Node', undefined, node)) {
+      const stored = cache.get('Node', undefined, node);
+      if (!stored) {
         if (published.delete(node)) {
           // An empty retained message removes the document from the broker.
           await deps.publish(nodeTopic(node, 'desired'), Buffer.alloc(0), { qos: 1, retain: true });
@@ -60,15 +64,18 @@ export function nodeDesiredStateController(deps: NodeDesiredStateDeps): Controll
       // The box key is part of what was published: a re-enrolled node gets its Secrets re-sealed.
       const hash = Buffer.from(sha256(canonicalJsonBytes({ content, boxKey: boxKey ? Buffer.from(boxKey).toString('base64') : null }))).toString('hex');
       if (published.get(node) === hash) return;
-      const seq = deps.currentRv();
+      const issue = revisionToIssue({ firstSinceStart: !published.has(node), annotations: stored.metadata.annotations, hash, epoch: deps.epoch, nextSeq: deps.currentRv });
+      const { seq } = issue;
       // Sealed first, then signed: the signature covers the ciphertext.
       const sealed = sealContent(content, node, boxKey, log);
       const payload = sealDesired({ node, seq, epoch: deps.epoch, issuedAt: rfc3339(deps.clock.now()), ...sealed }, deps.key.sign, { kid: deps.key.keyId });
       await deps.publish(nodeTopic(node, 'desired'), payload, { qos: 1, retain: true });
-      const revision = formatRevision({ epoch: deps.epoch, seq });
-      await deps.client.patch('Node', undefined, node, 'merge', { metadata: { annotations: { [DESIRED_REVISION_ANNOTATION]: revision } } });
+      if (issue.fresh) {
+        const revision = formatRevision({ epoch: deps.epoch, seq });
+        await deps.client.patch('Node', undefined, node, 'merge', { metadata: { annotations: { [DESIRED_REVISION_ANNOTATION]: revision, [DESIRED_HASH_ANNOTATION]: hash } } });
+      }
       published.set(node, hash);
-      log.info('desired document published', { seq, epoch: deps.epoch, pods: content.pods.length, bytes: payload.length });
+      log.info('desired document published', { seq, epoch: deps.epoch, pods: content.pods.length, bytes: payload.length, sameRevision: !issue.fresh });
     },
   };
 }
