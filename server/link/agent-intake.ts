@@ -33,7 +33,7 @@ import type { Publish } from './publish.js';
 import type { LogRelay } from './log-relay.js';
 import type { StreamRelay } from './stream-relay.js';
 import type { NodeMetrics } from './node-metrics.js';
-import { mergedMetadata, nodeStatusFromReport } from './node-status.js';
+import { mergedMetadata, metadataChanges, nodeStatusFromReport } from './node-status.js';
 import { PodStatusIntake } from './pod-status-intake.js';
 
 export interface AgentIntakeDeps {
@@ -268,9 +268,12 @@ export class AgentIntake {
       this.log.warn('device ahead of the hub', { node, applied: sync.applied, desired: sync.desired });
       this.deps.events.record({ kind: 'Node', name: node }, 'Warning', 'DesiredStateAhead', message);
     }
-    // A merge patch, so nothing else of the Node is rewritten; null removes a label the node no longer reports.
+    // A merge patch, so nothing else of the Node is rewritten; null removes a label the node no
+    // longer reports. Usually nothing changed (a reconnect): then only the status is written.
     const removed = Object.fromEntries(Object.keys(current.metadata.labels ?? {}).filter((k) => !(k in labels)).map((k) => [k, null]));
-    const relabelled = await client.patch('Node', undefined, node, 'merge', { metadata: { labels: { ...labels, ...removed }, annotations } });
+    const relabelled = metadataChanges(current, labels, annotations) || Object.keys(removed).length > 0
+      ? await client.patch('Node', undefined, node, 'merge', { metadata: { labels: { ...labels, ...removed }, annotations } })
+      : current;
     await client.updateStatus('Node', { ...relabelled, status: nodeStatusFromReport(fromStore('Node', relabelled), report, now) });
     this.knownHash.set(node, report.hash);
   }

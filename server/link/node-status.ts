@@ -37,3 +37,10 @@ export function mergedMetadata(node: KubeObject, report: StatusMessage): Restric
   if (report.applied) merged.annotations[APPLIED_REVISION_ANNOTATION] = formatRevision(report.applied);
   return merged;
 }
+
+/** Whether merging these labels and annotations into the Node would change any of them. */
+export function metadataChanges(node: KubeObject, labels: Readonly<Record<string, string>>, annotations: Readonly<Record<string, string>>): boolean {
+  const differs = (want: Readonly<Record<string, string>>, have: Readonly<Record<string, string>> | undefined): boolean =>
+    Object.entries(want).some(([k, v]) => have?.[k] !== v);
+  return differs(labels, node.metadata.labels) || differs(annotations, node.metadata.annotations);
+}

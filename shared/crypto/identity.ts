@@ -1,10 +1,12 @@
 /**
- * A node's (or the hub's) identity: an Ed25519 signing key pair and an X25519 box key pair,
- * generated with tweetnacl, and the JSON file shape they are stored in.
+ * A node's (or the hub's) identity: an Ed25519 signing key pair and an X25519 box key pair in
+ * tweetnacl's forms (its box and signatures use them), made from OS randomness with the public
+ * halves derived by node:crypto (derive.ts), and the JSON file shape they are stored in.
  */
-import nacl from 'tweetnacl';
+import { randomBytes } from 'node:crypto';
 import { isRecord } from '../util/guards.js';
 import { toBase64 } from './base64.js';
+import { ed25519PublicKey, x25519PublicKey } from './derive.js';
 import { KeyFormatError } from './errors.js';
 import {
   BOX_PUBLIC_KEY_BYTES,
@@ -32,13 +34,14 @@ export interface IdentityJson {
 }
 
 export function generateIdentity(): Identity {
-  const sign = nacl.sign.keyPair();
-  const box = nacl.box.keyPair();
+  const seed = new Uint8Array(randomBytes(32));
+  const signingPublicKey = ed25519PublicKey(seed);
+  const boxSecretKey = new Uint8Array(randomBytes(32));
   return {
-    signingPublicKey: sign.publicKey,
-    signingSecretKey: sign.secretKey,
-    boxPublicKey: box.publicKey,
-    boxSecretKey: box.secretKey,
+    signingPublicKey,
+    signingSecretKey: new Uint8Array(Buffer.concat([seed, signingPublicKey])),
+    boxPublicKey: x25519PublicKey(boxSecretKey),
+    boxSecretKey,
   };
 }
 
@@ -67,14 +70,14 @@ export function identityFromJson(json: unknown): Identity {
   const signingSecretKey = decodeBase64Key(json.signingSecretKey, SIGNING_SECRET_KEY_BYTES, 'signingSecretKey');
   const boxPublicKey = decodeBase64Key(json.boxPublicKey, BOX_PUBLIC_KEY_BYTES, 'boxPublicKey');
   const boxSecretKey = decodeBase64Key(json.boxSecretKey, BOX_SECRET_KEY_BYTES, 'boxSecretKey');
-  const derivedSigning = nacl.sign.keyPair.fromSeed(signingSecretKey.subarray(0, 32));
-  if (!sameBytes(derivedSigning.secretKey, signingSecretKey)) {
+  const derivedSigning = ed25519PublicKey(signingSecretKey.subarray(0, 32));
+  if (!sameBytes(derivedSigning, signingSecretKey.subarray(32))) {
     throw new KeyFormatError('signingSecretKey', 'public half does not match the seed');
   }
-  if (!sameBytes(derivedSigning.publicKey, signingPublicKey)) {
+  if (!sameBytes(derivedSigning, signingPublicKey)) {
     throw new KeyFormatError('signingPublicKey', 'does not match signingSecretKey');
   }
-  if (!sameBytes(nacl.box.keyPair.fromSecretKey(boxSecretKey).publicKey, boxPublicKey)) {
+  if (!sameBytes(x25519PublicKey(boxSecretKey), boxPublicKey)) {
     throw new KeyFormatError('boxPublicKey', 'does not match boxSecretKey');
   }
   return { signingPublicKey, signingSecretKey, boxPublicKey, boxSecretKey };

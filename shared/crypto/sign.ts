@@ -3,9 +3,10 @@
  * path; `naclSign` / `naclVerify` are the tweetnacl equivalents. Ed25519 is deterministic, so
  * both produce the very same signature bytes for the same key and message.
  */
-import { createPrivateKey, createPublicKey, sign as nodeSign, verify as nodeVerify } from 'node:crypto';
+import { createPublicKey, sign as nodeSign, verify as nodeVerify } from 'node:crypto';
 import type { KeyObject } from 'node:crypto';
 import nacl from 'tweetnacl';
+import { ED25519_SPKI_PREFIX, ed25519PrivateKey } from './derive.js';
 import { KeyFormatError } from './errors.js';
 import { SIGNATURE_BYTES, SIGNING_PUBLIC_KEY_BYTES, SIGNING_SECRET_KEY_BYTES } from './keys.js';
 
@@ -14,16 +15,12 @@ export type Sign = (msg: Uint8Array) => Uint8Array;
 /** True when `sig` is a valid signature of `msg` by the key the function holds. Never throws. */
 export type Verify = (msg: Uint8Array, sig: Uint8Array) => boolean;
 
-// DER for an Ed25519 PKCS#8 private key and SPKI public key; the raw key follows each prefix.
-const PKCS8_PREFIX = Buffer.from('302e020100300506032b657004220420', 'hex');
-const SPKI_PREFIX = Buffer.from('302a300506032b6570032100', 'hex');
-
 function checkLength(bytes: Uint8Array, length: number, field: string): void {
   if (bytes.length !== length) throw new KeyFormatError(field, `expected ${length} bytes, got ${bytes.length}`);
 }
 
 function publicKeyObject(publicKey: Uint8Array): KeyObject {
-  return createPublicKey({ key: Buffer.concat([SPKI_PREFIX, publicKey]), format: 'der', type: 'spki' });
+  return createPublicKey({ key: Buffer.concat([ED25519_SPKI_PREFIX, publicKey]), format: 'der', type: 'spki' });
 }
 
 /**
@@ -33,8 +30,8 @@ function publicKeyObject(publicKey: Uint8Array): KeyObject {
 export function createSigner(secretKey64: Uint8Array): Sign {
   checkLength(secretKey64, SIGNING_SECRET_KEY_BYTES, 'secretKey');
   const seed = secretKey64.subarray(0, 32);
-  const key = createPrivateKey({ key: Buffer.concat([PKCS8_PREFIX, seed]), format: 'der', type: 'pkcs8' });
-  const derived = createPublicKey(key).export({ format: 'der', type: 'spki' }).subarray(SPKI_PREFIX.length);
+  const key = ed25519PrivateKey(seed);
+  const derived = createPublicKey(key).export({ format: 'der', type: 'spki' }).subarray(ED25519_SPKI_PREFIX.length);
   if (!derived.equals(secretKey64.subarray(32))) {
     throw new KeyFormatError('secretKey', 'public half does not match the seed');
   }

@@ -15,6 +15,7 @@ import {
   toBase64Url,
 } from '../../shared/crypto/index.js';
 import type { IdentityJson } from '../../shared/crypto/index.js';
+import nacl from 'tweetnacl';
 
 describe('crypto/identity', () => {
   const id = generateIdentity();
@@ -25,6 +26,20 @@ describe('crypto/identity', () => {
     assert.equal(id.signingSecretKey.length, 64);
     assert.equal(id.boxPublicKey.length, 32);
     assert.equal(id.boxSecretKey.length, 32);
+  });
+
+  it('makes keys tweetnacl agrees with: box and signatures work across both', () => {
+    for (let i = 0; i < 20; i++) {
+      const k = generateIdentity();
+      const sign = nacl.sign.keyPair.fromSeed(k.signingSecretKey.subarray(0, 32));
+      assert.deepEqual(sign.secretKey, k.signingSecretKey);
+      assert.deepEqual(sign.publicKey, k.signingPublicKey);
+      assert.deepEqual(nacl.box.keyPair.fromSecretKey(k.boxSecretKey).publicKey, k.boxPublicKey);
+    }
+    const other = generateIdentity();
+    const nonce = new Uint8Array(24);
+    const boxed = nacl.box(Buffer.from('hello'), nonce, other.boxPublicKey, id.boxSecretKey);
+    assert.equal(Buffer.from(nacl.box.open(boxed, nonce, id.boxPublicKey, other.boxSecretKey) ?? []).toString(), 'hello');
   });
 
   it('round-trips through the JSON file shape (and through JSON text)', () => {

@@ -59,7 +59,8 @@ async function runSize(n: number): Promise<void> {
   say(`\n== ${n.toLocaleString('en')} hollow devices ==`);
   const [apiPort, mqttPort] = [await freePort(), await freePort()];
   // SCALE_PROFILE_DIR: the hub runs with --cpu-prof and is stopped with SIGTERM instead of
-  // SIGKILL, so it writes one profile for enrollment + steady state and one for the storm.
+  // SIGKILL, so it writes one profile for enrollment + steady state and one for the storm; the
+  // simulators write theirs (whole run) under sims/ when they stop.
   const profileDir = process.env['SCALE_PROFILE_DIR'];
   const nodeArgs = profileDir ? ['--cpu-prof', '--cpu-prof-dir', profileDir] : [];
   const hub: HubHandle = await startHub({ extraArgs: ['--api-listen', `127.0.0.1:${apiPort}`, '--mqtt-listen', `127.0.0.1:${mqttPort}`], startTimeoutMs: 120_000, nodeArgs });
@@ -71,7 +72,7 @@ async function runSize(n: number): Promise<void> {
     if (created.code !== 0) throw new Error(`token create: ${created.stderr}`);
 
     const t0 = Date.now();
-    sims = startSims({ hubUrl: hub.mqttUrl, token: created.stdout.trim(), nodes: n, procs: Math.ceil(n / DEVICES_PER_SIM), dataRoot, concurrency: 100 });
+    sims = startSims({ hubUrl: hub.mqttUrl, token: created.stdout.trim(), nodes: n, procs: Math.ceil(n / DEVICES_PER_SIM), dataRoot, concurrency: 100, ...(profileDir ? { profileDir } : {}) });
     const enrolled = await waitFor('every device online', () => totalOnline(sims) >= n || totalFailed(sims) > 0, 60_000 + n * 60);
     say(`enrollment (token → all ${n} online):        ${secs(enrolled)}${totalFailed(sims) > 0 ? ` (${totalFailed(sims)} failed: ${sims.flatMap((s) => s.lines.filter((l) => l.includes('failed '))).slice(0, 3).join(' | ')})` : ''}`);
     const listed = await getAllNodes(api);

@@ -27,7 +27,7 @@ const HEARTBEAT = /^hb (\S+) (\d+)$/;
 export const TRACED_PER_SIM = 50;
 
 /** Starts `procs` simulator processes sharing `nodes` devices; they report every second. */
-export function startSims(o: { hubUrl: string; token: string; nodes: number; procs: number; dataRoot: string; concurrency: number }): SimProc[] {
+export function startSims(o: { hubUrl: string; token: string; nodes: number; procs: number; dataRoot: string; concurrency: number; profileDir?: string }): SimProc[] {
   const out: SimProc[] = [];
   const per = Math.ceil(o.nodes / o.procs);
   for (let k = 0; k * per < o.nodes; k++) {
@@ -37,7 +37,7 @@ export function startSims(o: { hubUrl: string; token: string; nodes: number; pro
     const proc = spawn(
       cmd,
       [...args, '--hub', o.hubUrl, '--token', o.token, '--nodes', String(nodes), '--prefix', prefix, '--data-dir', `${o.dataRoot}/${prefix}`, '--concurrency', String(o.concurrency), '--report-interval', '1s', '--trace-heartbeats', String(TRACED_PER_SIM)],
-      { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, NODE_OPTIONS: '--max-old-space-size=4096' } },
+      { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, NODE_OPTIONS: `--max-old-space-size=4096${o.profileDir ? ` --cpu-prof --cpu-prof-dir=${o.profileDir}/sims` : ''}` } },
     );
     const sim: SimProc = { nodes, prefix, progress: { started: 0, failed: 0, online: 0 }, proc, lines: [], heartbeats: [] };
     createInterface({ input: proc.stdout }).on('line', (line) => {
