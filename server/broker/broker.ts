@@ -9,6 +9,7 @@ import { Duplex } from 'node:stream';
 import { Aedes, type AedesOptions, type Client } from 'aedes';
 import { errorMessage } from '../../shared/util/guards.js';
 import type { Logger } from '../../shared/util/logger.js';
+import { AuthAdmission } from './auth-admission.js';
 import { channelBinding, closeRefused, ConnectRateLimiter, DEFAULT_CONNECT_RATE, type ConnectRateLimit } from './connect-guard.js';
 import { PacketGuard } from './packet-guard.js';
 import { describePrincipal, type ConnectAuthenticator, type Principal, type TopicPolicy } from './principal.js';
@@ -25,11 +26,15 @@ export interface BrokerLimits {
   drainTimeoutMs: number;
   connectTimeoutMs: number;
   /**
-   * Authentications in flight at most; a CONNECT beyond it is refused at once with CONNACK 3
-   * (server unavailable), which agents back off from with jitter. An open storm makes every
-   * attempt slow enough to time out and be retried while the hub still works on it.
+   * Authentications in flight at most; later CONNECTs wait for a slot (auth-admission.ts). An
+   * open storm makes every attempt slow enough to time out and be retried while the hub still
+   * works on it.
    */
   maxAuthInFlight: number;
+  /** CONNECTs waiting for a slot at most; past it one is refused at once with CONNACK 3 (server unavailable), which agents back off from. */
+  maxAuthQueued: number;
+  /** How long a CONNECT waits for a slot before it is refused as busy (below the agents' 30 s connect timeout). */
+  maxAuthWaitMs: number;
   /** Open connections at most (below the process's file-descriptor limit); beyond it a new socket is closed at once. */
   maxConnections?: number;
 }
@@ -43,6 +48,8 @@ export const DEFAULT_BROKER_LIMITS: BrokerLimits = {
   drainTimeoutMs: 30_000,
   connectTimeoutMs: 15_000,
   maxAuthInFlight: 100,
+  maxAuthQueued: 5000,
+  maxAuthWaitMs: 10_000,
 };
 
 export interface BrokerDeps {
@@ -101,15 +108,35 @@ export async function startBroker(deps: BrokerDeps): Promise<RunningBroker> {
     // aedes writes the CONNACK first; then nothing more is read from a refused client.
     if (socket) setImmediate(() => closeRefused(socket));
   };
+  type AuthDone = (err: (Error & { returnCode: number }) | null, ok: boolean | null) => void;
+  const authenticate = (client: Client, username: string | undefined, password: Buffer | undefined, remote: string | undefined, binding: Buffer | undefined, done: AuthDone): Promise<void> =>
+    deps.auth
+      .authenticate({ clientId: client.id, username, password, remoteAddress: remote, ...(binding ? { channelBinding: binding } : {}) })
+      .then((d) => {
+        if (!d.ok) throw new Refusal(d.reason, 5);
+        // The last will is published in the client's name later: it passes the same ACL now.
+        const will = wills.get(client);
+        if (will && !deps.policy.mayPublish(d.principal, will.topic, will.retain)) throw new Refusal(`last will on ${will.topic} is not allowed`, 5);
+        principals.set(client, d.principal);
+        log.info('client authenticated', { clientId: client.id, ...describePrincipal(d.principal), remote });
+        done(null, true);
+      })
+      .catch((e: unknown) => {
+        const code = e instanceof Refusal ? e.returnCode : 3;
+        refused(client, username, errorMessage(e));
+        done(Object.assign(new Error(errorMessage(e)), { returnCode: code }), null);
+      });
   const clients = new Set<Client>();
   /** The connected clients of each device: revocation looks there, not through every client. */
   const byNode = new Map<string, Set<Client>>();
-  let authInFlight = 0;
+  const admission = new AuthAdmission({ maxInFlight: limits.maxAuthInFlight, maxQueued: limits.maxAuthQueued, maxWaitMs: limits.maxAuthWaitMs }, deps.now ?? Date.now);
+  const sweep = setInterval(() => admission.sweep(), 500);
+  sweep.unref();
   /** Refused as busy since the last summary (one log line per interval, not one per refusal). */
   let refusedBusy = 0;
   const busySummary = setInterval(() => {
     if (refusedBusy === 0) return;
-    log.warn('connects refused: server busy', { refused: refusedBusy, maxAuthInFlight: limits.maxAuthInFlight });
+    log.warn('connects refused: server busy', { refused: refusedBusy, waiting: admission.waiting, maxAuthInFlight: limits.maxAuthInFlight, maxAuthQueued: limits.maxAuthQueued });
     refusedBusy = 0;
   }, 10_000);
   busySummary.unref();
@@ -141,33 +168,16 @@ export async function startBroker(deps: BrokerDeps): Promise<RunningBroker> {
     authenticate: (client, username, password, done) => {
       const remote = remotes.get(client.conn);
       const binding = bindings.get(client.conn);
-      if (authInFlight >= limits.maxAuthInFlight) {
-        refusedBusy += 1;
-        done(Object.assign(new Error('server busy'), { returnCode: 3 }), null);
-        const socket = sockets.get(client.conn);
-        if (socket) setImmediate(() => closeRefused(socket));
-        return;
-      }
-      authInFlight += 1;
-      deps.auth
-        .authenticate({ clientId: client.id, username, password, remoteAddress: remote, ...(binding ? { channelBinding: binding } : {}) })
-        .then((d) => {
-          if (!d.ok) throw new Refusal(d.reason, 5);
-          // The last will is published in the client's name later: it passes the same ACL now.
-          const will = wills.get(client);
-          if (will && !deps.policy.mayPublish(d.principal, will.topic, will.retain)) throw new Refusal(`last will on ${will.topic} is not allowed`, 5);
-          principals.set(client, d.principal);
-          log.info('client authenticated', { clientId: client.id, ...describePrincipal(d.principal), remote });
-          done(null, true);
-        })
-        .catch((e: unknown) => {
-          const code = e instanceof Refusal ? e.returnCode : 3;
-          refused(client, username, errorMessage(e));
-          done(Object.assign(new Error(errorMessage(e)), { returnCode: code }), null);
-        })
-        .finally(() => {
-          authInFlight -= 1;
-        });
+      const socket = sockets.get(client.conn);
+      admission.admit({
+        gone: () => socket?.destroyed === true,
+        refuse: () => {
+          refusedBusy += 1;
+          done(Object.assign(new Error('server busy'), { returnCode: 3 }), null);
+          if (socket) setImmediate(() => closeRefused(socket));
+        },
+        run: () => authenticate(client, username, password, remote, binding, done),
+      });
     },
     authorizePublish: (client, packet, done) => {
       if (!client) {
@@ -284,6 +294,7 @@ export async function startBroker(deps: BrokerDeps): Promise<RunningBroker> {
     },
     async close() {
       clearInterval(busySummary);
+      clearInterval(sweep);
       const closed = [server, tlsServer].map(
         (srv) =>
           new Promise<void>((r) => {

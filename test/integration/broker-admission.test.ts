@@ -1,8 +1,9 @@
 /**
  * Connect storms against the real broker (aedes on 127.0.0.1:0, real mqtt.js clients): at most
- * `maxAuthInFlight` authentications run at once and the rest are refused at once with CONNACK 3
- * (server unavailable, which agents back off from), and connections beyond `maxConnections`
- * are closed before they cost a descriptor's worth of work.
+ * `maxAuthInFlight` authentications run at once, the next `maxAuthQueued` wait for a slot (at
+ * most `maxAuthWaitMs`), the rest are refused at once with CONNACK 3 (server unavailable, which
+ * agents back off from), and connections beyond `maxConnections` are closed before they cost a
+ * descriptor's worth of work.
  */
 import assert from 'node:assert/strict';
 import mqtt from 'mqtt';
@@ -60,19 +61,50 @@ async function broker(auth: ConnectAuthenticator, over: Partial<typeof DEFAULT_B
 describe('broker admission under a connect storm', function () {
   this.timeout(30_000);
 
-  it('runs at most maxAuthInFlight authentications and refuses the rest at once with CONNACK 3', async () => {
+  it('runs at most maxAuthInFlight authentications, queues maxAuthQueued and refuses the rest at once with CONNACK 3', async () => {
     const auth = slowAuth(1500);
-    const b = await broker(auth, { maxAuthInFlight: 5 });
+    const b = await broker(auth, { maxAuthInFlight: 5, maxAuthQueued: 5 });
     try {
       const outcomes = await Promise.all(Array.from({ length: 20 }, (_, i) => tryConnect(b.port, `enroll:storm-${i}`)));
       const admitted = outcomes.filter((o) => o.ok);
       const busy = outcomes.filter((o) => !o.ok && o.code === 3);
       assert.equal(auth.maxConcurrent, 5);
-      assert.equal(admitted.length, 5);
-      assert.equal(busy.length, 15, JSON.stringify(outcomes));
+      assert.equal(admitted.length, 10, 'five at once, then the five that waited for a slot');
+      assert.equal(admitted.filter((o) => o.ms >= 2500).length, 5, 'the queued ones got in after the first five');
+      assert.equal(busy.length, 10, JSON.stringify(outcomes));
       assert.ok(busy.every((o) => o.ms < 1000), 'refused fast, not after waiting for a slot');
       // Once the storm is over, a connect gets through.
       assert.equal((await tryConnect(b.port, 'enroll:after')).ok, true);
+    } finally {
+      await b.close();
+    }
+  });
+
+  it('refuses as busy a CONNECT that waited maxAuthWaitMs, and never authenticates one whose device left', async () => {
+    const auth = slowAuth(2500);
+    let calls = 0;
+    const counting: ConnectAuthenticator = {
+      authenticate: (a) => {
+        calls += 1;
+        return auth.authenticate(a);
+      },
+    };
+    const b = await broker(counting, { maxAuthInFlight: 1, maxAuthQueued: 10, maxAuthWaitMs: 1000 });
+    try {
+      const first = tryConnect(b.port, 'enroll:slow');
+      await new Promise((r) => setTimeout(r, 200));
+      const waited = tryConnect(b.port, 'enroll:waits');
+      const leaver = mqtt.connect(`mqtt://127.0.0.1:${b.port}`, { clientId: 'enroll:leaves', reconnectPeriod: 0, protocolVersion: 4, keepalive: 30 });
+      leaver.on('error', () => undefined);
+      await new Promise((r) => setTimeout(r, 300));
+      leaver.end(true);
+      const w = await waited;
+      assert.equal(w.ok, false);
+      assert.equal(w.ok ? undefined : w.code, 3, 'busy after its wait');
+      assert.ok(w.ms >= 900, `refused only after waiting about maxAuthWaitMs (${w.ms} ms)`);
+      assert.equal((await first).ok, true);
+      await new Promise((r) => setTimeout(r, 300));
+      assert.equal(calls, 1, 'only the first was authenticated');
     } finally {
       await b.close();
     }

@@ -49,8 +49,24 @@ async function waitFor(what: string, cond: () => boolean | Promise<boolean>, tim
 
 /** CPU time so far of the hub and of all simulator processes, for the storm's CPU shares. */
 async function stormCpu(hub: HubHandle, sims: SimProc[]): Promise<{ at: number; hub: number; sims: number }> {
-  const simMs = await Promise.all(sims.map((s) => (s.proc.pid === undefined ? 0 : cpuMs(s.proc.pid).catch(() => 0))));
+  const simMs = await Promise.all(sims.map((s) => (s.proc.pid === undefined ? Promise.resolve(0) : cpuMs(s.proc.pid).catch(() => 0))));
   return { at: Date.now(), hub: await cpuMs(hub.pid()), sims: simMs.reduce((a, b) => a + b, 0) };
+}
+
+/** The hub's refused connects, from its logs: busy (admission) and the rest by reason. */
+function refusals(lines: string[]): string {
+  const counts = new Map<string, number>();
+  for (const line of lines) {
+    if (!line.includes('refused')) continue;
+    try {
+      const e = JSON.parse(line) as { msg?: string; refused?: number; reason?: string };
+      if (e.msg === 'connects refused: server busy') counts.set('busy', (counts.get('busy') ?? 0) + (e.refused ?? 0));
+      else if (e.msg === 'connect refused') counts.set(String(e.reason).slice(0, 40), (counts.get(String(e.reason).slice(0, 40)) ?? 0) + 1);
+    } catch {
+      // not a JSON log line
+    }
+  }
+  return counts.size === 0 ? 'none' : [...counts].map(([k, n]) => `${k}: ${n}`).join('; ');
 }
 
 const secs = (ms: number | undefined): string => (ms === undefined ? 'did not converge' : `${(ms / 1000).toFixed(1)} s`);
@@ -97,6 +113,7 @@ async function runSize(n: number): Promise<void> {
     for (const s of sims) s.progress.online = 0;
     await sleep(2000);
     const tKill = Date.now();
+    const logsBefore = hub.logs.length;
     await hub.restart();
     const ready = Date.now() - tKill;
     let resynced = false;
@@ -108,6 +125,7 @@ async function runSize(n: number): Promise<void> {
     const pct = (a: number, b: number): string => `${(((b - a) / (cpu1.at - cpu0.at)) * 100).toFixed(0)}%`;
     say(`reconnect storm after kill -9:              hub up in ${secs(ready)}; all ${n} back online ${secs(back)} after it was up`);
     say(`CPU during the storm (of one core):         hub ${pct(cpu0.hub, cpu1.hub)}, simulators ${pct(cpu0.sims, cpu1.sims)}`);
+    say(`connects refused during the storm:          ${refusals(hub.logs.slice(logsBefore))}`);
     say(`API during the storm (a round a second):    ${summarize(await during)}`);
     await sleep(Math.max(0, 50_000 - (Date.now() - tKill)));
     const list = await api<{ items?: { status?: { conditions?: { type: string; status: string }[] } }[] }>('/api/v1/nodes');

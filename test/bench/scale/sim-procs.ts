@@ -36,8 +36,8 @@ export function startSims(o: { hubUrl: string; token: string; nodes: number; pro
     const { cmd, args } = tsEntry('test/sim/main.ts');
     const proc = spawn(
       cmd,
-      [...args, '--hub', o.hubUrl, '--token', o.token, '--nodes', String(nodes), '--prefix', prefix, '--data-dir', `${o.dataRoot}/${prefix}`, '--concurrency', String(o.concurrency), '--report-interval', '1s', '--trace-heartbeats', String(TRACED_PER_SIM)],
-      { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, NODE_OPTIONS: `--max-old-space-size=4096${o.profileDir ? ` --cpu-prof --cpu-prof-dir=${o.profileDir}/sims` : ''}` } },
+      [...(o.profileDir ? ['--cpu-prof', '--cpu-prof-dir', `${o.profileDir}/sims`] : []), ...args, '--hub', o.hubUrl, '--token', o.token, '--nodes', String(nodes), '--prefix', prefix, '--data-dir', `${o.dataRoot}/${prefix}`, '--concurrency', String(o.concurrency), '--report-interval', '1s', '--trace-heartbeats', String(TRACED_PER_SIM)],
+      { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, NODE_OPTIONS: '--max-old-space-size=4096' } },
     );
     const sim: SimProc = { nodes, prefix, progress: { started: 0, failed: 0, online: 0 }, proc, lines: [], heartbeats: [] };
     createInterface({ input: proc.stdout }).on('line', (line) => {
