@@ -183,7 +183,7 @@ export async function daemonSetRollout(hub: HubHandle, api: Api, devices: number
     const pct = (v: number[]): string => `p50 ${secs(percentile(v, 50))} / p99 ${secs(percentile(v, 99))}`;
     return [
       `${label} ${secs(wall)} wall (PATCH → status all updated and available); sum of ${batches.length} batches' pod start times ${secs(ideal)}; overhead ${(wall / ideal).toFixed(1)}×`,
-      `  (pod start = replacement created → Ready seen on a pod watch, image pull ${secs(ROLLOUT_PULL_MS)}: ${pct(starts.map((s) => s.startMs))}; old pod deleting → replacement created: ${pct(gaps)}; ${starts.length} of ${devices} replacements timed; first revision everywhere in ${secs(first)})`,
+      `  (pod start = replacement created → Ready seen on a pod watch, image pull ${secs(ROLLOUT_PULL_MS)}: ${pct(starts.map((s) => s.startMs))}; old pod deleting → replacement created: ${pct(gaps)}; ${starts.length} of ${devices} replacements timed; the pulls alone ${batches.length} × ${secs(ROLLOUT_PULL_MS)} = ${secs(batches.length * ROLLOUT_PULL_MS)}; first revision everywhere in ${secs(first)})`,
     ];
   } finally {
     watch.close();
