@@ -173,7 +173,8 @@ export async function daemonSetRollout(hub: HubHandle, api: Api, devices: number
     const all = [...watch.pods.values()];
     const fresh = all.filter((p) => p.seenAt >= t0);
     const starts = fresh.flatMap((p) => (p.readyAt === undefined ? [] : [{ createdAt: p.seenAt, startMs: p.readyAt - p.seenAt }]));
-    const batches = batchStartTimes(starts, Math.floor((devices * MAX_UNAVAILABLE_PERCENT) / 100));
+    if (starts.length === 0) return [`${label} ${secs(wall)} wall; no replacement pod was seen going Ready on the pod watch, so no batch times`];
+    const batches = batchStartTimes(starts, Math.max(1, Math.floor((devices * MAX_UNAVAILABLE_PERCENT) / 100)));
     const ideal = batches.reduce((a, b) => a + b, 0);
     const oldDeletingAt = new Map(all.filter((p) => p.seenAt < t0 && p.deletingAt !== undefined).map((p) => [p.node, p.deletingAt ?? 0]));
     const gaps = fresh.flatMap((p) => {
