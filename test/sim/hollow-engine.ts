@@ -2,9 +2,9 @@
  * A container engine with no containers: the OS edge of a hollow device (as kubemark's hollow
  * kubelet fakes the container runtime). It keeps containers as records in memory, labels and all,
  * so the agent's real reconciler observes, plans and executes against it as against Docker.
- * A pod takes `startDelayMs` (or its image's own delay) to come up, spent in its image pull (as on
- * a real device, where the pull is most of a pod's start); containers run as soon as they are started. Pulls and starts
- * fail with the configured probabilities.
+ * A pod takes `startDelayMs` (or its image's own delay) to come up, spent in its image pull (as
+ * on a real device, where the pull is most of a pod's start); containers run as soon as they are
+ * started. Pulls and starts fail with the configured probabilities.
  */
 import { EngineError } from '../../agent/engine/errors.js';
 import {
