@@ -51,7 +51,7 @@ async function waitFor(what: string, cond: () => boolean | Promise<boolean>, tim
 
 /** CPU time so far of the hub and of all simulator processes, for the storm's CPU shares. */
 async function stormCpu(hub: HubHandle, sims: SimProc[]): Promise<{ at: number; hub: number; sims: number }> {
-  const simMs = await Promise.all(sims.map((s) => (s.proc.pid === undefined ? 0 : cpuMs(s.proc.pid).catch(() => 0))));
+  const simMs = await Promise.all(sims.map((s) => (s.proc.pid === undefined ? Promise.resolve(0) : cpuMs(s.proc.pid).catch(() => 0))));
   return { at: Date.now(), hub: await cpuMs(hub.pid()), sims: simMs.reduce((a, b) => a + b, 0) };
 }
 
