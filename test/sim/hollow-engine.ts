@@ -2,9 +2,9 @@
  * A container engine with no containers: the OS edge of a hollow device (as kubemark's hollow
  * kubelet fakes the container runtime). It keeps containers as records in memory, labels and all,
  * so the agent's real reconciler observes, plans and executes against it as against Docker.
- * A pod takes `startDelayMs` to come up, spent in its image pull (as on a real device, where the
- * pull is most of a pod's start); containers run as soon as they are started. Pulls and starts
- * fail with the configured probabilities.
+ * A pod takes `startDelayMs` (or its image's own delay) to come up, spent in its image pull (as
+ * on a real device, where the pull is most of a pod's start); containers run as soon as they are
+ * started. Pulls and starts fail with the configured probabilities.
  */
 import { EngineError } from '../../agent/engine/errors.js';
 import {
@@ -22,6 +22,8 @@ import {
 export interface HollowEngineOptions {
   /** How long an image pull takes (0: at once). */
   startDelayMs: number;
+  /** Per image (exact reference): its pull time instead of startDelayMs. */
+  imageDelaysMs?: ReadonlyMap<string, number>;
   /** Probability in [0, 1] that an image pull fails. */
   pullFailureRate: number;
   /** Probability in [0, 1] that a started container exits with code 1 instead of running. */
@@ -76,7 +78,8 @@ export class HollowEngine implements ContainerEngine {
   }
 
   async pullImage(ref: string): Promise<ImageInfo> {
-    if (this.opts.startDelayMs > 0) await new Promise<void>((r) => this.opts.setTimer(r, this.opts.startDelayMs));
+    const delay = this.opts.imageDelaysMs?.get(ref) ?? this.opts.startDelayMs;
+    if (delay > 0) await new Promise<void>((r) => this.opts.setTimer(r, delay));
     if (this.opts.random() < this.opts.pullFailureRate) throw new EngineError('PullFailed', `simulated pull failure for ${ref}`);
     const info: ImageInfo = { id: `sha256:${Buffer.from(ref).toString('hex').slice(0, 64).padEnd(64, '0')}`, repoTags: [ref], repoDigests: [], platform: 'linux/arm64' };
     this.images.set(ref, info);

@@ -31,6 +31,8 @@ export interface HollowFleetOptions {
   startConcurrency: number;
   /** How long each pod's image pull takes. */
   podStartDelayMs: number;
+  /** Per image (exact reference): its pull delay instead of podStartDelayMs. */
+  imagePullDelaysMs?: ReadonlyMap<string, number>;
   pullFailureRate: number;
   crashRate: number;
   /** How often each reconciler lists its (hollow) containers. */
@@ -117,6 +119,7 @@ export class HollowFleet {
     };
     const engine = new HollowEngine({
       startDelayMs: opts.podStartDelayMs,
+      ...(opts.imagePullDelaysMs ? { imageDelaysMs: opts.imagePullDelaysMs } : {}),
       pullFailureRate: opts.pullFailureRate,
       crashRate: opts.crashRate,
       random: deps.random,

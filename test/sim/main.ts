@@ -90,6 +90,7 @@ async function main(): Promise<void> {
       heartbeatIntervalMs: opts.heartbeatIntervalMs,
       startConcurrency: opts.startConcurrency,
       podStartDelayMs: opts.podStartDelayMs,
+      imagePullDelaysMs: opts.imagePullDelaysMs,
       pullFailureRate: opts.pullFailureRate,
       crashRate: opts.crashRate,
       reconcileIntervalMs: opts.reconcileIntervalMs,

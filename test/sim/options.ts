@@ -19,6 +19,8 @@ export interface SimOptions {
   heartbeatIntervalMs: number;
   startConcurrency: number;
   podStartDelayMs: number;
+  /** Per image (exact reference): its pull delay instead of podStartDelayMs. */
+  imagePullDelaysMs: ReadonlyMap<string, number>;
   pullFailureRate: number;
   crashRate: number;
   reconcileIntervalMs: number;
@@ -44,6 +46,18 @@ function count(flag: string, v: string, min: number): number {
   return Number(v);
 }
 
+/** `--image-pull-delay IMAGE=DURATION`, repeatable: one image's own pull delay. */
+function pullDelays(values: readonly string[]): Map<string, number> {
+  const out = new Map<string, number>();
+  for (const v of values) {
+    const eq = v.lastIndexOf('=');
+    if (eq <= 0) throw new Error(`--image-pull-delay: expected IMAGE=DURATION (e.g. registry.example/app:2=2s), got "${v}"`);
+    const d = v.slice(eq + 1);
+    out.set(v.slice(0, eq), d === '0' ? 0 : parseDuration('--image-pull-delay', d));
+  }
+  return out;
+}
+
 function rate(flag: string, v: string): number {
   const n = Number(v);
   if (v.trim() === '' || !Number.isFinite(n) || n < 0 || n > 1) throw new Error(`${flag}: expected a probability between 0 and 1, got "${v}"`);
@@ -64,6 +78,7 @@ export function parseSimArgs(argv: string[]): SimOptions {
     .option('--heartbeat <d>', 'heartbeat interval', '10s')
     .option('--concurrency <n>', 'devices starting (enrolling, first connect) at a time', '50')
     .option('--pod-start-delay <d>', 'how long each image pull takes (a pod\'s start delay)', '0s')
+    .option('--image-pull-delay <image=d>', 'one image\'s pull delay instead of --pod-start-delay (repeatable)', (v: string, acc: string[]) => [...acc, v], [] as string[])
     .option('--pull-failure-rate <p>', 'probability an image pull fails', '0')
     .option('--crash-rate <p>', 'probability a started container exits at once', '0')
     .option('--reconcile-interval <d>', "how often each device's reconciler relists its containers", '30s')
@@ -72,7 +87,7 @@ export function parseSimArgs(argv: string[]): SimOptions {
     .exitOverride()
     .configureOutput({ writeErr: (s) => process.stderr.write(s) });
   program.parse(argv, { from: 'user' });
-  const o = program.opts<Record<string, string | boolean | undefined>>();
+  const o = program.opts<Record<string, string | boolean | string[] | undefined>>();
   const str = (k: string): string => {
     const v = o[k];
     return typeof v === 'string' ? v : '';
@@ -90,6 +105,7 @@ export function parseSimArgs(argv: string[]): SimOptions {
     heartbeatIntervalMs: parseDuration('--heartbeat', str('heartbeat')),
     startConcurrency: count('--concurrency', str('concurrency'), 1),
     podStartDelayMs: str('podStartDelay') === '0' ? 0 : parseDuration('--pod-start-delay', str('podStartDelay')),
+    imagePullDelaysMs: pullDelays(Array.isArray(o['imagePullDelay']) ? o['imagePullDelay'] : []),
     pullFailureRate: rate('--pull-failure-rate', str('pullFailureRate')),
     crashRate: rate('--crash-rate', str('crashRate')),
     reconcileIntervalMs: parseDuration('--reconcile-interval', str('reconcileInterval')),

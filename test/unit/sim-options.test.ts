@@ -18,6 +18,9 @@ describe('fleet simulator command line', () => {
     assert.equal(parseSimArgs([...base, '--nodes', '5', '--duration', '10m']).durationMs, 600_000);
     assert.throws(() => parseSimArgs([...base, '--nodes', '0']), /--nodes/);
     assert.throws(() => parseSimArgs([...base, '--nodes', '2', '--crash-rate', '2']), /--crash-rate/);
+    const delays = parseSimArgs([...base, '--nodes', '1', '--image-pull-delay', 'reg.example:5000/app:2=2s', '--image-pull-delay', 'app:1=0']).imagePullDelaysMs;
+    assert.deepEqual([...delays], [['reg.example:5000/app:2', 2000], ['app:1', 0]]);
+    assert.throws(() => parseSimArgs([...base, '--nodes', '1', '--image-pull-delay', 'app:2']), /--image-pull-delay/);
     assert.throws(() => parseSimArgs(['--hub', 'http://x', '--token', TOKEN, '--nodes', '1']), /--hub/);
   });
 });

@@ -3,7 +3,8 @@
  * in SCALE_SIZES (default 1000,5000,10000,20000). Prints, per N: enrollment time, hub CPU % and
  * RSS at steady state, API p50/p99 (`get nodes` in kubectl's pages of 500, a pod list), pod
  * created → Running visible on the hub, heartbeat sent → visible through a Lease watch, and the reconnect storm after a hub kill -9 (time until
- * every device is back online, API p99 meanwhile, nodes Unknown after the grace period).
+ * every device is back online, API p99 meanwhile, nodes Unknown after the grace period), and at
+ * 1,000 devices a DaemonSet rollout with maxUnavailable 10% (daemonset-rollout.ts).
  * Never asserts; a size that does not converge in its time bound is reported as such.
  */
 import { createServer, type AddressInfo } from 'node:net';
@@ -19,6 +20,7 @@ import { getAllNodes, hubApi, p50p99, percentile, sampleApi, summarize } from '.
 import { heartbeatLatencies } from './heartbeat-latency.js';
 import { startSims, stopSims, totalFailed, totalOnline, TRACED_PER_SIM, type SimProc } from './sim-procs.js';
 import { podStartLatencies } from './pods.js';
+import { daemonSetRollout, ROLLOUT_IMAGES, ROLLOUT_PULL_MS } from './daemonset-rollout.js';
 
 const DEVICES_PER_SIM = 5000;
 
@@ -88,7 +90,7 @@ async function runSize(n: number): Promise<void> {
     if (created.code !== 0) throw new Error(`token create: ${created.stderr}`);
 
     const t0 = Date.now();
-    sims = startSims({ hubUrl: hub.mqttUrl, token: created.stdout.trim(), nodes: n, procs: Math.ceil(n / DEVICES_PER_SIM), dataRoot, concurrency: 100, ...(profileDir ? { profileDir } : {}) });
+    sims = startSims({ hubUrl: hub.mqttUrl, token: created.stdout.trim(), nodes: n, procs: Math.ceil(n / DEVICES_PER_SIM), dataRoot, concurrency: 100, podStartDelays: new Map([[ROLLOUT_IMAGES[1], ROLLOUT_PULL_MS]]), ...(profileDir ? { profileDir } : {}) });
     const enrolled = await waitFor('every device online', () => totalOnline(sims) >= n || totalFailed(sims) > 0, 60_000 + n * 60);
     say(`enrollment (token → all ${n} online):        ${secs(enrolled)}${totalFailed(sims) > 0 ? ` (${totalFailed(sims)} failed: ${sims.flatMap((s) => s.lines.filter((l) => l.includes('failed '))).slice(0, 3).join(' | ')})` : ''}`);
     const listed = await getAllNodes(api);
@@ -131,7 +133,7 @@ async function runSize(n: number): Promise<void> {
     const list = await api<{ items?: { status?: { conditions?: { type: string; status: string }[] } }[] }>('/api/v1/nodes');
     const notReady = (list.body.items ?? []).filter((o) => !(o.status?.conditions ?? []).some((c) => c.type === 'Ready' && c.status === 'True')).length;
     say(`nodes not Ready 50 s after the kill:        ${notReady}`);
-    if (n === 1000) say('DaemonSet rollout across 1,000 devices:     not measured: this bench does not drive a rollout yet');
+    if (n === 1000) for (const line of await daemonSetRollout(hub, api, n)) say(line);
   } finally {
     await stopSims(sims);
     if (profileDir) await hub.stop();

@@ -26,8 +26,12 @@ const HEARTBEAT = /^hb (\S+) (\d+)$/;
 /** Devices per simulator that stamp their heartbeats. */
 export const TRACED_PER_SIM = 50;
 
-/** Starts `procs` simulator processes sharing `nodes` devices; they report every second. */
-export function startSims(o: { hubUrl: string; token: string; nodes: number; procs: number; dataRoot: string; concurrency: number; profileDir?: string }): SimProc[] {
+/**
+ * Starts `procs` simulator processes sharing `nodes` devices; they report every second.
+ * `podStartDelays`: image → how long its pull (a pod's start) takes; other images start at once.
+ */
+export function startSims(o: { hubUrl: string; token: string; nodes: number; procs: number; dataRoot: string; concurrency: number; profileDir?: string; podStartDelays?: ReadonlyMap<string, number> }): SimProc[] {
+  const delays = [...(o.podStartDelays ?? [])].flatMap(([image, ms]) => ['--image-pull-delay', `${image}=${ms}ms`]);
   const out: SimProc[] = [];
   const per = Math.ceil(o.nodes / o.procs);
   for (let k = 0; k * per < o.nodes; k++) {
@@ -36,7 +40,7 @@ export function startSims(o: { hubUrl: string; token: string; nodes: number; pro
     const { cmd, args } = tsEntry('test/sim/main.ts');
     const proc = spawn(
       cmd,
-      [...(o.profileDir ? ['--cpu-prof', '--cpu-prof-dir', `${o.profileDir}/sims`] : []), ...args, '--hub', o.hubUrl, '--token', o.token, '--nodes', String(nodes), '--prefix', prefix, '--data-dir', `${o.dataRoot}/${prefix}`, '--concurrency', String(o.concurrency), '--report-interval', '1s', '--trace-heartbeats', String(TRACED_PER_SIM)],
+      [...(o.profileDir ? ['--cpu-prof', '--cpu-prof-dir', `${o.profileDir}/sims`] : []), ...args, '--hub', o.hubUrl, '--token', o.token, '--nodes', String(nodes), '--prefix', prefix, '--data-dir', `${o.dataRoot}/${prefix}`, '--concurrency', String(o.concurrency), '--report-interval', '1s', '--trace-heartbeats', String(TRACED_PER_SIM), ...delays],
       { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, NODE_OPTIONS: '--max-old-space-size=4096' } },
     );
     const sim: SimProc = { nodes, prefix, progress: { started: 0, failed: 0, online: 0 }, proc, lines: [], heartbeats: [] };
