@@ -75,7 +75,10 @@ export function nodeDesiredStateController(deps: NodeDesiredStateDeps): Controll
         await deps.client.patch('Node', undefined, node, 'merge', { metadata: { annotations: { [DESIRED_REVISION_ANNOTATION]: revision, [DESIRED_HASH_ANNOTATION]: hash } } });
       }
       published.set(node, hash);
-      log.info('desired document published', { seq, epoch: deps.epoch, pods: content.pods.length, bytes: payload.length, sameRevision: !issue.fresh });
+      // Republishing what a device already holds (every node, at each start) is not news.
+      const fields = { seq, epoch: deps.epoch, pods: content.pods.length, bytes: payload.length };
+      if (issue.fresh) log.info('desired document published', fields);
+      else log.debug('desired document republished', fields);
     },
   };
 }

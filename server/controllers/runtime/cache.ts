@@ -110,7 +110,8 @@ export class ObjectCache implements CacheReader {
     if (!table) return;
     for (const [key, old] of table) this.index(kind, key, old, undefined);
     table.clear();
-    for (const item of items) this.put(item);
+    // The list's objects are fresh (parsed for this list): kept as they are, not copied again.
+    for (const item of items) this.put(item, false);
   }
 
   apply(e: StoreEvent): void {
@@ -147,11 +148,11 @@ export class ObjectCache implements CacheReader {
     return lookups.flatMap((l) => this.byLabel.lookup(l)).flatMap(ofKind('Pod'));
   }
 
-  private put(obj: KubeObject): void {
+  private put(obj: KubeObject, shared = true): void {
     const table = this.objects.get(obj.kind);
     if (!table) return;
-    // A private copy: the writer got the same object back from the store and may change it.
-    const copy = structuredClone(obj);
+    // A private copy of an event's object: the writer got the same object back from the store and may change it.
+    const copy = shared ? structuredClone(obj) : obj;
     const key = objectKey(copy.metadata.namespace, copy.metadata.name ?? '');
     this.index(obj.kind, key, table.get(key), copy);
     table.set(key, copy);

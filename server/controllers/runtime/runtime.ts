@@ -16,7 +16,10 @@ import { ObjectCache, type CachedKind } from './cache.js';
 import { keyOf, ownKey } from './maps.js';
 import type { Controller, Watch } from './types.js';
 
-/** The part of the ObjectStore the runtime reads: lists with their resourceVersion, and the watch. */
+/**
+ * The part of the ObjectStore the runtime reads: lists with their resourceVersion (objects of
+ * its own, which the cache keeps), and the watch.
+ */
 export interface WatchableStore {
   list(resource: string): Promise<{ items: KubeObject[]; rv: number }>;
   watch(fromRv: number | undefined, listener: (e: StoreEvent) => void): { cancel: () => void };
