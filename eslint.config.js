@@ -10,7 +10,7 @@ import tseslint from 'typescript-eslint';
 /** I/O library → the only folders (globs) that may import it. */
 const LIBRARY_HOMES = {
   aedes: ['server/broker/**'],
-  'nedb-promises': ['server/store/**', 'agent/state/**'],
+  'nedb-promises': ['agent/state/**'],
   dockerode: ['agent/engine/**'],
   systeminformation: ['agent/conditions/**'],
   mqtt: ['server/link/**', 'agent/link/**'],

@@ -1,29 +1,28 @@
 /**
- * The hub's only source of truth: every served object, one nedb datafile per resource,
- * a global monotonic resourceVersion, and in-process watch fan-out.
+ * The hub's only source of truth: every served object, one datafile per resource (in nedb's
+ * format, which earlier hubs wrote through nedb), a global monotonic resourceVersion, and
+ * in-process watch fan-out.
  *
- * Objects are stored serialized (nedb refuses field names with dots, which label keys have).
+ * Objects are stored serialized (nedb refused field names with dots, which label keys have).
  * Reads are served from memory (memory-table.ts: key order and exact-match indexes): a write
  * becomes visible, with its resourceVersion, to readers and watchers only once its datafile
- * write succeeded. nedb loads the datafiles at start; after that the store appends to them in
- * nedb's format itself (datafile.ts: one open descriptor per file) and compacts them from
- * memory, so nedb's own copy of every object is not kept.
+ * write succeeded. The datafiles are read at start and appended to through one open
+ * descriptor each (datafile.ts), and compacted from memory.
  *
  * Writes are group-committed: a write is decided at once against the latest state (committed
  * or still on its way to disk: `pending`), in call order, so read-modify-write cycles never
  * interleave; the writes that queue up while one batch is written go to disk together in the
  * next, one append per datafile, and become visible in resourceVersion order.
  */
-import { STORE_FILE_MODES } from './file-modes.js';
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
-import Datastore from 'nedb-promises';
 import { ApiError } from '../../shared/api/errors.js';
 import type { KubeObject } from '../../shared/api/meta.js';
 import type { Clock } from '../../shared/util/clock.js';
 import type { Logger } from '../../shared/util/logger.js';
 import { errorMessage } from '../../shared/util/guards.js';
-import { DataFile, deletionLine } from './datafile.js';
+import { DataFile, deletionLine, readDataFile } from './datafile.js';
+import { STORE_FILE_MODES } from './file-modes.js';
 import { indexedColumns, objectKey, type IndexedColumns } from './keys.js';
 import { MemoryTable, type Entry, type Scan } from './memory-table.js';
 import { Mutex } from './mutex.js';
@@ -114,27 +113,27 @@ export class ObjectStore {
   }
 
   static async open(opts: StoreOptions): Promise<ObjectStore> {
-    await mkdir(opts.dir, { recursive: true, mode: 0o700 });
+    await mkdir(opts.dir, { recursive: true, mode: STORE_FILE_MODES.dirMode });
     const files = new Map<string, DataFile>();
     const memory = new Map<string, MemoryTable>();
     let maxRv = 0;
     for (const resource of opts.resources) {
       const filename = join(opts.dir, `${resource}.db`);
-      const ds = await loadNedb<StoredDoc>(filename);
-      // Datafiles written with the old column indexes carry them in their index lines: drop them.
-      for (const fieldName of ['ns', 'nodeName', 'ownerUid', 'involvedUid']) await ds.removeIndex(fieldName);
       const table = new MemoryTable();
-      for (const doc of await ds.find({})) {
-        table.put(doc._id, parse(doc), doc.json);
-        maxRv = Math.max(maxRv, doc.rv);
+      for (const [id, doc] of await readDataFile(filename)) {
+        const json = doc.json;
+        const rv = doc.rv;
+        if (typeof json !== 'string' || typeof rv !== 'number') throw new Error(`${filename}: document ${id} has no json or rv field`);
+        table.put(id, JSON.parse(json) as KubeObject, json);
+        maxRv = Math.max(maxRv, rv);
       }
       files.set(resource, await DataFile.open(filename));
       memory.set(resource, table);
     }
     const metaFile = join(opts.dir, 'meta.db');
-    const counter = await (await loadNedb<CounterDoc>(metaFile)).findOne({ _id: 'rv' });
+    const counter = (await readDataFile(metaFile)).get('rv')?.value;
     // A crash between the object write and the counter write leaves the object ahead: take the max.
-    const rv = Math.max(counter?.value ?? 0, maxRv);
+    const rv = Math.max(typeof counter === 'number' ? counter : 0, maxRv);
     const store = new ObjectStore(files, memory, await DataFile.open(metaFile), rv, new WatchHub(rv, opts.watchHistory), opts);
     store.scheduleCompaction();
     opts.logger.info('store opened', { dir: opts.dir, resourceVersion: rv });
@@ -366,14 +365,6 @@ export class ObjectStore {
 }
 
 /** nedb reads a datafile (and rewrites it without superseded lines); the store then appends itself. */
-async function loadNedb<T extends { _id: string }>(filename: string): Promise<Datastore<T>> {
-  // nedb's `modes` (owner-only files) is missing from nedb-promises' typings.
-  const dbOptions = { filename, autoload: false, modes: STORE_FILE_MODES };
-  const ds = Datastore.create(dbOptions) as Datastore<T>;
-  await ds.load();
-  return ds;
-}
-
 function counterLine(rv: number): string {
   return JSON.stringify({ _id: 'rv', value: rv } satisfies CounterDoc);
 }
@@ -386,6 +377,3 @@ function toDoc(key: string, obj: KubeObject): StoredDoc {
   return { _id: key, ...indexedColumns(obj), rv: Number(obj.metadata.resourceVersion), json: JSON.stringify(obj) };
 }
 
-function parse(doc: StoredDoc): KubeObject {
-  return JSON.parse(doc.json) as KubeObject;
-}
