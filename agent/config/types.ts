@@ -18,10 +18,13 @@ export const DEFAULT_RECONCILE_INTERVAL_MS = 2000;
 /** On tmpfs on every systemd device. */
 export const DEFAULT_RUN_DIR = '/run/flotilla-agent';
 /**
- * The link's reconnect backoff tops out here (RECONNECT_BACKOFF's maxMs): low enough that a
- * fleet is back within about this long after a hub restart, with full jitter spreading it.
+ * The link's reconnect backoff tops out here: low enough that a fleet is back within about this
+ * long after a hub restart, with full jitter spreading it. A down hub costs nothing for devices
+ * retrying this often (the connect is refused by the kernel), and a busy one queues CONNECTs
+ * (the broker's admission), so a shorter cap costs little; at 30 s even a fleet the hub could
+ * take in 3 s took 27 s to come back.
  */
-export const DEFAULT_RECONNECT_MAX_DELAY_MS = 30_000;
+export const DEFAULT_RECONNECT_MAX_DELAY_MS = 15_000;
 
 /** The settings only config.json holds (workloads, link tuning), as when it leaves them out. */
 export const DEFAULT_WORKLOAD_SETTINGS: Pick<AgentConfig, 'podInfraImage' | 'podPidsLimit' | 'allowPrivileged' | 'reconcileIntervalMs' | 'reconnectMaxDelayMs'> = {

@@ -8,7 +8,7 @@
  *                    backoff ◀─────────────────────┘          any ─stop()─▶ stopped
  *
  * mqtt.js's own reconnect is off; the link reconnects with exponential backoff and full jitter
- * (1 s doubling to 30 s by default), so a fleet that lost a restarted hub together does not
+ * (1 s doubling to 15 s by default), so a fleet that lost a restarted hub together does not
  * come back in lockstep. The failure count resets once a connection has stayed up for
  * `stableAfterMs`, so a broker that accepts and drops at once still sees growing delays.
  *
@@ -42,8 +42,8 @@ export interface LinkStatus {
   since: Date;
 }
 
-/** 1 s doubling to 30 s, full jitter: each delay is uniform in [0, min(30 s, 1 s·2^n)]. */
-export const RECONNECT_BACKOFF: BackoffPolicy = { initialMs: 1000, maxMs: 30_000, factor: 2, jitter: 1 };
+/** 1 s doubling to 15 s, full jitter: each delay is uniform in [0, min(15 s, 1 s·2^n)]. */
+export const RECONNECT_BACKOFF: BackoffPolicy = { initialMs: 1000, maxMs: 15_000, factor: 2, jitter: 1 };
 
 export interface LinkOptions {
   url: string;

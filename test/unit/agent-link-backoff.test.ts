@@ -6,11 +6,11 @@ import { prng } from '../support/prng.js';
 describe('agent link: reconnect backoff on fake time', () => {
   const ceiling = (n: number): number => Math.min(RECONNECT_BACKOFF.maxMs, RECONNECT_BACKOFF.initialMs * 2 ** n);
 
-  it('the policy is 1 s doubling to 30 s with full jitter', () => {
-    assert.deepEqual(RECONNECT_BACKOFF, { initialMs: 1000, maxMs: 30_000, factor: 2, jitter: 1 });
+  it('the policy is 1 s doubling to 15 s with full jitter', () => {
+    assert.deepEqual(RECONNECT_BACKOFF, { initialMs: 1000, maxMs: 15_000, factor: 2, jitter: 1 });
   });
 
-  it('grows exponentially and caps at 30 s (jitter pinned at its top)', async () => {
+  it('grows exponentially and caps at 15 s (jitter pinned at its top)', async () => {
     const h = harness({ random: () => 0.999999 });
     await started(h);
     const delays: number[] = [];
@@ -19,11 +19,11 @@ describe('agent link: reconnect backoff on fake time', () => {
       delays.push(d);
       await retry(h, d);
     }
-    assert.deepEqual(delays, [1000, 2000, 4000, 8000, 16_000, 30_000, 30_000, 30_000, 30_000, 30_000]);
+    assert.deepEqual(delays, [1000, 2000, 4000, 8000, 15_000, 15_000, 15_000, 15_000, 15_000, 15_000]);
     assert.deepEqual(h.states.filter((s) => s.state === 'backoff').map((s) => s.failures), [1, 2, 3, 4, 5, 6, 7, 8, 9, 10]);
   });
 
-  it('jittered delays stay within [0, min(30 s, 1 s·2^n)] and are spread out', async () => {
+  it('jittered delays stay within [0, min(15 s, 1 s·2^n)] and are spread out', async () => {
     const h = harness({ random: prng(42) });
     await started(h);
     const delays: number[] = [];
@@ -57,8 +57,8 @@ describe('agent link: reconnect backoff on fake time', () => {
     await h.online();
     h.conn().close();
     await flush();
-    assert.equal(h.link.status().retryInMs, 16_000);
-    await retry(h, 16_000);
+    assert.equal(h.link.status().retryInMs, 15_000);
+    await retry(h, 15_000);
     // Online long enough: the count resets and the next delay is back to the first window.
     await h.online();
     h.clock.advance(10_000);

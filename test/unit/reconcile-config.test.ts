@@ -27,7 +27,7 @@ describe('agent config: workload settings', () => {
     assert.equal(c.podPidsLimit, 1024);
     assert.equal(c.allowPrivileged, false);
     assert.equal(c.reconcileIntervalMs, 2000);
-    assert.equal(c.reconnectMaxDelayMs, 30_000);
+    assert.equal(c.reconnectMaxDelayMs, 15_000);
   });
 
   it('reconnectMaxDelay caps the link backoff, between 1 s and 1 h', () => {
