@@ -23,8 +23,9 @@ import { claimCandidates, claimPods, daemonSetOwnerRef } from './claim.js';
 import { executePlan } from './executor.js';
 import { nodeKeys } from './node-keys.js';
 import type { BackoffEntry } from './manage.js';
-import { controllerRef, daemonPodView, daemonSetView, nodeView, revisionView } from './observe.js';
+import { controllerRef, daemonSetView, revisionView } from './observe.js';
 import { planDaemonSet, ROLLOUT_STATUS_ANNOTATION, type DaemonSetPlan } from './plan.js';
+import { ViewMemo } from './view-memo.js';
 import { objectKey } from '../../store/keys.js';
 
 export const DAEMONSET_CONTROLLER_COMPONENT = 'daemonset-controller';
@@ -69,6 +70,7 @@ export function daemonSetController(deps: DaemonSetControllerDeps): Controller {
   const events = deps.events ?? new EventRecorder(client, clock, deps.logger, DAEMONSET_CONTROLLER_COMPONENT);
   /** Per DaemonSet key: failed-pod backoff by node (Kubernetes keeps it in memory too). */
   const backoffs = new Map<string, Map<string, BackoffEntry>>();
+  const views = new ViewMemo();
 
   /** Adopts matching orphans and releases owned pods that no longer match; the pods it then controls. */
   async function claim(ds: DaemonSet, cache: CacheReader, log: Logger): Promise<Pod[]> {
@@ -92,8 +94,8 @@ export function daemonSetController(deps: DaemonSetControllerDeps): Controller {
     const revisions = cache.ownedBy(uid, 'ControllerRevision').filter((r) => controllerRef(r.metadata)?.uid === uid);
     return planDaemonSet({
       ds: daemonSetView(ds),
-      nodes: cache.list('Node').map((n) => nodeView(n, cache.podsOnNode(n.metadata.name ?? ''))),
-      pods: pods.map(daemonPodView),
+      nodes: cache.list('Node').map((n) => views.node(n, cache.podsOnNode(n.metadata.name ?? ''))),
+      pods: pods.map((p) => views.pod(p)),
       revisions: revisions.map((r) => revisionView(r, log)),
       backoff: backoffs.get(key) ?? new Map(),
       now: clock.now().getTime(),

@@ -10,7 +10,7 @@ import type { Logger } from '../../../shared/util/logger.js';
 import { TEMPLATE_GENERATION_ANNOTATION } from '../../apiserver/admission/daemonset.js';
 import { podRequests } from './resources.js';
 import { REVISION_HASH_LABEL, TEMPLATE_GENERATION_LABEL, revisionTemplate } from './revisions.js';
-import type { Condition, DaemonPodView, DaemonSetView, NodeView, RevisionView, UpdateStrategy } from './view.js';
+import type { Condition, DaemonPodView, DaemonSetView, NodeView, ResidentPod, RevisionView, UpdateStrategy } from './view.js';
 
 
 const time = (t: string | undefined): number | undefined => {
@@ -81,6 +81,11 @@ export function daemonSetView(ds: DaemonSet): DaemonSetView {
 const terminal = (p: Pod): boolean => p.status?.phase === 'Succeeded' || p.status?.phase === 'Failed';
 
 export function nodeView(node: Node, podsOnNode: readonly Pod[]): NodeView {
+  return { ...nodeFacts(node), residents: podsOnNode.flatMap(residentOf) };
+}
+
+/** What a Node itself says (all of its view but the pods on it). */
+export function nodeFacts(node: Node): Omit<NodeView, 'residents'> {
   const allocatable: Record<string, number> = {};
   for (const [k, q] of Object.entries(node.status?.allocatable ?? {})) {
     const n = quantityValue(q);
@@ -94,13 +99,14 @@ export function nodeView(node: Node, podsOnNode: readonly Pod[]): NodeView {
     unschedulable: node.spec?.unschedulable === true,
     allocatable,
     reachable: ready !== undefined && ready.status !== 'Unknown',
-    residents: podsOnNode
-      .filter((p) => !terminal(p) && !p.metadata.deletionTimestamp)
-      .map((p) => {
-        const owner = controllerRef(p.metadata);
-        return owner ? { controllerUid: owner.uid, requests: podRequests(p.spec) } : { requests: podRequests(p.spec) };
-      }),
   };
+}
+
+/** A pod as a resident of its node (what it takes there); none when it is over or going. */
+export function residentOf(p: Pod): ResidentPod[] {
+  if (terminal(p) || p.metadata.deletionTimestamp) return [];
+  const owner = controllerRef(p.metadata);
+  return [owner ? { controllerUid: owner.uid, requests: podRequests(p.spec) } : { requests: podRequests(p.spec) }];
 }
 
 /** Why a pod is not running well, from its container states ("ImagePullBackOff", "CrashLoopBackOff", "Error"…). */

@@ -92,6 +92,8 @@ export interface CacheReader {
 
 export class ObjectCache implements CacheReader {
   private readonly objects = new Map<string, Map<string, KubeObject>>();
+  /** Each kind's keys in order, kept until a key comes or goes (updates keep them). */
+  private readonly sortedKeys = new Map<string, string[]>();
   private readonly byNode = new Index(onlyPods((p) => (p.spec.nodeName ? [p.spec.nodeName] : [])));
   private readonly byConfigMap = new Index(onlyPods((p) => inNamespace(p, podReferences(p).configMaps)));
   private readonly bySecret = new Index(onlyPods((p) => inNamespace(p, podReferences(p).secrets)));
@@ -110,6 +112,7 @@ export class ObjectCache implements CacheReader {
     if (!table) return;
     for (const [key, old] of table) this.index(kind, key, old, undefined);
     table.clear();
+    this.sortedKeys.delete(kind);
     // The list's objects are fresh (parsed for this list): kept as they are, not copied again.
     for (const item of items) this.put(item, false);
   }
@@ -127,7 +130,9 @@ export class ObjectCache implements CacheReader {
   list<K extends CachedKind>(kind: K, namespace?: string): KindMap[K][] {
     const table = this.objects.get(kind);
     if (!table) return [];
-    const all = [...table.keys()].sort().flatMap((k) => table.get(k) ?? []);
+    let keys = this.sortedKeys.get(kind);
+    if (!keys) this.sortedKeys.set(kind, (keys = [...table.keys()].sort()));
+    const all = keys.flatMap((k) => table.get(k) ?? []);
     return all.filter((o) => namespace === undefined || o.metadata.namespace === namespace).flatMap(ofKind(kind));
   }
 
@@ -154,6 +159,7 @@ export class ObjectCache implements CacheReader {
     // A private copy of an event's object: the writer got the same object back from the store and may change it.
     const copy = shared ? structuredClone(obj) : obj;
     const key = objectKey(copy.metadata.namespace, copy.metadata.name ?? '');
+    if (!table.has(key)) this.sortedKeys.delete(obj.kind);
     this.index(obj.kind, key, table.get(key), copy);
     table.set(key, copy);
   }
@@ -165,6 +171,7 @@ export class ObjectCache implements CacheReader {
     if (!table || !old) return;
     this.index(obj.kind, key, old, undefined);
     table.delete(key);
+    this.sortedKeys.delete(obj.kind);
   }
 
   private index(kind: string, key: string, prev: KubeObject | undefined, next: KubeObject | undefined): void {
