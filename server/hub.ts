@@ -247,6 +247,10 @@ async function startFleet(
     policy: fleetTopicPolicy,
     logger,
     onMessage: (p, topic, payload) => intake.onMessage(p, topic, payload),
+    recipientOf: (topic) => {
+      const t = parseTopic(topic);
+      return t?.kind === 'node' ? `node:${t.node}` : t?.kind === 'enroll' ? `enroll:${t.clientId}` : undefined;
+    },
   });
   const stopRevocations = watchRevocations(client, broker, logger, (node, why) => deps.audit.record({ user: 'hub', verb: 'revoke', resource: `nodes/${node}`, result: 'allowed', detail: why }));
   await publishHubInfo(client, { ...advertisedUrls(cfg, broker), caPin: caCertPin(deps.tls.caPem), keyPin: hubKey.fingerprint });

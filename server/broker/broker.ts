@@ -71,6 +71,8 @@ export interface BrokerDeps {
   connectRate?: ConnectRateLimit;
   now?: () => number;
   onDisconnected?: (p: Principal) => void;
+  /** Who a topic's messages are for (a node, an enrolling client): the hub's publishes to one are ordered. Default: one order for all. */
+  recipientOf?: (topic: string) => string | undefined;
 }
 
 export interface RunningBroker {
@@ -266,8 +268,10 @@ export async function startBroker(deps: BrokerDeps): Promise<RunningBroker> {
   log.info('broker listening', { ...(port !== undefined ? { port } : {}), ...(tlsPort !== undefined ? { tlsPort } : {}) });
 
   // aedes can drop messages to live subscribers when the hub's own publishes overlap
-  // (retained and not), so they go out strictly one after another.
-  let publishing: Promise<unknown> = Promise.resolve();
+  // (retained and not), so publishes to one recipient go out strictly one after another. Only
+  // per recipient: aedes completes a publish once every subscriber's socket has drained, so one
+  // global line let a single device on a slow link hold up the hub's messages to every other.
+  const publishing = new Map<string, Promise<unknown>>();
   const publishOne = (topic: string, payload: Buffer, o: { qos: 0 | 1; retain: boolean }): Promise<void> =>
     new Promise((resolve, reject) => {
       aedes.publish({ cmd: 'publish', topic, payload, qos: o.qos, retain: o.retain, dup: false }, (err) => (err ? reject(err) : resolve()));
@@ -277,8 +281,13 @@ export async function startBroker(deps: BrokerDeps): Promise<RunningBroker> {
     ...(port !== undefined ? { port } : {}),
     ...(tlsPort !== undefined ? { tlsPort } : {}),
     publish(topic, payload, o) {
-      const done = publishing.then(() => publishOne(topic, payload, o));
-      publishing = done.catch(() => undefined);
+      const key = deps.recipientOf?.(topic) ?? '';
+      const done = (publishing.get(key) ?? Promise.resolve()).then(() => publishOne(topic, payload, o));
+      const tail = done.catch(() => undefined);
+      publishing.set(key, tail);
+      void tail.then(() => {
+        if (publishing.get(key) === tail) publishing.delete(key);
+      });
       return done;
     },
     disconnect(node, match) {
