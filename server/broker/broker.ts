@@ -320,10 +320,17 @@ export async function startBroker(deps: BrokerDeps): Promise<RunningBroker> {
   };
 }
 
+/**
+ * Connections the kernel completes before the hub accepts them (capped by net.core.somaxconn).
+ * Node's default of 511 overflowed when a fleet reconnected at once: the kernel dropped the
+ * handshakes past it and devices waited out TCP retransmits, seconds each, with the hub idle.
+ */
+const LISTEN_BACKLOG = 4096;
+
 function listen(server: Server, host: string, port: number): Promise<number> {
   return new Promise((resolve, reject) => {
     server.once('error', reject);
-    server.listen(port, host, () => {
+    server.listen({ port, host, backlog: LISTEN_BACKLOG }, () => {
       server.off('error', reject);
       resolve((server.address() as AddressInfo).port);
     });
