@@ -55,20 +55,24 @@ async function stormCpu(hub: HubHandle, sims: SimProc[]): Promise<{ at: number; 
   return { at: Date.now(), hub: await cpuMs(hub.pid()), sims: simMs.reduce((a, b) => a + b, 0) };
 }
 
-/** The hub's refused connects, from its logs: busy (admission) and the rest by reason. */
+/** The hub's refused connects, from its logs: busy (admission) and the rest by reason (numbers as N), each with one example. */
 function refusals(lines: string[]): string {
-  const counts = new Map<string, number>();
+  const counts = new Map<string, { n: number; example: string }>();
+  const count = (key: string, n: number, example: string): void => {
+    const c = counts.get(key) ?? { n: 0, example };
+    counts.set(key, { n: c.n + n, example: c.example });
+  };
   for (const line of lines) {
     if (!line.includes('refused')) continue;
     try {
-      const e = JSON.parse(line) as { msg?: string; refused?: number; reason?: string };
-      if (e.msg === 'connects refused: server busy') counts.set('busy', (counts.get('busy') ?? 0) + (e.refused ?? 0));
-      else if (e.msg === 'connect refused') counts.set(String(e.reason).slice(0, 40), (counts.get(String(e.reason).slice(0, 40)) ?? 0) + 1);
+      const e = JSON.parse(line) as { msg?: string; refused?: number; reason?: string; clientId?: string };
+      if (e.msg === 'connects refused: server busy') count('busy', e.refused ?? 0, '');
+      else if (e.msg === 'connect refused') count(String(e.reason).replace(/\d+/g, 'N'), 1, `${e.clientId ?? ''}: ${String(e.reason)}`);
     } catch {
       // not a JSON log line
     }
   }
-  return counts.size === 0 ? 'none' : [...counts].map(([k, n]) => `${k}: ${n}`).join('; ');
+  return counts.size === 0 ? 'none' : [...counts].map(([k, c]) => `${k}: ${c.n}${c.example ? ` (e.g. ${c.example})` : ''}`).join('; ');
 }
 
 const secs = (ms: number | undefined): string => (ms === undefined ? 'did not converge' : `${(ms / 1000).toFixed(1)} s`);
