@@ -39,11 +39,23 @@ function freePort(): Promise<number> {
   });
 }
 
-async function waitFor(what: string, cond: () => boolean | Promise<boolean>, timeoutMs: number): Promise<number | undefined> {
+/**
+ * Waits until `cond`, at most `timeoutMs`; with `progress`, also gives up once it has not moved
+ * for `stallMs` (a fleet past the hub's connection cap never gets all devices online).
+ */
+async function waitFor(what: string, cond: () => boolean | Promise<boolean>, timeoutMs: number, progress?: { value: () => number; stallMs: number }): Promise<number | undefined> {
   const t0 = Date.now();
+  let last = progress?.value();
+  let movedAt = t0;
   while (Date.now() - t0 < timeoutMs) {
     if (await cond()) return Date.now() - t0;
     await sleep(250);
+    const now = progress?.value();
+    if (progress && now !== last) [last, movedAt] = [now, Date.now()];
+    if (progress && Date.now() - movedAt > progress.stallMs) {
+      say(`  (gave up waiting for ${what}: stuck at ${now ?? 0} for ${Math.round(progress.stallMs / 1000)} s)`);
+      return undefined;
+    }
   }
   say(`  (gave up waiting for ${what} after ${Math.round(timeoutMs / 1000)} s)`);
   return undefined;
@@ -95,8 +107,8 @@ async function runSize(n: number): Promise<void> {
 
     const t0 = Date.now();
     sims = startSims({ hubUrl: hub.mqttUrl, token: created.stdout.trim(), nodes: n, procs: Math.ceil(n / DEVICES_PER_SIM), dataRoot, concurrency: 100, podStartDelays: new Map([[ROLLOUT_IMAGES[1], ROLLOUT_PULL_MS]]), ...(profileDir ? { profileDir } : {}) });
-    const enrolled = await waitFor('every device online', () => totalOnline(sims) >= n || totalFailed(sims) > 0, 60_000 + n * 60);
-    say(`enrollment (token → all ${n} online):        ${secs(enrolled)}${totalFailed(sims) > 0 ? ` (${totalFailed(sims)} failed: ${sims.flatMap((s) => s.lines.filter((l) => l.includes('failed '))).slice(0, 3).join(' | ')})` : ''}`);
+    const enrolled = await waitFor('every device online', () => totalOnline(sims) >= n || totalFailed(sims) > 0, 60_000 + n * 60, { value: () => totalOnline(sims), stallMs: 90_000 });
+    say(`enrollment (token → all ${n} online):        ${secs(enrolled)}${enrolled === undefined ? ` (${totalOnline(sims)} online)` : ''}${totalFailed(sims) > 0 ? ` (${totalFailed(sims)} failed: ${sims.flatMap((s) => s.lines.filter((l) => l.includes('failed '))).slice(0, 3).join(' | ')})` : ''}`);
     const listed = await getAllNodes(api);
     say(`nodes on the hub:                           ${listed.items} (${(Date.now() - t0) / 1000} s after start)`);
 
@@ -125,11 +137,11 @@ async function runSize(n: number): Promise<void> {
     let resynced = false;
     const cpu0 = await stormCpu(hub, sims);
     const during = sampleApi(api, 'bench', { stop: () => resynced, everyMs: 1000 });
-    const back = await waitFor('every device back online', () => totalOnline(sims) >= n, 600_000);
+    const back = await waitFor('every device back online', () => totalOnline(sims) >= n, 600_000, { value: () => totalOnline(sims), stallMs: 90_000 });
     resynced = true;
     const cpu1 = await stormCpu(hub, sims);
     const pct = (a: number, b: number): string => `${(((b - a) / (cpu1.at - cpu0.at)) * 100).toFixed(0)}%`;
-    say(`reconnect storm after kill -9:              hub up in ${secs(ready)}; all ${n} back online ${secs(back)} after it was up`);
+    say(`reconnect storm after kill -9:              hub up in ${secs(ready)}; all ${n} back online ${secs(back)} after it was up${back === undefined ? ` (${totalOnline(sims)} online)` : ''}`);
     say(`CPU during the storm (of one core):         hub ${pct(cpu0.hub, cpu1.hub)}, simulators ${pct(cpu0.sims, cpu1.sims)}`);
     say(`connects refused during the storm:          ${refusals(hub.logs.slice(logsBefore))}`);
     say(`API during the storm (a round a second):    ${summarize(await during)}`);
