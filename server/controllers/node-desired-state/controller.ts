@@ -2,11 +2,11 @@
  * The node-desired-state controller: keyed by node name, it turns the pods bound to the node
  * (and the ConfigMaps and Secrets they reference) into the node's signed desired document and
  * publishes it (retained, QoS 1) when its content changed, and every node's at start: the
- * broker's retained messages are delivery, the store is the truth. At start, content that did not
- * change keeps its revision (revision.ts), so a hub restart costs no Node write and no device
- * a new document to store. It does not speak MQTT
- * itself; it is handed the link's publish function. The issued revision goes on the Node
- * (flotilla.io/desired-revision) so an operator can see which devices have not caught up.
+ * broker's retained messages are delivery, the store is the truth. At start, content that did
+ * not change keeps its revision (revision.ts), so a hub restart costs no Node write and no device
+ * a new document to store. It does not speak MQTT itself; it is handed the link's publish
+ * function. The issued revision goes on the Node (flotilla.io/desired-revision) so an operator
+ * can see which devices have not caught up.
  */
 import { sha256 } from '../../../shared/crypto/index.js';
 import { DESIRED_HASH_ANNOTATION, DESIRED_REVISION_ANNOTATION } from '../../../shared/api/desired-sync.js';
