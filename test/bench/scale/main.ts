@@ -52,7 +52,8 @@ async function waitFor(what: string, cond: () => boolean | Promise<boolean>, tim
     await sleep(250);
     const now = progress?.value();
     if (progress && now !== last) [last, movedAt] = [now, Date.now()];
-    if (progress && Date.now() - movedAt > progress.stallMs) {
+    // Simulators report only once their devices have all started: no count yet is not a stall.
+    if (progress && now !== 0 && Date.now() - movedAt > progress.stallMs) {
       say(`  (gave up waiting for ${what}: stuck at ${now ?? 0} for ${Math.round(progress.stallMs / 1000)} s)`);
       return undefined;
     }
