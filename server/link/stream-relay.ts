@@ -57,8 +57,6 @@ interface Stream {
   /** The client's input ended; `eof` goes once the input waiting for the window is out. */
   inputEnded: boolean;
   cancelTimer: () => void;
-  /** Publishes go out one after the other, so MQTT keeps them in order. */
-  chain: Promise<void>;
 }
 
 export class StreamRelay implements PodStreamSource {
@@ -94,7 +92,6 @@ export class StreamRelay implements PodStreamSource {
       writable: undefined,
       inputEnded: false,
       cancelTimer: () => undefined,
-      chain: Promise.resolve(),
     };
     this.streams.set(id, s);
     s.cancelTimer = this.deps.clock.setTimer(
@@ -241,10 +238,10 @@ export class StreamRelay implements PodStreamSource {
     for (const f of frames) this.send(s, { v: 1, t: 'streamIn', op: 'data', id: s.id, seq: s.outSeq++, data: f.data.toString('base64') });
   }
 
+  /** In call order: the link keeps publishes to one node in order (publish.ts). */
   private send(s: Stream, msg: StreamInMessage): void {
-    const payload = encode(msg);
-    s.chain = s.chain
-      .then(() => this.deps.publish(nodeTopic(s.node, 'stream-in'), payload, { qos: 1, retain: false }))
+    this.deps
+      .publish(nodeTopic(s.node, 'stream-in'), encode(msg), { qos: 1, retain: false })
       .catch((e: unknown) => {
         this.log.warn('stream message not sent', { node: s.node, streamId: s.id, op: msg.op, error: errorMessage(e) });
         this.end(s, { kind: 'gone', message: `node ${s.node} could not be reached: ${errorMessage(e)}` }, false);
